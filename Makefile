@@ -1,0 +1,138 @@
+# gxload - build, test, check, bench, install.  `make help` lists the targets.
+#
+# Dependencies are Debian packages found through pkg-config (libcsv has no .pc file and
+# is linked as -lcsv).  `make deps` installs whatever is missing; `make run` and
+# `make test` call it first, and it returns at once when everything is there.
+
+CC       ?= cc
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BINDIR    = $(PREFIX)/bin
+SHAREDIR  = $(PREFIX)/share/gxload
+DOCDIR    = $(PREFIX)/share/doc/gxload
+
+VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+GITREV   := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+
+PKGS      = libpq sqlite3 libpcre2-8 yaml-0.1 libxxhash hdf5 jansson liblzf
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN      = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wformat=2 -Wno-format-nonliteral -Wvla
+CSTD      = -std=c11 -D_GNU_SOURCE
+OPT      ?= -O2 -g
+CPPFLAGS += -Isrc -DPCRE2_CODE_UNIT_WIDTH=8 $(PKG_CFLAGS) -DGX_VERSION='"$(VERSION)"' -DGX_GITREV='"$(GITREV)"'
+CFLAGS   ?=
+ALL_CFLAGS = $(CSTD) $(OPT) $(WARN) $(CFLAGS) -MMD -MP
+LIBS      = $(PKG_LIBS) -lcsv -lm -lpthread
+
+SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+SRCS      := $(wildcard src/*.c src/*/*.c)
+LIB_SRCS  := $(filter-out src/main.c,$(SRCS))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+BENCH_SRCS := $(wildcard bench/*.c)
+
+# $(1) = build dir
+objs     = $(patsubst src/%.c,$(1)/obj/%.o,$(2))
+
+BUILD     = build/release
+ASAN      = build/asan
+
+LIB_OBJS      := $(call objs,$(BUILD),$(LIB_SRCS))
+ASAN_LIB_OBJS := $(call objs,$(ASAN),$(LIB_SRCS))
+UNIT_BINS      := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+ASAN_UNIT_BINS := $(patsubst tests/unit/%.c,$(ASAN)/tests/%,$(UNIT_SRCS))
+BENCH_BINS     := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+
+.PHONY: all deps run test test-unit test-sqlite test-pg check bench install uninstall \
+        clean help units units-asan
+
+all: gxload                                  ## build ./gxload (default)
+
+gxload: $(BUILD)/gxload
+	@cp $< $@
+
+$(BUILD)/gxload: $(BUILD)/obj/main.o $(LIB_OBJS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS)
+
+$(BUILD)/bench/%: bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LIBS)
+
+# the sanitizer build: same sources, its own objects
+$(ASAN)/gxload: $(ASAN)/obj/main.o $(ASAN_LIB_OBJS)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $^ $(LIBS)
+
+$(ASAN)/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(SAN_FLAGS) -c -o $@ $<
+
+$(ASAN)/tests/%: tests/unit/%.c $(ASAN_LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $< $(ASAN_LIB_OBJS) $(LIBS)
+
+units: $(UNIT_BINS)
+units-asan: $(ASAN_UNIT_BINS)
+
+deps:                                        ## install missing Debian packages (apt-get)
+	@sh deploy/install-deps.sh
+
+run: deps                                    ## build, load the bundled example study into SQLite, print a summary
+	@$(MAKE) --no-print-directory gxload
+	@sh examples/run.sh
+
+test: deps                                   ## build and run every test (unit, SQLite, PostgreSQL)
+	@$(MAKE) --no-print-directory gxload units bench-tools
+	@sh tests/run.sh --bin ./gxload --units $(BUILD)/tests
+
+test-unit: gxload units                      ## unit tests only
+	@sh tests/run.sh --bin ./gxload --units $(BUILD)/tests --only unit
+
+test-sqlite: gxload units                    ## unit tests and SQLite integration tests
+	@sh tests/run.sh --bin ./gxload --units $(BUILD)/tests --skip-pg
+
+check: deps                                  ## the whole suite under ASan+UBSan
+	@$(MAKE) --no-print-directory $(ASAN)/gxload units-asan bench-tools
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	 sh tests/run.sh --bin $(ASAN)/gxload --units $(ASAN)/tests
+
+bench-tools: $(BENCH_BINS)
+
+bench: deps                                  ## benchmarks (starts its own PostgreSQL); writes bench/results/
+	@$(MAKE) --no-print-directory gxload bench-tools
+	@sh bench/run.sh
+
+install: gxload                              ## install to $(DESTDIR)$(PREFIX)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHAREDIR)/configs $(DESTDIR)$(DOCDIR)
+	install -m 0755 gxload $(DESTDIR)$(BINDIR)/gxload
+	for d in migrations/sqlite migrations/postgresql sql rules rules/overrides; do \
+	  if [ -d $$d ]; then install -d $(DESTDIR)$(SHAREDIR)/$$d; \
+	    for f in $$d/*; do [ -f $$f ] && install -m 0644 $$f $(DESTDIR)$(SHAREDIR)/$$d/; done; \
+	  fi; done; true
+	install -m 0644 configs/gxload.yaml $(DESTDIR)$(SHAREDIR)/configs/gxload.yaml
+	install -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
+
+uninstall:                                   ## remove what install put in place
+	rm -f $(DESTDIR)$(BINDIR)/gxload
+	rm -rf $(DESTDIR)$(SHAREDIR) $(DESTDIR)$(DOCDIR)
+
+clean:                                       ## remove build outputs
+	rm -rf build gxload
+
+help:                                        ## list the targets
+	@echo "gxload make targets:"
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  \1\t\2/' | expand -t 16
+	@echo "variables: PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) CC=$(CC) OPT='$(OPT)'"
+
+-include $(shell find build -name '*.d' 2>/dev/null)

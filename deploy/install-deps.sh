@@ -1,0 +1,37 @@
+#!/bin/sh
+# install-deps.sh - install the Debian packages gxload needs to build, test and bench.
+#
+# Returns at once when everything is present.  Otherwise runs apt-get (as root, or
+# through sudo when available).  Called by `make deps`, hence by `make run` and `make test`.
+set -eu
+
+# build: compiler, pkg-config and the -dev packages of every linked library
+BUILD_PKGS="gcc make pkg-config libpq-dev libsqlite3-dev libcsv-dev libpcre2-dev
+libxxhash-dev libhdf5-dev libyaml-dev libjansson-dev liblzf-dev"
+# run and test: the sqlite3 and psql clients, a PostgreSQL 15 server for the tests
+RUN_PKGS="sqlite3 postgresql-15 postgresql-client-15 util-linux procps"
+# bench peers and plotting
+BENCH_PKGS="python3 python3-pandas python3-psycopg python3-matplotlib python3-numpy"
+
+missing=""
+for p in $BUILD_PKGS $RUN_PKGS ${GXLOAD_DEPS_BENCH:+$BENCH_PKGS}; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+echo "install-deps: installing:$missing" >&2
+if [ "$(id -u)" -eq 0 ]; then
+	SUDO=""
+elif command -v sudo >/dev/null 2>&1; then
+	SUDO="sudo"
+else
+	echo "install-deps: missing packages:$missing; run as root: apt-get install$missing" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+# a fresh machine has no package lists yet; refresh once, then install
+$SUDO apt-get update -qq >&2
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >&2

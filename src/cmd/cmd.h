@@ -1,0 +1,34 @@
+/*
+ * cmd.h - the subcommands' common context and entry points.
+ *
+ * main.c parses the global options, loads the config and calls one of these through its
+ * command table.  A command parses its own options from argv (argv[0] is the command
+ * name), returns 0 or a negative value with 'err' filled, and prints its own results on
+ * stdout.  If it has already logged the error it sets ctx->reported so that main does
+ * not print it twice.
+ */
+#ifndef GX_CMD_H
+#define GX_CMD_H
+
+#include "core/config.h"
+#include "core/err.h"
+
+typedef struct gx_ctx {
+	gx_config *cfg;
+	int quiet;          /* -q: nothing on stdout or stderr unless something is wrong */
+	int show_progress;  /* resolved from --progress and isatty(stderr) */
+	int reported;       /* the command logged its error itself */
+} gx_ctx;
+
+typedef int (*gx_cmd_fn)(gx_ctx *ctx, int argc, char **argv, gx_err *err);
+
+int cmd_load(gx_ctx *ctx, int argc, char **argv, gx_err *err);
+int cmd_status(gx_ctx *ctx, int argc, char **argv, gx_err *err);
+int cmd_migrate(gx_ctx *ctx, int argc, char **argv, gx_err *err);
+int cmd_config(gx_ctx *ctx, int argc, char **argv, gx_err *err);
+int cmd_version(gx_ctx *ctx, int argc, char **argv, gx_err *err);
+
+/* Shared option helper: 1 if argv[i] is -h/--help. */
+int gx_cmd_wants_help(int argc, char **argv);
+
+#endif

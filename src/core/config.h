@@ -1,0 +1,81 @@
+/*
+ * config.h - gxload's effective configuration.
+ *
+ * Sources, lowest precedence first: built-in defaults; the YAML config file
+ * (--config, else $GXLOAD_CONFIG, else configs/gxload.yaml in the share directory);
+ * environment (GXLOAD_DB, GXLOAD_DATA_ROOT); --set KEY=VALUE; explicit flags (--db,
+ * --data-root).  Every key is declared once in config.c's table, with its type, default
+ * and check; unknown keys are errors.  Relative paths in the config file are relative to
+ * the file's directory; relative paths from flags and the environment to the current
+ * directory.  No password is ever accepted from any of these sources.
+ */
+#ifndef GX_CONFIG_H
+#define GX_CONFIG_H
+
+#include "core/err.h"
+
+#include <stddef.h>
+#include <stdio.h>
+
+typedef struct gx_config {
+	char *config_path;      /* file that was read, NULL if none */
+	char *share_dir;        /* where migrations/, rules/, configs/ live */
+
+	char *db_url;           /* database.url */
+	char *data_root;        /* data_root */
+	char *lock_dir;         /* lock_dir */
+
+	char *log_format;       /* log.format: text | json */
+	char *log_level;        /* log.level: debug | info | warning | error */
+	char *progress;         /* progress: auto | always | never */
+
+	char **na_values;       /* extract.na_values */
+	size_t n_na_values;
+	long max_field_bytes;   /* extract.max_field_bytes */
+
+	char *value_scale;      /* transform.value_scale: auto | log2 | linear */
+	double linear_threshold; /* transform.linear_threshold */
+	long scale_probe_rows;  /* transform.scale_probe_rows */
+
+	double lock_timeout_s;  /* load.lock_timeout_s */
+	double full_reload_fraction; /* load.full_reload_fraction */
+
+	long sqlite_busy_timeout_ms; /* sqlite.busy_timeout_ms */
+	char *sqlite_synchronous;    /* sqlite.synchronous: off | normal | full */
+	long sqlite_cache_mb;        /* sqlite.cache_mb */
+
+	char *pg_schema;             /* postgresql.schema */
+	char *pg_application_name;   /* postgresql.application_name */
+	long pg_connect_timeout_s;   /* postgresql.connect_timeout_s */
+	long pg_copy_streams;        /* postgresql.copy_streams */
+} gx_config;
+
+/* Command-line and environment inputs to gx_config_load. */
+typedef struct gx_config_args {
+	const char *config_path;    /* --config */
+	const char *db_url;         /* --db */
+	const char *data_root;      /* --data-root */
+	const char *const *sets;    /* --set KEY=VALUE, in order */
+	size_t n_sets;
+	const char *log_format;     /* --log-format */
+	const char *progress;       /* --progress */
+	int verbosity;              /* -q = -1, default 0, -v = 1, -vv = 2 (0 keeps config) */
+} gx_config_args;
+
+/* Build the effective config.  On success *out is owned by the caller (gx_config_free). */
+int gx_config_load(const gx_config_args *args, gx_config **out, gx_err *err);
+void gx_config_free(gx_config *cfg);
+
+/*
+ * Print the effective config as YAML, with the origin of each value as a comment and
+ * secrets masked.
+ */
+void gx_config_print(const gx_config *cfg, FILE *out);
+
+/* The share directory: $GXLOAD_SHARE_DIR, or found next to the executable. */
+const char *gx_share_dir(void);
+
+/* Check an SQL identifier from config: ^[a-z_][a-z0-9_]{0,62}$.  1 if valid. */
+int gx_ident_valid(const char *s);
+
+#endif
