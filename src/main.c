@@ -25,7 +25,9 @@ typedef struct gx_cmd {
 } gx_cmd;
 
 static const gx_cmd commands[] = {
-	/*SKELETON: load, status, migrate come with the pipeline*/
+	{ "load", cmd_load, 1, "load studies by accession (ACCESSION... [--force] [--dry-run])" },
+	{ "status", cmd_status, 1, "show loaded studies and their latest runs ([ACCESSION])" },
+	{ "migrate", cmd_migrate, 1, "apply pending schema migrations ([--status])" },
 	{ "config", cmd_config, 1, "check the configuration and print it (check)" },
 	{ "version", cmd_version, 0, "print versions of gxload and its libraries" },
 };

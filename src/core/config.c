@@ -89,8 +89,6 @@ static const keydef keys[] = {
 	  "fallback_application_name prefix shown in pg_stat_activity" },
 	{ "postgresql.connect_timeout_s", K_LONG, OFF(pg_connect_timeout_s), "10", NULL, 1,
 	  3600, "libpq connect_timeout" },
-	{ "postgresql.copy_streams", K_LONG, OFF(pg_copy_streams), "1", NULL, 1, 8,
-	  "parallel COPY connections for a full study load" },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

@@ -47,7 +47,6 @@ typedef struct gx_config {
 	char *pg_schema;             /* postgresql.schema */
 	char *pg_application_name;   /* postgresql.application_name */
 	long pg_connect_timeout_s;   /* postgresql.connect_timeout_s */
-	long pg_copy_streams;        /* postgresql.copy_streams */
 } gx_config;
 
 /* Command-line and environment inputs to gx_config_load. */

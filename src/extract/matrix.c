@@ -94,6 +94,13 @@ int gx_matrix_scan(gx_matrix *m, const unsigned char *want, gx_cells_fn fn, void
 	return m->reader->scan(m, want, fn, ctx, err);
 }
 
+int gx_matrix_genes(gx_matrix *m, gx_genes_fn fn, void *ctx, gx_err *err)
+{
+	if (!m->reader->genes)
+		return GX_MATRIX_NO_GENES;
+	return m->reader->genes(m, fn, ctx, err);
+}
+
 void gx_matrix_close(gx_matrix *m)
 {
 	if (!m)

@@ -93,6 +93,19 @@ const gx_matrix_info *gx_matrix_info_of(const gx_matrix *m);
 int gx_matrix_scan(gx_matrix *m, const unsigned char *want, gx_cells_fn fn, void *ctx,
                    gx_err *err);
 
+/* Called with a batch of gene ids (and symbols, NULL if none) by gx_matrix_genes. */
+typedef int (*gx_genes_fn)(void *ctx, size_t n, const char *const *ids,
+                           const char *const *symbols, gx_err *err);
+
+/*
+ * Stream the gene ids alone, cheaply (the TSV reader splits lines without parsing values;
+ * HDF5 readers have the gene table at hand).  The loader uses it to resolve gene keys
+ * before the facts stream.  It need not validate: gx_matrix_scan does.  Returns 0, or
+ * GX_MATRIX_NO_GENES when the reader has no such fast path.
+ */
+#define GX_MATRIX_NO_GENES 2
+int gx_matrix_genes(gx_matrix *m, gx_genes_fn fn, void *ctx, gx_err *err);
+
 /* Close; NULL is accepted. */
 void gx_matrix_close(gx_matrix *m);
 
@@ -110,6 +123,8 @@ typedef struct gx_matrix_reader {
 	int (*open)(gx_matrix *m, const char *path, const gx_matrix_opts *opts, gx_err *err);
 	int (*scan)(gx_matrix *m, const unsigned char *want, gx_cells_fn fn, void *ctx,
 	            gx_err *err);
+	/* optional (NULL): see gx_matrix_genes */
+	int (*genes)(gx_matrix *m, gx_genes_fn fn, void *ctx, gx_err *err);
 	void (*close)(gx_matrix *m);
 } gx_matrix_reader;
 

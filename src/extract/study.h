@@ -1,0 +1,62 @@
+/*
+ * study.h - find a study's files under the data root and fingerprint them.
+ *
+ * Layout (refine.bio downloads): <data_root>/<ACCESSION>/ holding
+ *   <ACCESSION>.tsv                 the expression matrix          (role "matrix")
+ *   metadata_<ACCESSION>.tsv        one row per sample             (role "metadata";
+ *                                   2018 downloads: <ACCESSION>_metadata.tsv)
+ *   aggregated_metadata.json        optional study-level metadata  (role "aggregated_metadata")
+ *   *.h5, *.h5ad, *.loom, ...       HDF5 matrices, recognized by their content, not their
+ *                                   name                           (role "matrix")
+ * A study needs at least one matrix; a TSV matrix needs its metadata table.
+ * Every file's size, mtime and XXH3-128 hash is recorded (meta_source_file).
+ */
+#ifndef GX_STUDY_H
+#define GX_STUDY_H
+
+#include "core/err.h"
+#include "core/hash.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct gx_study_file {
+	char *path;         /* data_root/ACC/name */
+	char *name;         /* name inside the study directory (stored in meta_source_file) */
+	const char *role;   /* "matrix", "metadata", "aggregated_metadata" */
+	const char *format; /* "tsv", "hdf5", "json" */
+	uint64_t size;
+	double mtime;       /* seconds since the epoch */
+	char hash[GX_HASH_HEX]; /* filled by gx_study_hash */
+} gx_study_file;
+
+typedef struct gx_study_files {
+	char *accession;
+	char *dir;
+	size_t n;
+	gx_study_file *files;   /* sorted by role, then name */
+} gx_study_files;
+
+/* 1 if 'acc' is a usable accession: [A-Za-z0-9][A-Za-z0-9._-]{0,63}, no "..". */
+int gx_accession_valid(const char *acc);
+
+/*
+ * Find the files of study 'acc'.  Errors: GX_E_ACCESSION (bad characters), GX_E_NO_STUDY
+ * (no directory), GX_E_NO_FILE (no matrix, or a TSV matrix without metadata),
+ * GX_E_EMPTY (a required file of size 0).  *out is owned by the caller.
+ */
+int gx_study_resolve(const char *data_root, const char *acc, gx_study_files **out,
+                     gx_err *err);
+
+/* Build a study from one matrix file (gxload load --file PATH --study ACC). */
+int gx_study_from_file(const char *path, const char *acc, gx_study_files **out, gx_err *err);
+
+/* Hash every file (XXH3-128, streaming). */
+int gx_study_hash(gx_study_files *sf, gx_err *err);
+
+/* The first file with 'role', or NULL. */
+const gx_study_file *gx_study_find(const gx_study_files *sf, const char *role);
+
+void gx_study_files_free(gx_study_files *sf);
+
+#endif

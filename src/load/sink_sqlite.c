@@ -1,0 +1,479 @@
+/*
+ * sink_sqlite.c - the SQLite backend (the embedded default).
+ *
+ * One connection in WAL mode.  A load is one BEGIN IMMEDIATE transaction: the write lock
+ * is taken up front (waiting sqlite.busy_timeout_ms), so a second writer waits instead of
+ * failing on a lock upgrade, and readers keep seeing the previous snapshot until COMMIT.
+ * Statements are prepared once and cached by their SQL text; the fact path uses one
+ * prepared INSERT with bound integers and doubles (no text conversion of values).
+ * Does not: share a connection between threads; lock studies itself (the flock in
+ * core/lock.c and the write transaction serialize runs).
+ */
+#include "load/sink.h"
+#include "core/buf.h"
+#include "core/lock.h"
+#include "core/mem.h"
+
+#include <errno.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define STMT_CACHE 64
+
+typedef struct stmt_entry {
+	char *sql;
+	sqlite3_stmt *st;
+} stmt_entry;
+
+typedef struct sq_impl {
+	sqlite3 *db;
+	char *path;
+	stmt_entry cache[STMT_CACHE];
+	size_t ncache;
+} sq_impl;
+
+struct gx_fact_writer {
+	gx_sink *s;
+	sqlite3_stmt *ins;
+	int32_t study_key;
+};
+
+static int sq_fail(gx_sink *s, int rc, const char *what, gx_err *err)
+{
+	sq_impl *im = s->impl;
+	int ext = im && im->db ? sqlite3_extended_errcode(im->db) : rc;
+	const char *msg = im && im->db ? sqlite3_errmsg(im->db) : sqlite3_errstr(rc);
+	gx_code code;
+
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		code = GX_E_DB_BUSY;
+		break;
+	case SQLITE_FULL:
+		code = GX_E_DB_FULL;
+		break;
+	case SQLITE_IOERR:
+		code = GX_E_IO;
+		break;
+	case SQLITE_NOTADB:
+	case SQLITE_CANTOPEN:
+	case SQLITE_CORRUPT:
+		code = GX_E_DB_CONNECT;
+		break;
+	case SQLITE_NOMEM:
+		code = GX_E_NOMEM;
+		break;
+	default:
+		code = GX_E_DB;
+	}
+	(void)ext;
+	return gx_err_set(err, code, "%s: %s (sqlite %s)", what, msg, sqlite3_errstr(rc));
+}
+
+static int prepare(gx_sink *s, const char *sql, sqlite3_stmt **out, gx_err *err)
+{
+	sq_impl *im = s->impl;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < im->ncache; i++) {
+		if (!strcmp(im->cache[i].sql, sql)) {
+			sqlite3_reset(im->cache[i].st);
+			sqlite3_clear_bindings(im->cache[i].st);
+			*out = im->cache[i].st;
+			return 0;
+		}
+	}
+	rc = sqlite3_prepare_v2(im->db, sql, -1, out, NULL);
+	if (rc != SQLITE_OK)
+		return sq_fail(s, rc, "cannot prepare statement", err);
+	if (im->ncache == STMT_CACHE) {
+		/* evict the oldest: the cache only has to hold the statements of one run */
+		sqlite3_finalize(im->cache[0].st);
+		gx_free(im->cache[0].sql);
+		memmove(im->cache, im->cache + 1, sizeof(im->cache[0]) * (STMT_CACHE - 1));
+		im->ncache--;
+	}
+	im->cache[im->ncache].sql = gx_strdup(sql);
+	if (!im->cache[im->ncache].sql) {
+		sqlite3_finalize(*out);
+		return gx_err_set(err, GX_E_NOMEM, "out of memory");
+	}
+	im->cache[im->ncache++].st = *out;
+	return 0;
+}
+
+static int bind_params(gx_sink *s, sqlite3_stmt *st, int nparams, const char *const *params,
+                       gx_err *err)
+{
+	int i;
+
+	for (i = 0; i < nparams; i++) {
+		char name[16];
+		int idx, rc;
+		snprintf(name, sizeof(name), "$%d", i + 1);
+		idx = sqlite3_bind_parameter_index(st, name);
+		if (idx == 0)
+			continue; /* the statement does not use this parameter */
+		rc = params[i] ? sqlite3_bind_text(st, idx, params[i], -1, SQLITE_TRANSIENT)
+		               : sqlite3_bind_null(st, idx);
+		if (rc != SQLITE_OK)
+			return sq_fail(s, rc, "cannot bind parameter", err);
+	}
+	return 0;
+}
+
+static int sq_exec(gx_sink *s, const char *sql, gx_err *err)
+{
+	sq_impl *im = s->impl;
+	char *msg = NULL;
+	int rc = sqlite3_exec(im->db, sql, NULL, NULL, &msg);
+
+	if (rc != SQLITE_OK) {
+		rc = sq_fail(s, rc, "statement failed", err);
+		sqlite3_free(msg);
+		return rc;
+	}
+	return 0;
+}
+
+static int sq_query(gx_sink *s, const char *sql, int nparams, const char *const *params,
+                    gx_rows **out, gx_err *err)
+{
+	sqlite3_stmt *st;
+	gx_rows *r = NULL;
+	size_t cap = 0;
+	int rc, step;
+
+	if ((rc = prepare(s, sql, &st, err)))
+		return rc;
+	if ((rc = bind_params(s, st, nparams, params, err)))
+		return rc;
+	if (out) {
+		int c, nc = sqlite3_column_count(st);
+		r = gx_calloc(1, sizeof(*r));
+		if (!r || !(r->names = gx_calloc((size_t)(nc ? nc : 1), sizeof(char *))))
+			goto nomem;
+		r->ncols = (size_t)nc;
+		for (c = 0; c < nc; c++)
+			if (!(r->names[c] = gx_strdup(sqlite3_column_name(st, c))))
+				goto nomem;
+	}
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		size_t c;
+		if (!r)
+			continue;
+		if ((r->nrows + 1) * r->ncols > cap) {
+			size_t ncap = cap ? cap * 2 : 16 * (r->ncols ? r->ncols : 1);
+			char **cells = gx_reallocarray(r->cells, ncap, sizeof(char *));
+			if (!cells)
+				goto nomem;
+			r->cells = cells;
+			cap = ncap;
+		}
+		for (c = 0; c < r->ncols; c++) {
+			const unsigned char *t = sqlite3_column_text(st, (int)c);
+			char **cell = &r->cells[r->nrows * r->ncols + c];
+			*cell = NULL;
+			if (t && !(*cell = gx_strdup((const char *)t))) {
+				r->nrows++; /* so that gx_rows_free frees this row's cells */
+				goto nomem;
+			}
+		}
+		r->nrows++;
+	}
+	if (step != SQLITE_DONE) {
+		rc = sq_fail(s, step, "statement failed", err);
+		sqlite3_reset(st);
+		gx_rows_free(r);
+		return rc;
+	}
+	sqlite3_reset(st);
+	if (out)
+		*out = r;
+	return 0;
+nomem:
+	sqlite3_reset(st);
+	if (r && !r->cells)
+		r->nrows = 0;
+	gx_rows_free(r);
+	return gx_err_set(err, GX_E_NOMEM, "out of memory");
+}
+
+static int sq_begin(gx_sink *s, gx_err *err)
+{
+	return sq_exec(s, "BEGIN IMMEDIATE", err);
+}
+
+static int sq_commit(gx_sink *s, gx_err *err)
+{
+	return sq_exec(s, "COMMIT", err);
+}
+
+static int sq_rollback(gx_sink *s)
+{
+	return sq_exec(s, "ROLLBACK", NULL);
+}
+
+static int sq_lock_study(gx_sink *s, const char *acc, double timeout_s, gx_err *err)
+{
+	(void)s, (void)acc, (void)timeout_s, (void)err;
+	return 0; /* the flock plus BEGIN IMMEDIATE serialize runs on one SQLite file */
+}
+
+static void sq_unlock_study(gx_sink *s, const char *acc)
+{
+	(void)s, (void)acc;
+}
+
+static int sq_resolve_genes(gx_sink *s, size_t n, const char *const *ids,
+                            const char *const *symbols, int32_t *keys, gx_err *err)
+{
+	static const char ins_sql[] =
+		"INSERT INTO dim_gene (gene_id, gene_symbol, created_at) VALUES ($1, $2, $3) "
+		"ON CONFLICT (gene_id) DO UPDATE SET gene_symbol = excluded.gene_symbol "
+		"WHERE dim_gene.gene_symbol IS NULL AND excluded.gene_symbol IS NOT NULL";
+	static const char sel_sql[] = "SELECT gene_key FROM dim_gene WHERE gene_id = $1";
+	sqlite3_stmt *ins, *sel;
+	char now[32];
+	size_t i;
+	int rc;
+
+	gx_sink_now(now);
+	for (i = 0; i < n; i++) {
+		if ((rc = prepare(s, ins_sql, &ins, err)))
+			return rc;
+		sqlite3_bind_text(ins, 1, ids[i], -1, SQLITE_STATIC);
+		if (symbols && symbols[i])
+			sqlite3_bind_text(ins, 2, symbols[i], -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(ins, 2);
+		sqlite3_bind_text(ins, 3, now, -1, SQLITE_STATIC);
+		rc = sqlite3_step(ins);
+		sqlite3_reset(ins);
+		if (rc != SQLITE_DONE)
+			return sq_fail(s, rc, "cannot insert gene", err);
+		if ((rc = prepare(s, sel_sql, &sel, err)))
+			return rc;
+		sqlite3_bind_text(sel, 1, ids[i], -1, SQLITE_STATIC);
+		rc = sqlite3_step(sel);
+		if (rc != SQLITE_ROW) {
+			sqlite3_reset(sel);
+			return rc == SQLITE_DONE ? gx_err_set(err, GX_E_INTERNAL, "gene '%s' vanished",
+			                                      ids[i])
+			                         : sq_fail(s, rc, "cannot look up gene", err);
+		}
+		keys[i] = (int32_t)sqlite3_column_int(sel, 0);
+		sqlite3_reset(sel);
+	}
+	return 0;
+}
+
+static int sq_delete_samples(gx_sink *s, int32_t study_key, size_t n, const int32_t *keys,
+                             int64_t *deleted, gx_err *err)
+{
+	static const char sql[] =
+		"DELETE FROM fact_gene_expression WHERE study_key = $1 "
+		"AND sample_key IN (SELECT value FROM json_each($2))";
+	sq_impl *im = s->impl;
+	gx_buf list = { 0 };
+	char sk[16];
+	const char *p[2];
+	size_t i;
+	int rc;
+
+	*deleted = 0;
+	if (n == 0)
+		return 0;
+	gx_buf_putc(&list, '[');
+	for (i = 0; i < n; i++)
+		gx_buf_printf(&list, "%s%d", i ? "," : "", (int)keys[i]);
+	if (gx_buf_putc(&list, ']') < 0) {
+		gx_buf_release(&list);
+		return gx_err_set(err, GX_E_NOMEM, "out of memory");
+	}
+	snprintf(sk, sizeof(sk), "%d", (int)study_key);
+	p[0] = sk;
+	p[1] = list.data;
+	rc = sq_query(s, sql, 2, p, NULL, err);
+	gx_buf_release(&list);
+	if (rc)
+		return rc;
+	*deleted = sqlite3_changes64(im->db);
+	return 0;
+}
+
+static int sq_facts_begin(gx_sink *s, int32_t study_key, gx_fact_mode mode,
+                          gx_fact_writer **out, gx_err *err)
+{
+	static const char ins_sql[] =
+		"INSERT INTO fact_gene_expression (study_key, sample_key, gene_key, value, log2_value) "
+		"VALUES (?1, ?2, ?3, ?4, ?5)";
+	gx_fact_writer *w;
+	int rc;
+
+	*out = NULL;
+	if (mode == GX_FACTS_REPLACE) {
+		char sk[16];
+		const char *p[1] = { sk };
+		snprintf(sk, sizeof(sk), "%d", (int)study_key);
+		rc = sq_query(s, "DELETE FROM fact_gene_expression WHERE study_key = $1", 1, p, NULL,
+		              err);
+		if (rc)
+			return rc;
+	}
+	w = gx_calloc(1, sizeof(*w));
+	if (!w)
+		return gx_err_set(err, GX_E_NOMEM, "out of memory");
+	w->s = s;
+	w->study_key = study_key;
+	if ((rc = prepare(s, ins_sql, &w->ins, err))) {
+		gx_free(w);
+		return rc;
+	}
+	*out = w;
+	return 0;
+}
+
+static int sq_facts_put(gx_fact_writer *w, const gx_fact_batch *b, gx_err *err)
+{
+	sqlite3_stmt *st = w->ins;
+	size_t i;
+
+	for (i = 0; i < b->n; i++) {
+		int rc;
+		sqlite3_bind_int(st, 1, w->study_key);
+		sqlite3_bind_int(st, 2, b->sample_key[i]);
+		sqlite3_bind_int(st, 3, b->gene_key[i]);
+		sqlite3_bind_double(st, 4, b->value[i]);
+		if (isnan(b->log2[i]))
+			sqlite3_bind_null(st, 5);
+		else
+			sqlite3_bind_double(st, 5, b->log2[i]);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return sq_fail(w->s, rc, "cannot insert fact", err);
+	}
+	return 0;
+}
+
+static int sq_facts_finish(gx_fact_writer *w, gx_err *err)
+{
+	(void)err;
+	gx_free(w);
+	return 0;
+}
+
+static void sq_facts_abort(gx_fact_writer *w)
+{
+	gx_free(w);
+}
+
+static int sq_set_run(gx_sink *s, long run_id, gx_err *err)
+{
+	(void)s, (void)run_id, (void)err;
+	return 0;
+}
+
+static const char *sq_server_version(gx_sink *s)
+{
+	(void)s;
+	return sqlite3_libversion();
+}
+
+static void sq_close(gx_sink *s)
+{
+	sq_impl *im = s->impl;
+	size_t i;
+
+	if (!im)
+		return;
+	for (i = 0; i < im->ncache; i++) {
+		sqlite3_finalize(im->cache[i].st);
+		gx_free(im->cache[i].sql);
+	}
+	if (im->db)
+		sqlite3_close(im->db);
+	gx_free(im->path);
+	gx_free(im);
+	s->impl = NULL;
+}
+
+static int sq_connect(gx_sink *s, int must_exist, gx_err *err)
+{
+	sq_impl *im;
+	gx_db_kind kind;
+	gx_buf pragmas = { 0 };
+	char *slash;
+	int rc;
+
+	im = gx_calloc(1, sizeof(*im));
+	if (!im)
+		return gx_err_set(err, GX_E_NOMEM, "out of memory");
+	s->impl = im;
+	if ((rc = gx_dburl_parse(s->cfg->db_url, &kind, &im->path, err)))
+		return rc;
+	if (access(im->path, F_OK) < 0) {
+		if (must_exist)
+			return gx_err_set(err, GX_E_DB_CONNECT,
+			                  "no database at '%s' (run 'gxload migrate' or 'gxload load' "
+			                  "to create it)", im->path);
+		slash = strrchr(im->path, '/');
+		if (slash && slash != im->path) {
+			*slash = '\0';
+			rc = gx_mkdirs(im->path, err);
+			*slash = '/';
+			if (rc)
+				return rc;
+		}
+	}
+	rc = sqlite3_open_v2(im->path, &im->db,
+	                     SQLITE_OPEN_READWRITE | (must_exist ? 0 : SQLITE_OPEN_CREATE) |
+	                     SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK)
+		return gx_err_set(err, GX_E_DB_CONNECT, "cannot open SQLite database '%s': %s",
+		                  im->path, im->db ? sqlite3_errmsg(im->db) : sqlite3_errstr(rc));
+	sqlite3_busy_timeout(im->db, (int)s->cfg->sqlite_busy_timeout_ms);
+	sqlite3_extended_result_codes(im->db, 1);
+	gx_buf_printf(&pragmas,
+	              "PRAGMA journal_mode = WAL; PRAGMA synchronous = %s; "
+	              "PRAGMA foreign_keys = ON; PRAGMA cache_size = -%ld; "
+	              "PRAGMA temp_store = MEMORY;",
+	              s->cfg->sqlite_synchronous, s->cfg->sqlite_cache_mb * 1024);
+	rc = pragmas.data ? sq_exec(s, pragmas.data, err)
+	                  : gx_err_set(err, GX_E_NOMEM, "out of memory");
+	gx_buf_release(&pragmas);
+	if (rc) {
+		if (err && err->code == GX_E_DB)
+			err->code = GX_E_DB_CONNECT;
+		gx_err_prefix(err, "cannot use SQLite database '%s'", im->path);
+		return rc;
+	}
+	return 0;
+}
+
+const gx_sink_ops gx_sink_sqlite_ops = {
+	.name = "sqlite",
+	.connect = sq_connect,
+	.exec = sq_exec,
+	.query = sq_query,
+	.begin = sq_begin,
+	.commit = sq_commit,
+	.rollback = sq_rollback,
+	.lock_study = sq_lock_study,
+	.unlock_study = sq_unlock_study,
+	.resolve_genes = sq_resolve_genes,
+	.delete_samples = sq_delete_samples,
+	.facts_begin = sq_facts_begin,
+	.facts_put = sq_facts_put,
+	.facts_finish = sq_facts_finish,
+	.facts_abort = sq_facts_abort,
+	.set_run = sq_set_run,
+	.server_version = sq_server_version,
+	.close = sq_close,
+};

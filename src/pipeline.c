@@ -1,0 +1,1190 @@
+/*
+ * pipeline.c - one study end to end (see pipeline.h).
+ *
+ * Invariants:
+ *   - nothing is written to the study's dimensions or facts outside the one load
+ *     transaction, which also marks the run 'succeeded'; the run's 'running' row and its
+ *     log rows are the only writes outside it;
+ *   - the input fingerprint (file hashes, hash version, settings that change the loaded
+ *     values) is stored only on success, so "fingerprint unchanged" means "already
+ *     loaded from exactly these inputs": such a run is recorded as skipped and parses
+ *     nothing;
+ *   - per-sample digests (core/hash.h) decide which samples changed: a changed matrix
+ *     rewrites only new and changed samples and removes vanished ones, unless more than
+ *     load.full_reload_fraction of them changed, then the study is rebuilt whole;
+ *   - memory is O(samples) plus one batch of cells and one batch of facts.
+ * Does not: validate beyond structural integrity (validation checks are a separate
+ * stage), label illness or normalize platforms (the rule engines do).
+ */
+#include "pipeline.h"
+#include "core/buf.h"
+#include "core/hash.h"
+#include "core/hset.h"
+#include "core/lock.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "core/progress.h"
+#include "core/signals.h"
+#include "extract/matrix.h"
+#include "extract/metadata.h"
+#include "extract/study.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FACT_BATCH 65536
+
+typedef struct kv {
+	const char *key;
+	const char *value;
+} kv;
+
+typedef struct sample {
+	const char *accession;      /* identity: metadata accession, else column name */
+	const char *column;         /* matrix column name */
+	size_t matrix;              /* index of its matrix file */
+	const gx_sample_row *row;   /* metadata row or NULL */
+	char *meta_json;            /* all metadata fields, canonical JSON */
+	char content_hash[GX_HASH_HEX];
+	int32_t key;                /* sample_key, 0 until known */
+	int existed;
+	char old_digest[GX_HASH_HEX];
+	long old_n_values;
+	int want;                   /* facts of this sample are (re)written */
+	gx_digest dig;
+	long n_values;
+	char digest[GX_HASH_HEX];
+} sample;
+
+typedef struct pipe {
+	gx_sink *s;
+	const gx_config *cfg;
+	const gx_load_opts *opts;
+	gx_load_result *res;
+	const char *acc;
+	gx_study_files *files;
+	gx_metadata *md;
+	gx_study_meta *sm;
+	gx_matrix **mats;
+	size_t n_mats;
+	size_t **col_sample;        /* per matrix: column -> index in samples */
+	sample *samples;
+	size_t n_samples;
+	int32_t study_key;          /* 0 if the study is new */
+	char old_fingerprint[GX_HASH_HEX];
+	char fingerprint[GX_HASH_HEX];
+	int64_t old_n_values;
+	char old_scale[8];          /* value_scale of the loaded study, "" if none */
+	int linear;                 /* value scale: 1 linear, 0 log2 */
+	gx_hset gene_keys;          /* gene hash -> gene_key, for this run */
+	gx_progress prog;
+	uint64_t bytes_before;      /* progress: bytes of earlier matrices */
+	uint64_t bytes_total;
+} pipe;
+
+/* ---- the scan: cells -> digests and facts ---- */
+
+typedef struct scan {
+	pipe *p;
+	size_t mat;
+	int emit;                   /* write facts */
+	int probe;                  /* stop after probe rows (scale detection) */
+	long probe_left;
+	double probe_max;
+	/* per-gene caches for the current gene table */
+	size_t gcap;
+	int32_t *gkey;
+	uint64_t *ghash;
+	/* fact batch */
+	int32_t *fs, *fg;
+	double *fv, *fl;
+	size_t fn;
+	gx_fact_writer *w;
+	long n_genes;
+	int64_t n_values;
+} scan;
+
+#define PROBE_STOP 1
+
+static int flush_facts(scan *sc, gx_err *err)
+{
+	gx_fact_batch b;
+	int rc;
+
+	if (!sc->fn)
+		return 0;
+	b.n = sc->fn;
+	b.sample_key = sc->fs;
+	b.gene_key = sc->fg;
+	b.value = sc->fv;
+	b.log2 = sc->fl;
+	rc = sc->p->s->ops->facts_put(sc->w, &b, err);
+	sc->fn = 0;
+	return rc;
+}
+
+static void scan_progress(void *ctx, uint64_t done, uint64_t total)
+{
+	scan *sc = ctx;
+	(void)total;
+	gx_progress_update(&sc->p->prog, sc->p->bytes_before + done,
+	                   (uint64_t)sc->p->res->counts.rows_inserted + (uint64_t)sc->n_values);
+}
+
+/*
+ * Keys of 'n' genes: from the run's cache, else from the database (which inserts new
+ * genes).  hashes[i] is gx_gene_hash(ids[i]).
+ */
+static int gene_keys(pipe *p, size_t n, const char *const *ids, const char *const *symbols,
+                     const uint64_t *hashes, int32_t *keys, gx_err *err)
+{
+	const char **mids = NULL, **msym = NULL;
+	int32_t *mkeys = NULL;
+	size_t *midx = NULL, nm = 0, i;
+	int rc = 0;
+
+	for (i = 0; i < n; i++) {
+		uint64_t k;
+		if (gx_hset_get(&p->gene_keys, hashes[i], &k)) {
+			keys[i] = (int32_t)k;
+			continue;
+		}
+		if (!mids) {
+			mids = gx_calloc(n, sizeof(*mids));
+			msym = gx_calloc(n, sizeof(*msym));
+			mkeys = gx_calloc(n, sizeof(*mkeys));
+			midx = gx_calloc(n, sizeof(*midx));
+			if (!mids || !msym || !mkeys || !midx) {
+				rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+				goto out;
+			}
+		}
+		mids[nm] = ids[i];
+		msym[nm] = symbols ? symbols[i] : NULL;
+		midx[nm++] = i;
+	}
+	if (!nm)
+		goto out;
+	if ((rc = p->s->ops->resolve_genes(p->s, nm, mids, msym, mkeys, err)))
+		goto out;
+	for (i = 0; i < nm; i++) {
+		keys[midx[i]] = mkeys[i];
+		if (gx_hset_put(&p->gene_keys, hashes[midx[i]], (uint64_t)mkeys[i], NULL) < 0) {
+			rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+			goto out;
+		}
+	}
+out:
+	gx_free(mids);
+	gx_free(msym);
+	gx_free(mkeys);
+	gx_free(midx);
+	return rc;
+}
+
+static int on_genes(void *ctx, size_t n, const char *const *ids, const char *const *symbols,
+                    gx_err *err)
+{
+	pipe *p = ctx;
+	uint64_t *h = gx_calloc(n ? n : 1, sizeof(*h));
+	int32_t *k = gx_calloc(n ? n : 1, sizeof(*k));
+	size_t i;
+	int rc;
+
+	if (!h || !k) {
+		gx_free(h);
+		gx_free(k);
+		return gx_err_set(err, GX_E_NOMEM, "out of memory");
+	}
+	for (i = 0; i < n; i++)
+		h[i] = gx_gene_hash(ids[i], strlen(ids[i]));
+	rc = gene_keys(p, n, ids, symbols, h, k, err);
+	gx_free(h);
+	gx_free(k);
+	return rc;
+}
+
+/* Resolve the gene keys of every matrix before the facts stream (see gx_matrix_genes). */
+static int pre_resolve_genes(pipe *p, gx_err *err)
+{
+	size_t m;
+	int rc;
+
+	for (m = 0; m < p->n_mats; m++) {
+		rc = gx_matrix_genes(p->mats[m], on_genes, p, err);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int on_cells(void *ctx, const gx_cells *c, gx_err *err)
+{
+	scan *sc = ctx;
+	pipe *p = sc->p;
+	const size_t *colmap = p->col_sample[sc->mat];
+	size_t ns = gx_matrix_info_of(p->mats[sc->mat])->n_samples;
+	size_t i;
+	int rc;
+
+	if ((rc = gx_check_interrupt(err)))
+		return rc;
+	if (!c->genes_unchanged) {
+		if (c->n_genes > sc->gcap) {
+			int32_t *k = gx_reallocarray(sc->gkey, c->n_genes, sizeof(*k));
+			uint64_t *h = k ? gx_reallocarray(sc->ghash, c->n_genes, sizeof(*h)) : NULL;
+			if (k)
+				sc->gkey = k;
+			if (h)
+				sc->ghash = h;
+			if (!k || !h)
+				return gx_err_set(err, GX_E_NOMEM, "out of memory");
+			sc->gcap = c->n_genes;
+		}
+		for (i = 0; i < c->n_genes; i++)
+			sc->ghash[i] = gx_gene_hash(c->gene_ids[i], strlen(c->gene_ids[i]));
+		if (sc->emit && (rc = gene_keys(p, c->n_genes, c->gene_ids, c->gene_symbols,
+		                                sc->ghash, sc->gkey, err)))
+			return rc;
+		sc->n_genes += (long)c->n_genes;
+	}
+	if (sc->probe) {
+		for (i = 0; i < c->n; i++)
+			if ((!c->missing || !c->missing[i]) && c->value[i] > sc->probe_max)
+				sc->probe_max = c->value[i];
+		sc->probe_left -= (long)c->n_genes;
+		return sc->probe_left <= 0 ? PROBE_STOP : 0;
+	}
+	for (i = 0; i < c->n; i++) {
+		size_t g = c->gene ? c->gene[i] : i / ns;
+		size_t col = c->sample ? c->sample[i] : i % ns;
+		sample *sm = &p->samples[colmap[col]];
+		double v = c->value[i];
+
+		if (!sm->want || (c->missing && c->missing[i]))
+			continue;
+		gx_digest_add(&sm->dig, gx_record_hash(sc->ghash[g], v));
+		sm->n_values++;
+		sc->n_values++;
+		if (!sc->emit)
+			continue;
+		sc->fs[sc->fn] = sm->key;
+		sc->fg[sc->fn] = sc->gkey[g];
+		sc->fv[sc->fn] = v;
+		sc->fl[sc->fn] = !p->linear ? v : v >= 0 ? log2(v + 1.0) : NAN;
+		if (++sc->fn == FACT_BATCH && (rc = flush_facts(sc, err)))
+			return rc;
+	}
+	return 0;
+}
+
+static void scan_release(scan *sc)
+{
+	gx_free(sc->gkey);
+	gx_free(sc->ghash);
+	gx_free(sc->fs);
+	gx_free(sc->fg);
+	gx_free(sc->fv);
+	gx_free(sc->fl);
+}
+
+/*
+ * Scan every matrix: digests of the wanted samples, and with a writer, their facts.
+ * Resets the wanted samples' digests first.
+ */
+static int scan_all(pipe *p, gx_fact_writer *w, gx_err *err)
+{
+	scan sc;
+	size_t m, i;
+	int rc = 0;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.p = p;
+	sc.w = w;
+	sc.emit = w != NULL;
+	if (sc.emit) {
+		sc.fs = gx_malloc(FACT_BATCH * sizeof(*sc.fs));
+		sc.fg = gx_malloc(FACT_BATCH * sizeof(*sc.fg));
+		sc.fv = gx_malloc(FACT_BATCH * sizeof(*sc.fv));
+		sc.fl = gx_malloc(FACT_BATCH * sizeof(*sc.fl));
+		if (!sc.fs || !sc.fg || !sc.fv || !sc.fl) {
+			scan_release(&sc);
+			return gx_err_set(err, GX_E_NOMEM, "out of memory");
+		}
+	}
+	for (i = 0; i < p->n_samples; i++) {
+		if (p->samples[i].want) {
+			memset(&p->samples[i].dig, 0, sizeof(p->samples[i].dig));
+			p->samples[i].n_values = 0;
+		}
+	}
+	p->bytes_before = 0;
+	for (m = 0; m < p->n_mats && !rc; m++) {
+		const gx_matrix_info *info = gx_matrix_info_of(p->mats[m]);
+		unsigned char *want = gx_calloc(info->n_samples ? info->n_samples : 1, 1);
+		if (!want) {
+			rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+			break;
+		}
+		for (i = 0; i < info->n_samples; i++)
+			want[i] = (unsigned char)p->samples[p->col_sample[m][i]].want;
+		sc.mat = m;
+		p->mats[m]->opts.progress = scan_progress;
+		p->mats[m]->opts.progress_ctx = &sc;
+		sc.gcap = 0; /* a new matrix has a new gene table */
+		rc = gx_matrix_scan(p->mats[m], want, on_cells, &sc, err);
+		gx_free(want);
+		p->bytes_before += info->bytes;
+	}
+	if (!rc && sc.emit)
+		rc = flush_facts(&sc, err);
+	if (!rc) {
+		p->res->n_genes = sc.n_genes;
+		for (i = 0; i < p->n_samples; i++)
+			if (p->samples[i].want)
+				gx_digest_hex(&p->samples[i].dig, p->samples[i].digest);
+		if (sc.emit)
+			p->res->counts.rows_inserted += sc.n_values;
+	}
+	scan_release(&sc);
+	return rc;
+}
+
+/* Decide log2 vs linear from the first transform.scale_probe_rows gene rows. */
+static int detect_scale(pipe *p, int partial, gx_err *err)
+{
+	const gx_config *cfg = p->cfg;
+	scan sc;
+	size_t i;
+	int rc;
+
+	if (strcmp(cfg->value_scale, "auto")) {
+		p->linear = !strcmp(cfg->value_scale, "linear");
+		return 0;
+	}
+	if (partial && p->old_scale[0]) {
+		/* rewritten samples must share the scale of those kept */
+		p->linear = !strcmp(p->old_scale, "linear");
+		return 0;
+	}
+	memset(&sc, 0, sizeof(sc));
+	sc.p = p;
+	sc.probe = 1;
+	sc.probe_left = cfg->scale_probe_rows;
+	sc.probe_max = -INFINITY;
+	for (i = 0; i < p->n_mats && sc.probe_left > 0; i++) {
+		sc.mat = i;
+		sc.gcap = 0;
+		rc = gx_matrix_scan(p->mats[i], NULL, on_cells, &sc, err);
+		if (rc < 0) {
+			scan_release(&sc);
+			return rc;
+		}
+	}
+	scan_release(&sc);
+	p->linear = sc.probe_max > cfg->linear_threshold;
+	gx_log(GX_LOG_INFO, "transform",
+	       "value scale %s (largest of the first %ld gene rows: %g, threshold %g)",
+	       p->linear ? "linear: log2_value = log2(value + 1)" : "log2: log2_value = value",
+	       cfg->scale_probe_rows, sc.probe_max, cfg->linear_threshold);
+	return 0;
+}
+
+/* ---- samples ---- */
+
+static int cmp_kv(const void *a, const void *b)
+{
+	return strcmp(((const kv *)a)->key, ((const kv *)b)->key);
+}
+
+/* Canonical JSON of a sample's fields: metadata row, then the matrix's own attributes
+ * for keys the row does not have; keys sorted, empty values left out. */
+static int sample_json(pipe *p, sample *sm, gx_err *err)
+{
+	const gx_matrix_info *info = gx_matrix_info_of(p->mats[sm->matrix]);
+	size_t cap = (p->md ? p->md->n_cols : 0) + info->attrs.n_attrs, n = 0, i, j;
+	kv *f = gx_calloc(cap ? cap : 1, sizeof(*f));
+	gx_buf b = { 0 };
+	size_t col = 0;
+	int rc = 0;
+
+	if (!f)
+		return gx_err_set(err, GX_E_NOMEM, "out of memory");
+	if (sm->row)
+		for (i = 0; i < p->md->n_cols; i++)
+			if (sm->row->values[i][0])
+				f[n++] = (kv){ p->md->cols[i], sm->row->values[i] };
+	for (i = 0; i < info->n_samples; i++)
+		if (p->col_sample[sm->matrix][i] == (size_t)(sm - p->samples))
+			col = i;
+	for (j = 0; j < info->attrs.n_attrs; j++) {
+		const char *v = info->attrs.values[col * info->attrs.n_attrs + j];
+		size_t k;
+		int dup = 0;
+		if (!v || !v[0])
+			continue;
+		for (k = 0; k < n && !dup; k++)
+			dup = !strcmp(f[k].key, info->attrs.names[j]);
+		if (!dup)
+			f[n++] = (kv){ info->attrs.names[j], v };
+	}
+	qsort(f, n, sizeof(*f), cmp_kv);
+	rc |= gx_buf_putc(&b, '{');
+	for (i = 0; i < n; i++) {
+		if (i)
+			rc |= gx_buf_putc(&b, ',');
+		rc |= gx_buf_json_str(&b, f[i].key, strlen(f[i].key));
+		rc |= gx_buf_putc(&b, ':');
+		rc |= gx_buf_json_str(&b, f[i].value, strlen(f[i].value));
+	}
+	rc |= gx_buf_putc(&b, '}');
+	gx_free(f);
+	if (rc) {
+		gx_buf_release(&b);
+		return gx_err_set(err, GX_E_NOMEM, "out of memory");
+	}
+	sm->meta_json = gx_buf_steal(&b);
+	{
+		gx_buf h = { 0 };
+		gx_buf_printf(&h, "%s%c%s%c%s", sm->accession, 0, sm->column, 0, sm->meta_json);
+		gx_hash128_hex(gx_hash_bytes(h.data, h.len), sm->content_hash);
+		gx_buf_release(&h);
+	}
+	return 0;
+}
+
+static const char *field(const pipe *p, const sample *sm, gx_meta_col c)
+{
+	return p->md && sm->row ? gx_metadata_get(p->md, sm->row, c) : NULL;
+}
+
+/* Open the matrices, match their columns to metadata rows, build the sample list. */
+static int build_samples(pipe *p, gx_err *err)
+{
+	gx_matrix_opts mo;
+	size_t i, m, total = 0, unmatched = 0, by_title = 0;
+	int rc;
+
+	memset(&mo, 0, sizeof(mo));
+	mo.na_values = (const char *const *)p->cfg->na_values;
+	mo.n_na_values = p->cfg->n_na_values;
+	mo.max_field_bytes = (size_t)p->cfg->max_field_bytes;
+	for (i = 0; i < p->files->n; i++)
+		if (!strcmp(p->files->files[i].role, "matrix"))
+			p->n_mats++;
+	p->mats = gx_calloc(p->n_mats, sizeof(*p->mats));
+	p->col_sample = gx_calloc(p->n_mats, sizeof(*p->col_sample));
+	if (!p->mats || !p->col_sample)
+		return gx_err_set(err, GX_E_NOMEM, "out of memory");
+	for (i = 0, m = 0; i < p->files->n; i++) {
+		if (strcmp(p->files->files[i].role, "matrix"))
+			continue;
+		if ((rc = gx_matrix_open(p->files->files[i].path, &mo, &p->mats[m], err)))
+			return rc;
+		total += gx_matrix_info_of(p->mats[m])->n_samples;
+		p->bytes_total += gx_matrix_info_of(p->mats[m])->bytes;
+		m++;
+	}
+	p->samples = gx_calloc(total ? total : 1, sizeof(*p->samples));
+	if (!p->samples)
+		return gx_err_set(err, GX_E_NOMEM, "out of memory");
+	for (m = 0; m < p->n_mats; m++) {
+		const gx_matrix_info *info = gx_matrix_info_of(p->mats[m]);
+		p->col_sample[m] = gx_calloc(info->n_samples ? info->n_samples : 1, sizeof(size_t));
+		if (!p->col_sample[m])
+			return gx_err_set(err, GX_E_NOMEM, "out of memory");
+		for (i = 0; i < info->n_samples; i++) {
+			sample *sm = &p->samples[p->n_samples];
+			const char *col = info->sample_ids[i];
+			size_t k;
+			sm->column = col;
+			sm->matrix = m;
+			sm->accession = col;
+			if (p->md) {
+				sm->row = gx_metadata_find(p->md, col, 0);
+				if (!sm->row && (sm->row = gx_metadata_find(p->md, col, 1)) != NULL) {
+					sm->accession = gx_metadata_get(p->md, sm->row, GX_COL_ACCESSION);
+					by_title++;
+				}
+				if (!sm->row)
+					unmatched++;
+			}
+			for (k = 0; k < p->n_samples; k++) {
+				if (!strcmp(p->samples[k].accession, sm->accession))
+					return gx_err_at(err, GX_E_DUP_SAMPLE, p->mats[m]->path, 1, (long)i + 2,
+					                 "sample '%s' appears twice (also column '%s' of '%s')",
+					                 sm->accession, p->samples[k].column,
+					                 p->mats[p->samples[k].matrix]->path);
+			}
+			p->col_sample[m][i] = p->n_samples++;
+		}
+	}
+	for (i = 0; i < p->n_samples; i++)
+		if ((rc = sample_json(p, &p->samples[i], err)))
+			return rc;
+	if (by_title)
+		gx_log(GX_LOG_INFO, "extract",
+		       "%zu matrix columns are sample titles (2018 layout), matched to accessions "
+		       "through the metadata", by_title);
+	if (unmatched)
+		gx_log(GX_LOG_WARNING, "extract",
+		       "%zu of %zu matrix columns have no row in '%s'; they are loaded without "
+		       "metadata", unmatched, p->n_samples, p->md->path);
+	if (p->md && p->md->n_rows > p->n_samples - unmatched)
+		gx_log(GX_LOG_WARNING, "extract",
+		       "%zu metadata rows have no matrix column (samples without data)",
+		       p->md->n_rows - (p->n_samples - unmatched));
+	return 0;
+}
+
+/* ---- database state ---- */
+
+static int read_state(pipe *p, gx_err *err)
+{
+	const char *par[1] = { p->acc };
+	gx_rows *r = NULL;
+	int rc;
+
+	rc = gx_sink_query(p->s, "SELECT study_key, input_fingerprint, n_values, value_scale "
+	                   "FROM dim_study WHERE accession = $1", 1, par, &r, err);
+	if (rc)
+		return rc;
+	if (r->nrows) {
+		p->study_key = (int32_t)atol(gx_rows_get(r, 0, 0));
+		snprintf(p->old_fingerprint, sizeof(p->old_fingerprint), "%s",
+		         gx_rows_get(r, 0, 1) ? gx_rows_get(r, 0, 1) : "");
+		p->old_n_values = atoll(gx_rows_get(r, 0, 2));
+		snprintf(p->old_scale, sizeof(p->old_scale), "%s",
+		         gx_rows_get(r, 0, 3) ? gx_rows_get(r, 0, 3) : "");
+	}
+	gx_rows_free(r);
+	return 0;
+}
+
+/* Existing samples of the study: keys, digests, counts. Returns the vanished ones. */
+static int read_samples(pipe *p, gx_rows **vanished, gx_err *err)
+{
+	char sk[16];
+	const char *par[1] = { sk };
+	gx_rows *r = NULL, *gone = NULL;
+	size_t i, j, nv = 0;
+	int rc;
+
+	*vanished = NULL;
+	if (!p->study_key)
+		return 0;
+	snprintf(sk, sizeof(sk), "%d", (int)p->study_key);
+	rc = gx_sink_query(p->s, "SELECT sample_key, accession, value_digest, n_values "
+	                   "FROM dim_sample WHERE study_key = $1", 1, par, &r, err);
+	if (rc)
+		return rc;
+	gone = gx_calloc(1, sizeof(*gone));
+	if (!gone || !(gone->cells = gx_calloc(r->nrows * 2 + 1, sizeof(char *))) ||
+	    !(gone->names = gx_calloc(2, sizeof(char *)))) {
+		gx_rows_free(gone);
+		gx_rows_free(r);
+		return gx_err_set(err, GX_E_NOMEM, "out of memory");
+	}
+	gone->ncols = 2;
+	for (j = 0; j < r->nrows; j++) {
+		const char *acc = gx_rows_get(r, j, 1);
+		int found = 0;
+		for (i = 0; i < p->n_samples; i++) {
+			sample *sm = &p->samples[i];
+			if (strcmp(sm->accession, acc))
+				continue;
+			found = 1;
+			sm->existed = 1;
+			sm->key = (int32_t)atol(gx_rows_get(r, j, 0));
+			snprintf(sm->old_digest, sizeof(sm->old_digest), "%s",
+			         gx_rows_get(r, j, 2) ? gx_rows_get(r, j, 2) : "");
+			sm->old_n_values = atol(gx_rows_get(r, j, 3));
+			break;
+		}
+		if (!found) {
+			gone->cells[nv * 2] = gx_strdup(gx_rows_get(r, j, 0));
+			gone->cells[nv * 2 + 1] = gx_strdup(gx_rows_get(r, j, 3));
+			nv++;
+			gone->nrows = nv;
+		}
+	}
+	gx_rows_free(r);
+	*vanished = gone;
+	return 0;
+}
+
+static void fingerprint(pipe *p)
+{
+	gx_buf b = { 0 };
+	size_t i;
+
+	gx_buf_printf(&b, "gxload-input v1\nhash_version=%d\n", GX_HASH_VERSION);
+	for (i = 0; i < p->files->n; i++)
+		gx_buf_printf(&b, "file %s %s %s\n", p->files->files[i].role, p->files->files[i].name,
+		              p->files->files[i].hash);
+	gx_buf_printf(&b, "value_scale=%s linear_threshold=%.17g probe_rows=%ld\nna_values=",
+	              p->cfg->value_scale, p->cfg->linear_threshold, p->cfg->scale_probe_rows);
+	for (i = 0; i < p->cfg->n_na_values; i++)
+		gx_buf_printf(&b, "[%s]", p->cfg->na_values[i]);
+	gx_hash128_hex(gx_hash_bytes(b.data ? b.data : "", b.len), p->fingerprint);
+	gx_buf_release(&b);
+}
+
+/* 1 if every matrix file has the hash recorded for the study. */
+static int matrices_unchanged(pipe *p, gx_err *err, int *unchanged)
+{
+	char sk[16];
+	gx_rows *r = NULL;
+	const char *par[1] = { sk };
+	size_t i, j;
+	int rc;
+
+	*unchanged = 0;
+	if (!p->study_key)
+		return 0;
+	snprintf(sk, sizeof(sk), "%d", (int)p->study_key);
+	if ((rc = gx_sink_query(p->s, "SELECT path, content_hash FROM meta_source_file WHERE "
+	                        "study_key = $1 AND role = 'matrix'", 1, par, &r, err)))
+		return rc;
+	*unchanged = r->nrows == p->n_mats;
+	for (i = 0; i < p->files->n && *unchanged; i++) {
+		const gx_study_file *f = &p->files->files[i];
+		int same = 0;
+		if (strcmp(f->role, "matrix"))
+			continue;
+		for (j = 0; j < r->nrows; j++)
+			if (!strcmp(gx_rows_get(r, j, 0), f->name) && !strcmp(gx_rows_get(r, j, 1), f->hash))
+				same = 1;
+		*unchanged = same;
+	}
+	gx_rows_free(r);
+	return 0;
+}
+
+/* ---- writes (inside the load transaction) ---- */
+
+static int upsert_study(pipe *p, gx_err *err)
+{
+	const gx_study_meta *sm = p->sm;
+	const char *organism = sm ? sm->organism : NULL;
+	const char *srcdb = sm ? sm->source_database : NULL;
+	char now[32], hash[GX_HASH_HEX];
+	gx_buf h = { 0 };
+	const char *par[10];
+	long key;
+	size_t i;
+	int rc;
+
+	/* without aggregated_metadata.json, take organism and source from the samples when
+	 * they all agree */
+	for (i = 0; i < p->n_samples && (!organism || !srcdb); i++) {
+		const char *o = field(p, &p->samples[i], GX_COL_ORGANISM);
+		const char *d = field(p, &p->samples[i], GX_COL_SOURCE_DB);
+		if (!organism && o)
+			organism = o;
+		if (!srcdb && d)
+			srcdb = d;
+	}
+	gx_sink_now(now);
+	par[0] = p->acc;
+	par[1] = sm ? sm->title : NULL;
+	par[2] = sm ? sm->description : NULL;
+	par[3] = sm ? sm->technology : NULL;
+	par[4] = organism;
+	par[5] = srcdb;
+	par[6] = sm ? sm->experiment_json : NULL;
+	for (i = 0; i < 7; i++)
+		gx_buf_printf(&h, "%s%c", par[i] ? par[i] : "\\N", 0);
+	gx_hash128_hex(gx_hash_bytes(h.data ? h.data : "", h.len), hash);
+	gx_buf_release(&h);
+	par[7] = hash;
+	par[8] = now;
+	rc = gx_sink_query_long(p->s,
+		"INSERT INTO dim_study (accession, title, description, technology, organism, "
+		"source_database, metadata, content_hash, created_at, updated_at) "
+		"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) "
+		"ON CONFLICT (accession) DO UPDATE SET title = excluded.title, "
+		"description = excluded.description, technology = excluded.technology, "
+		"organism = excluded.organism, source_database = excluded.source_database, "
+		"metadata = excluded.metadata, content_hash = excluded.content_hash, "
+		"updated_at = excluded.updated_at "
+		"WHERE dim_study.content_hash IS DISTINCT FROM excluded.content_hash "
+		"RETURNING study_key", 9, par, &key, err);
+	if (rc)
+		return rc;
+	if (!key)
+		rc = gx_sink_query_long(p->s, "SELECT study_key FROM dim_study WHERE accession = $1",
+		                        1, par, &key, err);
+	p->study_key = (int32_t)key;
+	return rc;
+}
+
+static int upsert_samples(pipe *p, long *meta_changed, gx_err *err)
+{
+	char sk[16], now[32];
+	size_t i;
+	int rc;
+
+	*meta_changed = 0;
+	snprintf(sk, sizeof(sk), "%d", (int)p->study_key);
+	gx_sink_now(now);
+	for (i = 0; i < p->n_samples; i++) {
+		sample *sm = &p->samples[i];
+		const char *par[11];
+		long key = 0;
+		par[0] = sk;
+		par[1] = sm->accession;
+		par[2] = sm->column;
+		par[3] = field(p, sm, GX_COL_TITLE);
+		par[4] = field(p, sm, GX_COL_PLATFORM);
+		par[5] = field(p, sm, GX_COL_ORGANISM);
+		par[6] = field(p, sm, GX_COL_DISEASE);
+		par[7] = field(p, sm, GX_COL_SOURCE_DB);
+		par[8] = sm->meta_json;
+		par[9] = sm->content_hash;
+		par[10] = now;
+		rc = gx_sink_query_long(p->s,
+			"INSERT INTO dim_sample (study_key, accession, column_name, title, platform_raw, "
+			"organism, disease_raw, source_database, metadata, content_hash, created_at, "
+			"updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) "
+			"ON CONFLICT (study_key, accession) DO UPDATE SET "
+			"column_name = excluded.column_name, title = excluded.title, "
+			"platform_raw = excluded.platform_raw, organism = excluded.organism, "
+			"disease_raw = excluded.disease_raw, source_database = excluded.source_database, "
+			"metadata = excluded.metadata, content_hash = excluded.content_hash, "
+			"updated_at = excluded.updated_at "
+			"WHERE dim_sample.content_hash IS DISTINCT FROM excluded.content_hash "
+			"RETURNING sample_key", 11, par, &key, err);
+		if (rc)
+			return rc;
+		if (key) {
+			sm->key = (int32_t)key;
+			if (sm->existed)
+				(*meta_changed)++;
+		}
+	}
+	return 0;
+}
+
+static int remove_vanished(pipe *p, gx_rows *gone, gx_err *err)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; gone && i < gone->nrows; i++) {
+		int32_t key = (int32_t)atol(gx_rows_get(gone, i, 0));
+		const char *par[1] = { gx_rows_get(gone, i, 0) };
+		int64_t deleted = 0;
+		if ((rc = p->s->ops->delete_samples(p->s, p->study_key, 1, &key, &deleted, err)))
+			return rc;
+		p->res->counts.rows_deleted += deleted;
+		if ((rc = gx_sink_query(p->s, "DELETE FROM dim_sample WHERE sample_key = $1", 1, par,
+		                        NULL, err)))
+			return rc;
+	}
+	return 0;
+}
+
+static int save_digests(pipe *p, gx_err *err)
+{
+	char nv[24], key[16];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < p->n_samples; i++) {
+		sample *sm = &p->samples[i];
+		const char *par[3] = { key, sm->digest, nv };
+		if (!sm->want)
+			continue;
+		snprintf(key, sizeof(key), "%d", (int)sm->key);
+		snprintf(nv, sizeof(nv), "%ld", sm->n_values);
+		if ((rc = gx_sink_query(p->s, "UPDATE dim_sample SET value_digest = $2, n_values = $3 "
+		                        "WHERE sample_key = $1 AND (value_digest IS DISTINCT FROM $2 "
+		                        "OR n_values <> $3)", 3, par, NULL, err)))
+			return rc;
+	}
+	return 0;
+}
+
+static int finish_study(pipe *p, int facts_written, gx_err *err)
+{
+	char sk[16], now[32];
+	const char *par[4] = { sk, p->fingerprint, now, NULL };
+	int rc;
+
+	snprintf(sk, sizeof(sk), "%d", (int)p->study_key);
+	gx_sink_now(now);
+	if (facts_written)
+		par[3] = p->linear ? "linear" : "log2";
+	rc = gx_sink_query(p->s,
+		"UPDATE dim_study SET input_fingerprint = $2, updated_at = $3, "
+		"value_scale = COALESCE($4, value_scale), "
+		"n_samples = (SELECT count(*) FROM dim_sample s WHERE s.study_key = dim_study.study_key), "
+		"n_values = (SELECT COALESCE(sum(n_values), 0) FROM dim_sample s "
+		"            WHERE s.study_key = dim_study.study_key) "
+		"WHERE study_key = $1", 4, par, NULL, err);
+	if (rc || !facts_written)
+		return rc;
+	{
+		char ng[24];
+		const char *q[2] = { sk, ng };
+		snprintf(ng, sizeof(ng), "%ld", p->res->n_genes);
+		return gx_sink_query(p->s, "UPDATE dim_study SET n_genes = $2 WHERE study_key = $1",
+		                     2, q, NULL, err);
+	}
+}
+
+static int save_files(pipe *p, long run_id, gx_err *err)
+{
+	char sk[16], size[24], mtime[32], now[32], rid[24];
+	gx_rows *r = NULL;
+	const char *par[9];
+	size_t i, j;
+	int rc;
+
+	snprintf(sk, sizeof(sk), "%d", (int)p->study_key);
+	snprintf(rid, sizeof(rid), "%ld", run_id);
+	gx_sink_now(now);
+	for (i = 0; i < p->files->n; i++) {
+		const gx_study_file *f = &p->files->files[i];
+		snprintf(size, sizeof(size), "%llu", (unsigned long long)f->size);
+		gx_sink_time(f->mtime, mtime);
+		par[0] = sk;
+		par[1] = f->name;
+		par[2] = f->role;
+		par[3] = f->format;
+		par[4] = size;
+		par[5] = mtime;
+		par[6] = f->hash;
+		par[7] = rid;
+		par[8] = now;
+		if ((rc = gx_sink_query(p->s,
+			"INSERT INTO meta_source_file (study_key, path, role, format, size_bytes, mtime, "
+			"content_hash, run_id, loaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+			"ON CONFLICT (study_key, path) DO UPDATE SET role = excluded.role, "
+			"format = excluded.format, size_bytes = excluded.size_bytes, "
+			"mtime = excluded.mtime, content_hash = excluded.content_hash, "
+			"run_id = excluded.run_id, loaded_at = excluded.loaded_at", 9, par, NULL, err)))
+			return rc;
+	}
+	par[0] = sk;
+	if ((rc = gx_sink_query(p->s, "SELECT path FROM meta_source_file WHERE study_key = $1", 1,
+	                        par, &r, err)))
+		return rc;
+	for (j = 0; j < r->nrows && !rc; j++) {
+		int present = 0;
+		for (i = 0; i < p->files->n; i++)
+			present |= !strcmp(p->files->files[i].name, gx_rows_get(r, j, 0));
+		if (!present) {
+			const char *q[2] = { sk, gx_rows_get(r, j, 0) };
+			rc = gx_sink_query(p->s, "DELETE FROM meta_source_file WHERE study_key = $1 AND "
+			                   "path = $2", 2, q, NULL, err);
+		}
+	}
+	gx_rows_free(r);
+	return rc;
+}
+
+/* ---- the run ---- */
+
+static void pipe_release(pipe *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_mats; i++) {
+		gx_matrix_close(p->mats ? p->mats[i] : NULL);
+		if (p->col_sample)
+			gx_free(p->col_sample[i]);
+	}
+	gx_free(p->mats);
+	gx_free(p->col_sample);
+	for (i = 0; i < p->n_samples; i++)
+		gx_free(p->samples[i].meta_json);
+	gx_free(p->samples);
+	gx_metadata_free(p->md);
+	gx_study_meta_free(p->sm);
+	gx_hset_release(&p->gene_keys);
+	gx_study_files_free(p->files);
+}
+
+/* Decide the mode and which samples to write; runs the digest pass when needed. */
+static int plan(pipe *p, int *mode_full, int *write_facts, gx_err *err)
+{
+	size_t i, changed = 0;
+	int unchanged, rc;
+
+	*write_facts = 1;
+	*mode_full = 1;
+	if ((rc = matrices_unchanged(p, err, &unchanged)))
+		return rc;
+	if (!p->opts->force && unchanged && p->old_n_values > 0) {
+		int all_known = 1;
+		for (i = 0; i < p->n_samples; i++)
+			all_known &= p->samples[i].existed;
+		if (all_known) {
+			*write_facts = 0;
+			*mode_full = 0;
+			snprintf(p->res->mode, sizeof(p->res->mode), "metadata");
+			return 0;
+		}
+	}
+	for (i = 0; i < p->n_samples; i++)
+		p->samples[i].want = 1;
+	if (p->opts->force || !p->study_key || p->old_n_values == 0) {
+		snprintf(p->res->mode, sizeof(p->res->mode), "full");
+		return 0;
+	}
+	/* pass 1: digests of every sample, compared with the stored ones */
+	gx_log(GX_LOG_INFO, "extract", "matrix changed: computing per-sample digests");
+	if ((rc = scan_all(p, NULL, err)))
+		return rc;
+	for (i = 0; i < p->n_samples; i++) {
+		sample *sm = &p->samples[i];
+		sm->want = !sm->existed || strcmp(sm->digest, sm->old_digest) ||
+		           sm->n_values != sm->old_n_values;
+		changed += (size_t)sm->want;
+	}
+	if ((double)changed > p->cfg->full_reload_fraction * (double)p->n_samples) {
+		for (i = 0; i < p->n_samples; i++)
+			p->samples[i].want = 1;
+		snprintf(p->res->mode, sizeof(p->res->mode), "full");
+	} else {
+		*mode_full = 0;
+		snprintf(p->res->mode, sizeof(p->res->mode), "partial");
+	}
+	return 0;
+}
+
+static int load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_rows *gone,
+                   gx_err *err)
+{
+	gx_fact_writer *w = NULL;
+	long meta_changed = 0;
+	size_t i, nchg = 0;
+	int32_t *keys = NULL;
+	int rc;
+
+	if ((rc = gx_sink_begin(p->s, err)))
+		return rc;
+	if ((rc = upsert_study(p, err)) || (rc = upsert_samples(p, &meta_changed, err)) ||
+	    (rc = remove_vanished(p, gone, err)))
+		goto fail;
+	p->res->counts.samples_changed = gone ? (long)gone->nrows : 0;
+	if (write_facts) {
+		if (!mode_full) {
+			int64_t deleted = 0;
+			keys = gx_calloc(p->n_samples ? p->n_samples : 1, sizeof(*keys));
+			if (!keys) {
+				rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+				goto fail;
+			}
+			for (i = 0; i < p->n_samples; i++)
+				if (p->samples[i].want && p->samples[i].existed)
+					keys[nchg++] = p->samples[i].key;
+			if ((rc = p->s->ops->delete_samples(p->s, p->study_key, nchg, keys, &deleted, err)))
+				goto fail;
+			p->res->counts.rows_deleted += deleted;
+		} else {
+			/* the old facts are replaced whole (vanished samples' rows included) */
+			p->res->counts.rows_deleted = p->old_n_values;
+		}
+		if ((rc = pre_resolve_genes(p, err)))
+			goto fail;
+		if ((rc = p->s->ops->facts_begin(p->s, p->study_key,
+		                                 mode_full ? GX_FACTS_REPLACE : GX_FACTS_APPEND, &w, err)))
+			goto fail;
+		gx_progress_begin(&p->prog, p->opts->show_progress, p->acc, p->bytes_total);
+		rc = scan_all(p, w, err);
+		gx_progress_end(&p->prog);
+		if (rc)
+			goto fail;
+		rc = p->s->ops->facts_finish(w, err);
+		w = NULL;
+		if (rc)
+			goto fail;
+		for (i = 0; i < p->n_samples; i++)
+			p->res->counts.samples_changed += p->samples[i].want;
+		if ((rc = save_digests(p, err)))
+			goto fail;
+	}
+	p->res->counts.samples_changed += write_facts ? 0 : meta_changed;
+	if ((rc = finish_study(p, write_facts, err)) || (rc = save_files(p, run_id, err)))
+		goto fail;
+	if ((rc = gx_check_interrupt(err)))
+		goto fail;
+	if ((rc = gx_meta_run_finish(p->s, run_id, "succeeded", p->res->mode, &p->res->counts,
+	                             NULL, err)))
+		goto fail;
+	rc = gx_sink_commit(p->s, err);
+	gx_free(keys);
+	return rc;
+fail:
+	if (w)
+		p->s->ops->facts_abort(w);
+	gx_progress_end(&p->prog);
+	gx_sink_rollback(p->s);
+	gx_free(keys);
+	return rc;
+}
+
+int gx_pipeline_load(gx_sink *s, const gx_config *cfg, const char *accession,
+                     const gx_load_opts *opts, gx_load_result *res, gx_err *err)
+{
+	pipe p;
+	gx_lock *lock = NULL;
+	gx_run_log *rlog = NULL;
+	gx_rows *gone = NULL;
+	long run_id = 0, stale = 0;
+	double t0 = gx_mono();
+	int rc, db_locked = 0, mode_full = 0, write_facts = 0;
+	const gx_study_file *f;
+
+	memset(&p, 0, sizeof(p));
+	memset(res, 0, sizeof(*res));
+	snprintf(res->status, sizeof(res->status), "failed");
+	snprintf(res->mode, sizeof(res->mode), "none");
+	p.s = s;
+	p.cfg = cfg;
+	p.opts = opts;
+	p.res = res;
+	p.acc = accession;
+	gx_log_set_context(0, accession);
+
+	if (!gx_accession_valid(accession)) {
+		rc = gx_err_set(err, GX_E_ACCESSION,
+		                "invalid accession '%.80s': use letters, digits, '.', '_' and '-'",
+		                accession);
+		goto record_early;
+	}
+	/* lock first: nothing is read or written before this run owns the study */
+	if ((rc = gx_lock_acquire(cfg->lock_dir, accession, cfg->lock_timeout_s, &lock, err)))
+		goto out;
+	if (s && (rc = s->ops->lock_study(s, accession, cfg->lock_timeout_s, err)))
+		goto out;
+	db_locked = s != NULL;
+	if (!opts->dry_run) {
+		if ((rc = gx_meta_run_start(s, accession, opts->file ? "load --file" : "load",
+		                            opts->force, 0, &run_id, err)))
+			goto out;
+		res->run_id = run_id;
+		gx_log_set_context(run_id, accession);
+		if ((rlog = gx_run_log_new()) != NULL)
+			gx_log_set_hook(gx_run_log_hook, rlog);
+		s->ops->set_run(s, run_id, NULL);
+		if ((rc = gx_meta_repair_stale(s, accession, run_id, &stale, err)))
+			goto fail;
+		if (stale)
+			gx_log(GX_LOG_WARNING, "resolve",
+			       "%ld earlier run(s) of this study ended without finishing; marked aborted",
+			       stale);
+	}
+	/* extract: files, fingerprint, skip */
+	rc = opts->file ? gx_study_from_file(opts->file, accession, &p.files, err)
+	                : gx_study_resolve(cfg->data_root, accession, &p.files, err);
+	if (rc || (rc = gx_study_hash(p.files, err)))
+		goto fail;
+	fingerprint(&p);
+	if (s && (rc = read_state(&p, err)))
+		goto fail;
+	if (!opts->force && p.study_key && !strcmp(p.fingerprint, p.old_fingerprint)) {
+		res->counts.files_skipped = (long)p.files->n;
+		snprintf(res->status, sizeof(res->status), opts->dry_run ? "dry-run" : "skipped");
+		gx_log(GX_LOG_INFO, "resolve", "unchanged since the last successful load: skipped");
+		if (!opts->dry_run &&
+		    (rc = gx_meta_run_finish(s, run_id, "skipped", "none", &res->counts, NULL, err)))
+			goto fail;
+		goto done;
+	}
+	if ((f = gx_study_find(p.files, "metadata")) &&
+	    (rc = gx_metadata_read(f->path, (size_t)cfg->max_field_bytes, &p.md, err)))
+		goto fail;
+	if ((f = gx_study_find(p.files, "aggregated_metadata")) &&
+	    (rc = gx_study_meta_read(f->path, accession, &p.sm, err)))
+		goto fail;
+	if ((rc = build_samples(&p, err)) || (rc = read_samples(&p, &gone, err)))
+		goto fail;
+	if ((rc = plan(&p, &mode_full, &write_facts, err)))
+		goto fail;
+	if (write_facts && (rc = detect_scale(&p, !mode_full, err)))
+		goto fail;
+	res->n_samples = (long)p.n_samples;
+	if (opts->dry_run) {
+		snprintf(res->status, sizeof(res->status), "dry-run");
+		goto done;
+	}
+	gx_log(GX_LOG_INFO, "load", "%s load of %zu samples from %zu matrix file(s)", res->mode,
+	       p.n_samples, p.n_mats);
+	if ((rc = load_tx(&p, run_id, mode_full, write_facts, gone, err)))
+		goto fail;
+	snprintf(res->status, sizeof(res->status), "succeeded");
+	snprintf(res->value_scale, sizeof(res->value_scale), "%s", p.linear ? "linear" : "log2");
+	{
+		char sk[16];
+		const char *par[1] = { sk };
+		long nv = 0;
+		snprintf(sk, sizeof(sk), "%d", (int)p.study_key);
+		if (!gx_sink_query_long(s, "SELECT n_values FROM dim_study WHERE study_key = $1", 1, par,
+		                        &nv, NULL))
+			res->n_values = nv;
+	}
+	goto done;
+
+fail:
+	if (s)
+		gx_sink_rollback(s);
+	if (!run_id)
+		goto out;
+	gx_log_err(GX_LOG_ERROR, gx_code_stage(err->code), err);
+	{
+		gx_err e2;
+		const char *st = err->code == GX_E_INTERRUPTED ? "aborted" : "failed";
+		snprintf(res->status, sizeof(res->status), "%s", st);
+		gx_err_clear(&e2);
+		res->counts.rows_inserted = 0;
+		res->counts.rows_deleted = 0;
+		res->counts.samples_changed = 0;
+		if (gx_meta_run_finish(s, run_id, st, res->mode, &res->counts, err, &e2))
+			gx_log_err(GX_LOG_WARNING, "meta", &e2);
+	}
+	goto out;
+
+record_early:
+	/* an error before the lock: still leave a failed run row */
+	if (!opts->dry_run && s) {
+		gx_err e2;
+		long id = 0;
+		gx_err_clear(&e2);
+		if (!gx_meta_run_start(s, accession, "load", opts->force, 0, &id, &e2)) {
+			res->run_id = id;
+			gx_log_set_context(id, accession);
+			if ((rlog = gx_run_log_new()) != NULL)
+				gx_log_set_hook(gx_run_log_hook, rlog);
+			gx_log_err(GX_LOG_ERROR, "resolve", err);
+			gx_meta_run_finish(s, id, "failed", "none", NULL, err, &e2);
+			run_id = id;
+		}
+	}
+	goto out;
+
+done:
+	rc = 0;
+out:
+	res->seconds = gx_mono() - t0;
+	gx_log_set_hook(NULL, NULL);
+	if (rlog && run_id) {
+		gx_err e2;
+		gx_err_clear(&e2);
+		if (gx_run_log_flush(rlog, s, run_id, &e2))
+			gx_log_err(GX_LOG_WARNING, "meta", &e2);
+	}
+	gx_run_log_free(rlog);
+	gx_rows_free(gone);
+	if (db_locked)
+		s->ops->unlock_study(s, accession);
+	gx_lock_release(lock);
+	pipe_release(&p);
+	gx_log_set_context(0, NULL);
+	return rc;
+}

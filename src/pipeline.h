@@ -1,0 +1,45 @@
+/*
+ * pipeline.h - one study end to end: extract -> transform -> load.
+ *
+ * gx_pipeline_load runs one study under its lock: resolve and hash the files, skip the
+ * run when nothing changed, read the sample metadata, decide what to rewrite (everything,
+ * only the changed samples, or only the dimensions), stream the matrices into facts, and
+ * commit facts, dimensions and the run's meta rows in one transaction.  A failure at any
+ * point rolls everything back; the run is then recorded as failed (or aborted, after a
+ * signal) with its error code and message.
+ */
+#ifndef GX_PIPELINE_H
+#define GX_PIPELINE_H
+
+#include "core/config.h"
+#include "core/err.h"
+#include "load/meta.h"
+#include "load/sink.h"
+
+typedef struct gx_load_opts {
+	int force;              /* reload everything even if unchanged */
+	int dry_run;            /* decide and report, write nothing */
+	const char *file;       /* load this one matrix file as the study (--file) */
+	int show_progress;
+} gx_load_opts;
+
+typedef struct gx_load_result {
+	long run_id;            /* 0 for a dry run */
+	char status[16];        /* succeeded | skipped | failed | aborted | dry-run */
+	char mode[16];          /* full | partial | metadata | none */
+	gx_run_counts counts;
+	long n_samples;
+	long n_genes;
+	int64_t n_values;
+	char value_scale[8];
+	double seconds;
+} gx_load_result;
+
+/*
+ * Load study 'accession' through the open sink (migrated).  Returns 0 or negative with
+ * 'err' filled; 'res' is filled in both cases as far as the run got.
+ */
+int gx_pipeline_load(gx_sink *s, const gx_config *cfg, const char *accession,
+                     const gx_load_opts *opts, gx_load_result *res, gx_err *err);
+
+#endif
