@@ -181,3 +181,13 @@ bad:
 		*bad_offset = i;
 	return 0;
 }
+
+void gx_utf8_sanitize(char *s)
+{
+	size_t n = strlen(s), off = 0, bad;
+
+	while (off < n && !gx_utf8_valid(s + off, n - off, &bad)) {
+		s[off + bad] = '?';
+		off += bad + 1;
+	}
+}

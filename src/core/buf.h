@@ -37,4 +37,8 @@ char *gx_buf_steal(gx_buf *b);
 /* 1 if 's' is valid UTF-8 (no NUL bytes); else 0 and *bad_offset is the first bad byte. */
 int gx_utf8_valid(const char *s, size_t n, size_t *bad_offset);
 
+/* Replace every byte that is not part of valid UTF-8 (and NUL-free) text with '?', in
+ * place, so that the text can be stored in a UTF-8 database. */
+void gx_utf8_sanitize(char *s);
+
 #endif

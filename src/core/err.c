@@ -4,6 +4,7 @@
  * Pure bookkeeping: nothing here prints or allocates.
  */
 #include "core/err.h"
+#include "core/buf.h"
 
 #include <signal.h>
 #include <stdarg.h>
@@ -193,7 +194,8 @@ char *gx_err_format(const gx_err *e, char *buf, size_t cap)
 const char *gx_err_quote(const char *val, size_t len, char *buf, size_t cap)
 {
 	static const size_t max_shown = 100; /* PostgreSQL's MAX_COPY_DATA_DISPLAY */
-	size_t i, o = 0;
+	size_t i, o = 0, bad;
+	int ascii_only = !gx_utf8_valid(val, len, &bad); /* escape every byte >= 0x80 */
 
 	if (cap < 8) {
 		if (cap)
@@ -206,7 +208,7 @@ const char *gx_err_quote(const char *val, size_t len, char *buf, size_t cap)
 		if (c == '"' || c == '\\') {
 			buf[o++] = '\\';
 			buf[o++] = (char)c;
-		} else if (c < 0x20 || c == 0x7f) {
+		} else if (c < 0x20 || c == 0x7f || (ascii_only && c >= 0x80)) {
 			o += (size_t)snprintf(buf + o, cap - o, "\\x%02x", c);
 		} else {
 			buf[o++] = (char)c;

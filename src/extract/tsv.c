@@ -36,6 +36,7 @@ struct gx_tsv {
 	long embedded;      /* newlines inside quoted fields of the current row */
 	size_t nfield;      /* fields delivered in the current row */
 	int pending_cr;     /* the previous row ended with CR: only LF may follow */
+	size_t pending_nfield; /* fields of that row, delivered when the LF comes */
 	int rc;             /* first non-zero callback result */
 	gx_err *err;
 	gx_tsv_field_fn field_fn;
@@ -88,7 +89,7 @@ static void on_field(void *s, size_t len, void *data)
 	if (t->rc)
 		return;
 	if (t->pending_cr) {
-		t->rc = gx_err_at(t->err, GX_E_LONE_CR, t->path, t->line - 1, 0,
+		t->rc = gx_err_at(t->err, GX_E_LONE_CR, t->path, t->line, 0,
 		                  "carriage return not followed by a line feed");
 		return;
 	}
@@ -101,6 +102,21 @@ static void on_field(void *s, size_t len, void *data)
 	t->nfield++;
 }
 
+/* Deliver the row that just ended and move to the next line. */
+static void end_row(gx_tsv *t, size_t nfield)
+{
+	t->nfield = nfield;
+	t->rc = t->row_fn ? t->row_fn(t->ctx, nfield, t->err) : 0;
+	t->line += 1 + t->embedded;
+	t->embedded = 0;
+	t->nfield = 0;
+}
+
+/*
+ * A row ended by CR is held back until the next event shows that an LF follows (CRLF);
+ * anything else means a lone CR inside the data, which is an error rather than a
+ * silent line break.
+ */
 static void on_row(int c, void *data)
 {
 	gx_tsv *t = data;
@@ -109,20 +125,23 @@ static void on_row(int c, void *data)
 		return;
 	if (t->pending_cr) {
 		t->pending_cr = 0;
-		if (c == '\n' && t->nfield == 0)
-			return; /* the LF of a CRLF */
-		t->rc = gx_err_at(t->err, GX_E_LONE_CR, t->path, t->line - 1, 0,
+		if (c == '\n' && t->nfield == 0) {
+			end_row(t, t->pending_nfield); /* the LF of a CRLF */
+			return;
+		}
+		t->rc = gx_err_at(t->err, GX_E_LONE_CR, t->path, t->line, 0,
 		                  "carriage return not followed by a line feed");
 		return;
 	}
 	if (c == -1 && t->nfield == 0)
 		return; /* end of file right after a line end */
-	t->rc = t->row_fn ? t->row_fn(t->ctx, t->nfield, t->err) : 0;
-	t->line += 1 + t->embedded;
-	t->embedded = 0;
-	t->nfield = 0;
-	if (c == '\r')
+	if (c == '\r') {
 		t->pending_cr = 1;
+		t->pending_nfield = t->nfield;
+		t->nfield = 0;
+		return;
+	}
+	end_row(t, t->nfield);
 }
 
 int gx_tsv_open(const char *path, size_t max_field_bytes, gx_tsv **out, gx_err *err)
@@ -155,7 +174,7 @@ int gx_tsv_open(const char *path, size_t max_field_bytes, gx_tsv **out, gx_err *
 		goto fail;
 	}
 	t->size = (uint64_t)st.st_size;
-	if (csv_init(&t->csv, CSV_REPALL_NL | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
+	if (csv_init(&t->csv, CSV_REPALL_NL | CSV_APPEND_NULL) != 0) {
 		rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
 		goto fail;
 	}
@@ -186,7 +205,7 @@ int gx_tsv_run(gx_tsv *t, gx_tsv_field_fn field, gx_tsv_row_fn row, void *ctx, g
 	if (lseek(t->fd, 0, SEEK_SET) < 0)
 		return gx_err_at(err, GX_E_IO, t->path, 0, 0, "cannot seek: %s", strerror(errno));
 	csv_free(&t->csv);
-	csv_init(&t->csv, CSV_REPALL_NL | CSV_STRICT_FINI | CSV_APPEND_NULL);
+	csv_init(&t->csv, CSV_REPALL_NL | CSV_APPEND_NULL);
 	csv_set_delim(&t->csv, '\t');
 	csv_set_space_func(&t->csv, never_space);
 	csv_set_term_func(&t->csv, is_term);
@@ -246,9 +265,17 @@ int gx_tsv_run(gx_tsv *t, gx_tsv_field_fn field, gx_tsv_row_fn row, void *ctx, g
 		if (t->progress)
 			t->progress(t->progress_ctx, t->offset, t->size);
 	}
-	if (csv_fini(&t->csv, on_field, on_row, t) != 0 && !t->rc)
+	/* libcsv reports an open quote at the end only in strict mode, which would also
+	 * reject quotes inside unquoted fields; its state tells us directly (2 is
+	 * FIELD_BEGUN in libcsv.c: a field is open, and it began with a quote) */
+	if (t->csv.quoted && t->csv.pstate == 2)
 		return gx_tsv_error(t, err, GX_E_QUOTE,
 		                    "unterminated quoted field at the end of the file");
+	csv_fini(&t->csv, on_field, on_row, t);
+	if (t->pending_cr && !t->rc) {
+		t->pending_cr = 0;
+		end_row(t, t->pending_nfield); /* the file ends with a CR */
+	}
 	return t->rc;
 }
 

@@ -66,6 +66,7 @@ int gx_meta_run_finish(gx_sink *s, long run_id, const char *status, const char *
 		snprintf(code, sizeof(code), "%d", (int)failure->code);
 		p[7] = code;
 		p[8] = gx_err_format(failure, msg, sizeof(msg));
+		gx_utf8_sanitize(msg);
 	}
 	return gx_sink_query(s,
 		"UPDATE meta_etl_run SET status = $2, finished_at = $3, rows_inserted = $4, "
@@ -174,6 +175,9 @@ void gx_run_log_hook(void *ctx, const gx_log_rec *rec)
 		gx_free(r->file);
 		return;
 	}
+	gx_utf8_sanitize(r->msg);
+	if (r->file)
+		gx_utf8_sanitize(r->file);
 	l->n++;
 }
 
