@@ -25,6 +25,7 @@
 #include "core/mem.h"
 #include "core/progress.h"
 #include "core/signals.h"
+#include "core/testhook.h"
 #include "extract/matrix.h"
 #include "extract/metadata.h"
 #include "extract/study.h"
@@ -122,6 +123,7 @@ static int flush_facts(scan *sc, gx_err *err)
 	b.log2 = sc->fl;
 	rc = sc->p->s->ops->facts_put(sc->w, &b, err);
 	sc->fn = 0;
+	gx_test_point("facts");
 	return rc;
 }
 
@@ -968,6 +970,7 @@ static int load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_rows
 
 	if ((rc = gx_sink_begin(p->s, err)))
 		return rc;
+	gx_test_point("begin");
 	if ((rc = upsert_study(p, err)) || (rc = upsert_samples(p, &meta_changed, err)) ||
 	    (rc = remove_vanished(p, gone, err)))
 		goto fail;
@@ -1000,6 +1003,7 @@ static int load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_rows
 		gx_progress_end(&p->prog);
 		if (rc)
 			goto fail;
+		gx_test_point("swap");
 		rc = p->s->ops->facts_finish(w, err);
 		w = NULL;
 		if (rc)
@@ -1017,7 +1021,10 @@ static int load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_rows
 	if ((rc = gx_meta_run_finish(p->s, run_id, "succeeded", p->res->mode, &p->res->counts,
 	                             NULL, err)))
 		goto fail;
+	gx_test_point("commit");
 	rc = gx_sink_commit(p->s, err);
+	if (!rc)
+		gx_test_point("committed");
 	gx_free(keys);
 	return rc;
 fail:
@@ -1064,6 +1071,7 @@ int gx_pipeline_load(gx_sink *s, const gx_config *cfg, const char *accession,
 	if (s && (rc = s->ops->lock_study(s, accession, cfg->lock_timeout_s, err)))
 		goto out;
 	db_locked = s != NULL;
+	gx_test_point("locked");
 	if (!opts->dry_run) {
 		if ((rc = gx_meta_run_start(s, accession, opts->file ? "load --file" : "load",
 		                            opts->force, 0, &run_id, err)))
