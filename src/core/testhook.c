@@ -2,6 +2,7 @@
  * testhook.c - kill or pause at named points for the tests (see testhook.h).
  */
 #include "core/testhook.h"
+#include "core/signals.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -18,7 +19,7 @@ void gx_test_point(const char *name)
 		raise(SIGKILL);
 	if (pause && !strncmp(pause, name, n) && pause[n] == ':') {
 		unsigned secs = (unsigned)atoi(pause + n + 1);
-		while (secs > 0)
-			secs = sleep(secs); /* a signal ends the sleep early; the run then stops */
+		while (secs > 0 && !gx_interrupted())
+			secs = sleep(secs); /* SIGINT/SIGTERM end the pause; the run then stops */
 	}
 }

@@ -165,7 +165,8 @@ int gx_study_resolve(const char *data_root, const char *acc, gx_study_files **ou
 		h5 = nh;
 		nh5++;
 	}
-	qsort(h5, nh5, sizeof(*h5), cmp_str);
+	if (nh5)
+		qsort(h5, nh5, sizeof(*h5), cmp_str);
 
 	gx_buf_reset(&name);
 	gx_buf_printf(&name, "%s.tsv", acc);

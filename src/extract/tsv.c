@@ -29,6 +29,7 @@ struct gx_tsv {
 	uint64_t size;
 	uint64_t offset;
 	size_t max_field;
+	size_t chunk;       /* bytes per read, <= CHUNK */
 	struct csv_parser csv;
 	unsigned char *buf;
 	/* state of one run */
@@ -184,11 +185,17 @@ int gx_tsv_open(const char *path, size_t max_field_bytes, gx_tsv **out, gx_err *
 	csv_set_realloc_func(&t->csv, capped_realloc);
 	csv_set_free_func(&t->csv, gx_free);
 	t->max_field = max_field_bytes;
+	t->chunk = CHUNK;
 	*out = t;
 	return 0;
 fail:
 	gx_tsv_close(t);
 	return rc;
+}
+
+void gx_tsv_set_chunk(gx_tsv *t, size_t n)
+{
+	t->chunk = n == 0 ? 1 : n > CHUNK ? CHUNK : n;
 }
 
 void gx_tsv_set_progress(gx_tsv *t, void (*fn)(void *, uint64_t, uint64_t), void *ctx)
@@ -199,11 +206,10 @@ void gx_tsv_set_progress(gx_tsv *t, void (*fn)(void *, uint64_t, uint64_t), void
 
 int gx_tsv_run(gx_tsv *t, gx_tsv_field_fn field, gx_tsv_row_fn row, void *ctx, gx_err *err)
 {
-	int first = 1;
+	unsigned char head[3];
+	ssize_t h;
 
 	field_cap = t->max_field;
-	if (lseek(t->fd, 0, SEEK_SET) < 0)
-		return gx_err_at(err, GX_E_IO, t->path, 0, 0, "cannot seek: %s", strerror(errno));
 	csv_free(&t->csv);
 	csv_init(&t->csv, CSV_REPALL_NL | CSV_APPEND_NULL);
 	csv_set_delim(&t->csv, '\t');
@@ -211,7 +217,6 @@ int gx_tsv_run(gx_tsv *t, gx_tsv_field_fn field, gx_tsv_row_fn row, void *ctx, g
 	csv_set_term_func(&t->csv, is_term);
 	csv_set_realloc_func(&t->csv, capped_realloc);
 	csv_set_free_func(&t->csv, gx_free);
-	t->offset = 0;
 	t->line = 1;
 	t->embedded = 0;
 	t->nfield = 0;
@@ -222,9 +227,18 @@ int gx_tsv_run(gx_tsv *t, gx_tsv_field_fn field, gx_tsv_row_fn row, void *ctx, g
 	t->row_fn = row;
 	t->ctx = ctx;
 
+	/* the encoding is decided by the first bytes, whatever the chunk size */
+	h = pread(t->fd, head, sizeof(head), 0);
+	if (h >= 2 && ((head[0] == 0xff && head[1] == 0xfe) || (head[0] == 0xfe && head[1] == 0xff)))
+		return gx_err_at(err, GX_E_ENCODING, t->path, 1, 1,
+		                 "UTF-16 text is not supported (byte order mark found); "
+		                 "convert the file to UTF-8");
+	t->offset = h == 3 && head[0] == 0xef && head[1] == 0xbb && head[2] == 0xbf ? 3 : 0;
+	if (lseek(t->fd, (off_t)t->offset, SEEK_SET) < 0)
+		return gx_err_at(err, GX_E_IO, t->path, 0, 0, "cannot seek: %s", strerror(errno));
 	for (;;) {
-		ssize_t n = read(t->fd, t->buf, CHUNK);
-		size_t len, start = 0, parsed;
+		ssize_t n = read(t->fd, t->buf, t->chunk);
+		size_t len, upto, parsed;
 		unsigned char *nul;
 
 		if (n < 0) {
@@ -236,23 +250,13 @@ int gx_tsv_run(gx_tsv *t, gx_tsv_field_fn field, gx_tsv_row_fn row, void *ctx, g
 		if (n == 0)
 			break;
 		len = (size_t)n;
-		if (first) {
-			first = 0;
-			if (len >= 2 && ((t->buf[0] == 0xff && t->buf[1] == 0xfe) ||
-			                 (t->buf[0] == 0xfe && t->buf[1] == 0xff)))
-				return gx_err_at(err, GX_E_ENCODING, t->path, 1, 1,
-				                 "UTF-16 text is not supported (byte order mark found); "
-				                 "convert the file to UTF-8");
-			if (len >= 3 && t->buf[0] == 0xef && t->buf[1] == 0xbb && t->buf[2] == 0xbf)
-				start = 3;
-		}
-		nul = memchr(t->buf + start, 0, len - start);
-		parsed = csv_parse(&t->csv, t->buf + start,
-		                   (nul ? (size_t)(nul - t->buf) : len) - start, on_field, on_row, t);
+		nul = memchr(t->buf, 0, len);
+		upto = nul ? (size_t)(nul - t->buf) : len; /* parse up to a NUL, then report it */
+		parsed = csv_parse(&t->csv, t->buf, upto, on_field, on_row, t);
 		t->offset += len;
 		if (t->rc)
 			return t->rc;
-		if (parsed != (nul ? (size_t)(nul - t->buf) : len) - start) {
+		if (parsed != upto) {
 			if (csv_error(&t->csv) == CSV_ENOMEM && field_cap)
 				return gx_tsv_error(t, err, GX_E_TOO_BIG,
 				                    "field is longer than %zu bytes (extract.max_field_bytes)",

@@ -44,6 +44,9 @@ const char *gx_tsv_path(const gx_tsv *t);
 uint64_t gx_tsv_size(const gx_tsv *t);  /* file size at open */
 uint64_t gx_tsv_offset(const gx_tsv *t); /* bytes consumed so far */
 
+/* Read at most 'n' bytes per read(2) (tests feed every chunk size from 1 byte up). */
+void gx_tsv_set_chunk(gx_tsv *t, size_t n);
+
 /* Progress hook, called after each chunk. */
 void gx_tsv_set_progress(gx_tsv *t, void (*fn)(void *, uint64_t, uint64_t), void *ctx);
 

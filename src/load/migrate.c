@@ -86,7 +86,8 @@ static int list_files(gx_sink *s, const char *share_dir, mfile **out, size_t *n,
 			goto out;
 		gx_hash128_hex(h, f->checksum);
 	}
-	qsort(files, count, sizeof(*files), cmp_mfile);
+	if (count)
+		qsort(files, count, sizeof(*files), cmp_mfile);
 	for (i = 1; i < count; i++) {
 		if (files[i].version == files[i - 1].version) {
 			rc = gx_err_set(err, GX_E_MIGRATION, "two migration files have version %04d in '%s'",
