@@ -109,7 +109,8 @@ check: deps                                  ## the whole suite under ASan+UBSan
 
 bench-tools: $(BENCH_BINS)
 
-bench: deps                                  ## benchmarks (starts its own PostgreSQL); writes bench/results/
+bench:                                       ## benchmarks (starts its own PostgreSQL); writes bench/results/
+	@GXLOAD_DEPS_BENCH=1 sh deploy/install-deps.sh
 	@$(MAKE) --no-print-directory gxload bench-tools
 	@sh bench/run.sh
 

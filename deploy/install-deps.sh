@@ -11,7 +11,7 @@ libxxhash-dev libhdf5-dev libyaml-dev libjansson-dev liblzf-dev"
 # run and test: the sqlite3 and psql clients, a PostgreSQL 15 server for the tests
 RUN_PKGS="sqlite3 postgresql-15 postgresql-client-15 util-linux procps"
 # bench peers and plotting
-BENCH_PKGS="python3 python3-pandas python3-psycopg python3-matplotlib python3-numpy"
+BENCH_PKGS="time python3 python3-pandas python3-psycopg python3-matplotlib python3-numpy"
 
 missing=""
 for p in $BUILD_PKGS $RUN_PKGS ${GXLOAD_DEPS_BENCH:+$BENCH_PKGS}; do

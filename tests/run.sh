@@ -73,13 +73,17 @@ if [ "$only" != "unit" ]; then
 	backends="sqlite"
 	if [ "$skip_pg" -eq 0 ]; then
 		. "$here/lib/pg.sh"
-		if pg_start "$top/build/test-pg"; then
+		# under /tmp, not the checkout: as root the server runs as 'nobody', which must
+		# be able to reach its data directory
+		pgdir=$(mktemp -d /tmp/gxload-testpg.XXXXXX)
+		if pg_start "$pgdir"; then
 			backends="sqlite pg"
-			trap 'pg_stop' EXIT INT TERM
+			trap 'pg_stop; rm -rf "$pgdir"' EXIT INT TERM
 		else
 			failed=$((failed + 1))
 			failed_names="$failed_names pg-server"
-			echo "PostgreSQL test server did not start (see $top/build/test-pg/server.log)"
+			echo "PostgreSQL test server did not start:"
+			cat "$pgdir"/*.log 2>/dev/null | tail -20 | sed 's/^/    /'
 		fi
 	fi
 	for t in "$here"/integration/t*.sh; do
