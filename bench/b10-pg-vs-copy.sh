@@ -6,6 +6,7 @@
 # Output: bench/results/b10-pg-vs-copy.md
 set -eu
 . "$BENCH_DIR/lib.sh"
+. "$GXLOAD_TOP/tests/lib/pg.sh"
 PSQL="psql -X -q -h 127.0.0.1 -p $GXTEST_PGPORT -U gxtest"
 res="$BENCH_RESULTS/b10-pg-vs-copy.md"
 work=$(mktemp -d /tmp/gxload-b10.XXXXXX)
@@ -66,7 +67,7 @@ csv_mb=$(awk -v b="$(wc -c < "$BENCH_DATA/B20KX500.csv")" 'BEGIN { printf "%.1f"
 		"$cp_s" "$(awk -v s="$cp_s" 'BEGIN { print 10 / s }')" "$(median "$work/copy" 2)" "$(median "$work/copy" 3)" \
 		"$(awk -v k="$(median "$work/copy" 4)" 'BEGIN { print k / 1024 }')"
 	echo
-	echo "gxload / \\copy time: **$ratio**."
+	printf "gxload / psql copy time: **%s**.\n" "$ratio"
 	echo
 	printf 'Peak RSS of gxload: %.1f MB at 20,000 x 500, %.1f MB at 20,000 x 2,000 (%s s for 40M values).\n' \
 		"$(awk -v k="$(median "$work/gx" 4)" 'BEGIN { print k / 1024 }')" \
