@@ -54,7 +54,7 @@ ratio=$(awk -v a="$gx_s" -v b="$cp_s" 'BEGIN { printf "%.2f", a / b }')
 tsv_mb=$(awk -v b="$(wc -c < "$BENCH_DATA/B20KX500/B20KX500.tsv")" 'BEGIN { printf "%.1f", b / 1e6 }')
 csv_mb=$(awk -v b="$(wc -c < "$BENCH_DATA/B20KX500.csv")" 'BEGIN { printf "%.1f", b / 1e6 }')
 {
-	echo "### PostgreSQL: gxload end to end vs psql \\copy (20,000 genes x 500 samples = 10M values)"
+	printf "%s\n" "### PostgreSQL: gxload end to end vs psql \\copy (20,000 genes x 500 samples = 10M values)"
 	echo
 	echo "Medians of $BENCH_RUNS runs; $(date -u +%Y-%m-%d), $(nproc) cores, PostgreSQL $($PSQL -d postgres -Atc 'SHOW server_version')."
 	echo
