@@ -4,6 +4,7 @@
  *   rules check [FILE...]          validate rule files (the configured ones by default)
  *   rules eval LABELS.tsv          score the illness rules against a labelled TSV
  *   rules explain FILE.tsv [SAMPLE...]  why each sample of a metadata TSV gets its label
+ *   rules test CASES.tsv...        run rule cases (rules/tests/), TAP output
  *   rules platform STRING [GPL]    normalize one platform string
  *
  * None of these touches a database.  The TSVs are read with the loader's reader
@@ -506,6 +507,143 @@ static int rules_explain(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 	return rc;
 }
 
+/* ---- test ------------------------------------------------------------------------ */
+
+/*
+ * Case files (the .tsv files of rules/tests), one case per row, told apart by their header:
+ *   illness cases   sample fields + expect_label [+ expect_rule]
+ *   platform cases  platform, platform_id + any of expect_key, expect_name,
+ *                   expect_manufacturer, expect_technology, expect_accession,
+ *                   expect_chip_accession, expect_known (yes|no)
+ * A `case` column describes the case.  Output is TAP, one test point per case.
+ */
+typedef struct test_ctx {
+	const gx_rulebook *rb;
+	gx_fields *f;
+	const char *path;
+	long n, failed;
+} test_ctx;
+
+static const char *cell(const table *t, const char *name)
+{
+	const char *names[2] = { name, NULL };
+	long c = table_col(t, names);
+
+	return c >= 0 ? t->cell[c] : NULL;
+}
+
+static void test_point(test_ctx *x, const table *t, int pass, const char *detail)
+{
+	const char *what = cell(t, "case");
+
+	x->n++;
+	if (!pass)
+		x->failed++;
+	printf("%s %ld - %s:%ld %s\n", pass ? "ok" : "not ok", x->n, x->path,
+	       gx_tsv_line(t->tsv), what ? what : "");
+	if (!pass)
+		printf("#   %s\n", detail);
+}
+
+static int test_illness(test_ctx *x, const table *t, gx_err *err)
+{
+	const char *want = cell(t, "expect_label"), *want_rule = cell(t, "expect_rule");
+	sample_row r = { NULL, NULL, x->f };
+	gx_illness_label lab;
+	char detail[GX_ERR_MSG_MAX];
+	size_t i;
+	int rc;
+
+	gx_fields_clear(x->f);
+	r.study = cell(t, "study");
+	r.sample = cell(t, "sample");
+	for (i = 0; i < t->nhead; i++) {
+		const char *h = t->head[i];
+		if (!strcmp(h, "case") || !strcmp(h, "study") || !strcmp(h, "sample") ||
+		    !strncmp(h, "expect_", 7))
+			continue;
+		if ((rc = gx_fields_add_raw(x->f, h, t->cell[i], err)))
+			return rc;
+	}
+	if ((rc = gx_illness_label_sample(x->rb->illness, r.study && *r.study ? r.study : NULL,
+	                                  r.sample && *r.sample ? r.sample : NULL, x->f, &lab,
+	                                  err)))
+		return rc;
+	snprintf(detail, sizeof(detail), "got %s by '%s' on '%s': \"%s\"; want %s%s%s",
+	         lab.code, lab.decided_by, lab.field, lab.text, want,
+	         want_rule && *want_rule ? " by " : "", want_rule ? want_rule : "");
+	test_point(x, t, !strcmp(lab.code, want) &&
+	           (!want_rule || !*want_rule || !strcmp(lab.decided_by, want_rule)), detail);
+	return 0;
+}
+
+static int test_platform(test_ctx *x, const table *t, gx_err *err)
+{
+	const char *raw = cell(t, "platform"), *pid = cell(t, "platform_id"), *w;
+	gx_platform pl;
+	gx_buf d = { 0 };
+	int rc, pass = 1;
+
+	if ((rc = gx_platform_normalize(x->rb->platforms, raw, pid, &pl, err)))
+		return rc;
+#define CHECK(col, got) \
+	if ((w = cell(t, col)) && strcmp(w, got)) { \
+		pass = 0; \
+		gx_buf_printf(&d, "%s: got '%s', want '%s'; ", col, got, w); \
+	}
+	CHECK("expect_key", pl.key)
+	CHECK("expect_name", pl.name)
+	CHECK("expect_manufacturer", pl.manufacturer)
+	CHECK("expect_technology", pl.technology)
+	CHECK("expect_accession", pl.accession)
+	CHECK("expect_chip_accession", pl.chip_accession)
+	CHECK("expect_known", pl.known ? "yes" : "no")
+#undef CHECK
+	test_point(x, t, pass, gx_buf_cstr(&d));
+	gx_buf_release(&d);
+	return 0;
+}
+
+static int test_row(void *ctx, const table *t, gx_err *err)
+{
+	test_ctx *x = ctx;
+
+	if (cell(t, "expect_label"))
+		return test_illness(x, t, err);
+	if (cell(t, "expect_key") && cell(t, "platform"))
+		return test_platform(x, t, err);
+	return gx_err_at(err, GX_E_HEADER, x->path, 1, 0, "a case file needs 'expect_label' "
+	                 "(illness) or 'platform' and 'expect_key' (platform) columns");
+}
+
+static int rules_test(gx_ctx *ctx, int argc, char **argv, gx_err *err)
+{
+	test_ctx x;
+	int i, rc;
+
+	memset(&x, 0, sizeof(x));
+	if (argc < 1)
+		return gx_err_set(err, GX_E_USAGE, "expected 'gxload rules test CASES.tsv...'");
+	if ((rc = gx_rulebook_load(ctx->cfg, (gx_rulebook **)&x.rb, err)))
+		return rc;
+	rc = gx_fields_new(&x.f, err);
+	for (i = 0; !rc && i < argc; i++) {
+		x.path = argv[i];
+		rc = table_read(argv[i], test_row, &x, err);
+	}
+	if (!rc) {
+		printf("1..%ld\n", x.n);
+		if (x.failed)
+			rc = gx_err_set(err, GX_E_VALIDATION, "%ld of %ld rule cases failed",
+			                x.failed, x.n);
+		else if (!x.n)
+			rc = gx_err_set(err, GX_E_EMPTY, "no rule cases");
+	}
+	gx_fields_free(x.f);
+	gx_rulebook_free((gx_rulebook *)x.rb);
+	return rc;
+}
+
 /* ---- platform -------------------------------------------------------------------- */
 
 static int rules_platform(gx_ctx *ctx, int argc, char **argv, gx_err *err)
@@ -554,6 +692,13 @@ static const struct {
 	  "For each sample of a metadata TSV (or only the SAMPLE accessions given): its\n"
 	  "illness label, the override or rule that decided it, the field and the matched\n"
 	  "text, every other rule that matched, and the normalized platform." },
+	{ "test", rules_test,
+	  "usage: gxload rules test CASES.tsv...\n\n"
+	  "Run rule cases and print TAP, one test point per case.  An illness case file has\n"
+	  "sample fields (as for eval), expect_label and optionally expect_rule; a platform\n"
+	  "case file has platform, platform_id and expect_key, expect_name,\n"
+	  "expect_manufacturer, expect_technology, expect_accession, expect_chip_accession,\n"
+	  "expect_known (yes/no).  Exit 0 if every case passes, 65 if not." },
 	{ "platform", rules_platform,
 	  "usage: gxload rules platform STRING [PLATFORM_ID]\n\n"
 	  "Normalize one platform string (and the sample's GPL accession): key, canonical\n"
@@ -579,6 +724,7 @@ int cmd_rules(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 		puts("usage: gxload rules check [FILE...]\n"
 		     "       gxload rules eval [--misses] LABELS.tsv\n"
 		     "       gxload rules explain METADATA.tsv [SAMPLE...]\n"
+		     "       gxload rules test CASES.tsv...\n"
 		     "       gxload rules platform STRING [PLATFORM_ID]\n\n"
 		     "Check, evaluate and explain the illness and platform rules (docs/RULES.md).\n"
 		     "None of these needs a database.  'gxload rules SUBCOMMAND --help' for more.");
@@ -586,6 +732,6 @@ int cmd_rules(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 	}
 	if (argc < 2)
 		return gx_err_set(err, GX_E_USAGE, "expected a subcommand: check, eval, explain, "
-		                  "platform");
+		                  "test, platform");
 	return gx_err_set(err, GX_E_USAGE, "unknown subcommand 'rules %s'", argv[1]);
 }

@@ -251,8 +251,8 @@ static int put_ch(gx_fields *f, const char *key, size_t klen, const char *value,
 	if (rc)
 		return rc;
 	if ((f->joined.len && gx_buf_puts(&f->joined, " | ") < 0) ||
-	    gx_buf_append(&f->joined, name + 3, strlen(name + 3)) < 0 ||
-	    gx_buf_puts(&f->joined, ": ") < 0 || gx_buf_append(&f->joined, value, vlen) < 0)
+	    (name[3] && gx_buf_printf(&f->joined, "%s: ", name + 3) < 0) ||
+	    gx_buf_append(&f->joined, value, vlen) < 0)
 		return gx_err_set(err, GX_E_NOMEM, "out of memory");
 	return 0;
 }

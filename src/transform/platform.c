@@ -348,10 +348,21 @@ static int read_platforms(gx_platforms *p, const gx_yaml_doc *doc, int merge, gx
 	return 0;
 }
 
+/* A `kind: platform_table` document: its platforms, and its part of the hash. */
+static int read_table_doc(gx_platforms *p, const gx_yaml_doc *tdoc, gx_err *err)
+{
+	static const char *const keys[] = { "platforms", "source", NULL };
+	int rc;
+
+	if ((rc = gx_rules_check_top(tdoc, "platform_table", keys, err)) ||
+	    (rc = read_platforms(p, tdoc, 0, err)))
+		return rc;
+	return gx_rules_digest_add(&p->digest, "platform_table", tdoc, err);
+}
+
 /* The table file named by `table:`, relative to the platform file's directory. */
 static int load_table(gx_platforms *p, const gx_yaml_doc *doc, const char *path, gx_err *err)
 {
-	static const char *const keys[] = { "platforms", "source", NULL };
 	const char *table, *slash = strrchr(path, '/');
 	gx_yaml_doc *tdoc = NULL;
 	gx_buf tpath = { 0 };
@@ -366,10 +377,8 @@ static int load_table(gx_platforms *p, const gx_yaml_doc *doc, const char *path,
 		gx_buf_release(&tpath);
 		return gx_err_set(err, GX_E_NOMEM, "out of memory");
 	}
-	if (!(rc = gx_rules_load_doc(gx_buf_cstr(&tpath), &tdoc, err)) &&
-	    !(rc = gx_rules_check_top(tdoc, "platform_table", keys, err)) &&
-	    !(rc = read_platforms(p, tdoc, 0, err)))
-		rc = gx_rules_digest_add(&p->digest, "platform_table", tdoc, err);
+	if (!(rc = gx_rules_load_doc(gx_buf_cstr(&tpath), &tdoc, err)))
+		rc = read_table_doc(p, tdoc, err);
 	gx_yaml_doc_free(tdoc);
 	gx_buf_release(&tpath);
 	return rc;
@@ -391,6 +400,7 @@ int gx_platforms_load(const char *path, gx_platforms **out, gx_err *err)
 	const gx_rules_spec parse_spec = { "rules", parse_outputs, 0, NULL, NULL };
 	const gx_rules_spec classify_spec = { "classify", classify_outputs, 1, check_technology,
 		NULL };
+	const gx_yaml *kind;
 	gx_platforms *p;
 	gx_yaml_doc *doc = NULL;
 	size_t i;
@@ -400,13 +410,21 @@ int gx_platforms_load(const char *path, gx_platforms **out, gx_err *err)
 	p = gx_calloc(1, sizeof(*p));
 	if (!p)
 		return gx_err_set(err, GX_E_NOMEM, "out of memory");
-	if ((rc = gx_rules_load_doc(path, &doc, err)) ||
-	    (rc = gx_rules_check_top(doc, "platforms", keys, err)) ||
-	    (rc = gx_rules_load(doc, &parse_spec, &p->parse, err)) ||
-	    (rc = gx_rules_load(doc, &classify_spec, &p->classify, err)) ||
-	    (rc = gx_rules_digest_add(&p->digest, "platforms", doc, err)) ||
-	    (rc = load_table(p, doc, path, err)) ||
-	    (rc = read_platforms(p, doc, 1, err)))
+	if ((rc = gx_rules_load_doc(path, &doc, err)))
+		goto fail;
+	kind = gx_yaml_get(doc->root, "kind");
+	if (kind && kind->kind == GX_YAML_SCALAR && !strcmp(kind->str, "platform_table")) {
+		/* a table alone (`gxload rules check` of the table): no rules */
+		if ((rc = read_table_doc(p, doc, err)))
+			goto fail;
+	} else if ((rc = gx_rules_check_top(doc, "platforms", keys, err)) ||
+	           (rc = gx_rules_digest_add(&p->digest, "platforms", doc, err)) ||
+	           (rc = load_table(p, doc, path, err)) ||
+	           (rc = read_platforms(p, doc, 1, err))) {
+		goto fail;
+	}
+	if ((rc = gx_rules_load(doc, &parse_spec, &p->parse, err)) ||
+	    (rc = gx_rules_load(doc, &classify_spec, &p->classify, err)))
 		goto fail;
 	for (i = 0; i < p->n; i++) {
 		chip *c = &p->c[i];

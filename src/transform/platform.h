@@ -67,7 +67,8 @@ typedef struct gx_platform {
 } gx_platform;
 
 /*
- * Load a platform file and its table.  Errors are GX_E_RULES naming file, line and
+ * Load a platform file and its table (a table file alone loads too, without rules).
+ * Errors are GX_E_RULES naming file, line and
  * rule or platform key (GX_E_CONFIG_IO when a file cannot be read).
  */
 int gx_platforms_load(const char *path, gx_platforms **out, gx_err *err);

@@ -600,7 +600,7 @@ static int compile_rule(gx_rules *rs, rule *r, uint32_t flags, const gx_yaml_doc
 	r->re = pcre2_compile((PCRE2_SPTR)pnode->str, pnode->len, opts, &code, &off, rs->cctx);
 	if (!r->re) {
 		PCRE2_UCHAR msg[256];
-		if (code == PCRE2_ERROR_NOMEMORY)
+		if (code == PCRE2_ERROR_NOMEMORY || code == PCRE2_ERROR_HEAP_FAILED)
 			return gx_err_set(err, GX_E_NOMEM, "out of memory");
 		pcre2_get_error_message(code, msg, sizeof(msg));
 		return gx_rules_error(doc, pnode, err, "rule '%s': bad pattern at offset %zu: %s",
