@@ -449,17 +449,42 @@ int gx_illness_label_sample(const gx_illness *ill, const char *study, const char
 	return 0;
 }
 
+#define EXPLAIN_SEEN 32   /* (rule, field) pairs remembered to list each once */
+
 typedef struct explain_ctx {
 	gx_buf *out;
-	int n;                  /* matches seen so far */
+	int n;                  /* matches listed so far */
 	int by_rule;            /* no override: the first match decided the label */
+	struct {
+		const gx_rule_info *rule;
+		char field[GX_FIELDS_NAME_MAX];
+	} seen[EXPLAIN_SEEN];
 } explain_ctx;
+
+/* 1 if this rule already matched this field through a stronger field set. */
+static int explain_seen(explain_ctx *x, const gx_rule_match *m)
+{
+	int i, n = x->n < EXPLAIN_SEEN ? x->n : EXPLAIN_SEEN;
+
+	for (i = 0; i < n; i++)
+		if (x->seen[i].rule == m->rule && !strcmp(x->seen[i].field, m->field))
+			return 1;
+	if (n < EXPLAIN_SEEN) {
+		x->seen[n].rule = m->rule;
+		memcpy(x->seen[n].field, m->field, sizeof(m->field));
+	}
+	return 0;
+}
 
 static int explain_one(void *ctx, const gx_rule_match *m)
 {
 	explain_ctx *x = ctx;
 	char q[GX_RULES_TEXT_MAX + 16];
-	int first = x->n++ == 0;
+	int first;
+
+	if (explain_seen(x, m))
+		return 0;
+	first = x->n++ == 0;
 
 	gx_err_quote(m->text, strlen(m->text), q, sizeof(q));
 	if (first && x->by_rule)
@@ -481,12 +506,15 @@ int gx_illness_explain(const gx_illness *ill, const char *study, const char *sam
                        const gx_fields *f, gx_buf *out, gx_err *err)
 {
 	const override *o = find_override(ill, study, sample);
-	explain_ctx x = { out, 0, o == NULL };
+	explain_ctx x;
 	gx_illness_label lab;
 	int rc = gx_illness_label_sample(ill, study, sample, f, &lab, err);
 
 	if (rc)
 		return rc;
+	memset(&x, 0, sizeof(x));
+	x.out = out;
+	x.by_rule = o == NULL;
 	if (gx_buf_printf(out, "%s%s%s: %s (%s)\n", sample ? sample : "(no accession)",
 	                  study ? " in " : "", study ? study : "", lab.code,
 	                  gx_illness_category_find(ill, lab.code)->label) < 0 ||
