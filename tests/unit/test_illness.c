@@ -287,6 +287,51 @@ static void test_errors(void)
 	gx_buf_release(&b);
 }
 
+/* Every allocation failure while loading, labelling and explaining is GX_E_NOMEM. */
+static void test_oom(void)
+{
+	long n;
+	int failures_ok = 1, finished = 0;
+
+	mkdir(path_of("ovr2"), 0700);
+	write_file("ovr2/a.yaml", "kind: overrides\noverrides:\n"
+	           "  - {id: oa, sample: GSM5, label: SEPSIS, reason: r}\n");
+	for (n = 0; n < 5000 && !finished; n++) {
+		gx_illness *ill = NULL;
+		gx_illness_label lab;
+		gx_fields *f = NULL;
+		gx_buf b = { 0 };
+		gx_err err;
+		int rc;
+
+		gx_mem_fail_after(n, 1);
+		rc = gx_illness_load(path_of("base.yaml"), path_of("ovr2"), &ill, &err);
+		if (!rc)
+			rc = gx_fields_new(&f, &err);
+		if (!rc)
+			rc = gx_fields_add_raw(f, "characteristics", "disease state: sepsis | x: y",
+			                       &err);
+		if (!rc)
+			rc = gx_illness_label_sample(ill, "GSE9", "GSM9", f, &lab, &err);
+		if (!rc)
+			rc = gx_illness_explain(ill, "GSE9", "GSM5", f, &b, &err);
+		gx_mem_fail_after(-1, 0);
+		if (!rc)
+			finished = 1;
+		else if (rc != -GX_E_NOMEM)
+			failures_ok = 0;
+		if (rc && rc != -GX_E_NOMEM)
+			printf("# after %ld allocations: %d %s\n", n, rc, err.msg);
+		gx_buf_release(&b);
+		gx_fields_free(f);
+		gx_illness_free(ill);
+	}
+	ok(finished, "load, label and explain succeed once allocations stop failing (%ld)", n);
+	ok(failures_ok, "every earlier allocation failure reports GX_E_NOMEM");
+	unlink(path_of("ovr2/a.yaml"));
+	rmdir(path_of("ovr2"));
+}
+
 int main(void)
 {
 	gx_mem_init();
@@ -298,6 +343,7 @@ int main(void)
 	test_explain();
 	test_overrides_dir();
 	test_errors();
+	test_oom();
 	unlink(path_of("base.yaml"));
 	unlink(path_of("bad.yaml"));
 	unlink(path_of("bad-ovr.yaml"));

@@ -230,6 +230,37 @@ static void test_hash(void)
 	gx_platforms_free(b);
 }
 
+/* Every allocation failure while loading and normalizing is GX_E_NOMEM. */
+static void test_oom(void)
+{
+	long n;
+	int failures_ok = 1, finished = 0;
+
+	write_file("table.yaml", table_yaml);
+	write_file("platforms.yaml", platforms_yaml);
+	for (n = 0; n < 5000 && !finished; n++) {
+		gx_platforms *p = NULL;
+		gx_platform r;
+		gx_err err;
+		int rc;
+
+		gx_mem_fail_after(n, 1);
+		rc = gx_platforms_load(path_of("platforms.yaml"), &p, &err);
+		if (!rc)
+			rc = gx_platform_normalize(p, "Illumina NovaSeq 7000", "GPL1", &r, &err);
+		gx_mem_fail_after(-1, 0);
+		if (!rc)
+			finished = 1;
+		else if (rc != -GX_E_NOMEM)
+			failures_ok = 0;
+		if (rc && rc != -GX_E_NOMEM)
+			printf("# after %ld allocations: %d %s\n", n, rc, err.msg);
+		gx_platforms_free(p);
+	}
+	ok(finished, "load and normalize succeed once allocations stop failing (%ld)", n);
+	ok(failures_ok, "every earlier allocation failure reports GX_E_NOMEM");
+}
+
 int main(void)
 {
 	gx_mem_init();
@@ -240,6 +271,7 @@ int main(void)
 	test_normalize();
 	test_errors();
 	test_hash();
+	test_oom();
 	unlink(path_of("table.yaml"));
 	unlink(path_of("platforms.yaml"));
 	rmdir(dir);
