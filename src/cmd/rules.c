@@ -123,33 +123,67 @@ static int table_read(const char *path, row_fn fn, void *ctx, gx_err *err)
 	return rc < 0 ? rc : 0;
 }
 
-/* The row's study and sample accessions and its fields; 'skip' is excluded. */
-typedef struct sample_row {
-	const char *study, *sample;
+/*
+ * What eval, explain and test share: the configured rules, one gx_fields reused for
+ * every row, the file being read and the current row's accessions.  Each of their
+ * contexts starts with a rules_run, so a row callback gets it as its context.
+ */
+typedef struct rules_run {
+	gx_rulebook *rb;
 	gx_fields *f;
-} sample_row;
+	const char *path;
+	const char *study, *sample;
+} rules_run;
 
 static const char *const study_cols[] = { "study", "experiment_accession", "series_id",
 	NULL };
 static const char *const sample_cols[] = { "sample", "refinebio_accession_code",
 	"geo_accession", "accession_code", NULL };
 
-static int row_fields(const table *t, long skip, sample_row *r, gx_err *err)
+/* Columns that hold what a row is checked against, not what the sample says. */
+static int answer_col(const char *name)
+{
+	return !strcmp(name, "gold_label") || !strcmp(name, "case") ||
+	       !strncmp(name, "expect_", 7);
+}
+
+/* The row's accessions and fields, through the loader's mapping (fields.h). */
+static int row_fields(rules_run *run, const table *t, gx_err *err)
 {
 	long sc = table_col(t, study_cols), pc = table_col(t, sample_cols);
 	size_t i;
 	int rc;
 
-	gx_fields_clear(r->f);
-	r->study = sc >= 0 && t->cell[sc][0] ? t->cell[sc] : NULL;
-	r->sample = pc >= 0 && t->cell[pc][0] ? t->cell[pc] : NULL;
+	gx_fields_clear(run->f);
+	run->study = sc >= 0 && t->cell[sc][0] ? t->cell[sc] : NULL;
+	run->sample = pc >= 0 && t->cell[pc][0] ? t->cell[pc] : NULL;
 	for (i = 0; i < t->nhead; i++) {
-		if ((long)i == skip || (long)i == sc || (long)i == pc)
+		if ((long)i == sc || (long)i == pc || answer_col(t->head[i]))
 			continue;
-		if ((rc = gx_fields_add_raw(r->f, t->head[i], t->cell[i], err)))
+		if ((rc = gx_fields_add_raw(run->f, t->head[i], t->cell[i], err)))
 			return rc;
 	}
 	return 0;
+}
+
+static int run_open(gx_ctx *ctx, rules_run *run, gx_err *err)
+{
+	int rc = gx_rulebook_load(ctx->cfg, &run->rb, err);
+
+	return rc ? rc : gx_fields_new(&run->f, err);
+}
+
+/* Call fn for every row of 'path'; fn's context is the struct that starts with 'run'. */
+static int run_read(rules_run *run, const char *path, row_fn fn, gx_err *err)
+{
+	run->path = path;
+	return table_read(path, fn, run, err);
+}
+
+static void run_release(rules_run *run)
+{
+	gx_fields_free(run->f);
+	gx_rulebook_free(run->rb);
 }
 
 /* ---- check ----------------------------------------------------------------------- */
@@ -256,10 +290,7 @@ typedef struct study_stat {
 } study_stat;
 
 typedef struct eval_ctx {
-	const gx_rulebook *rb;
-	gx_fields *f;
-	const char *path;
-	gx_tsv *tsv;
+	rules_run run;          /* first: the row callback's context */
 	size_t ncat;
 	long *confusion;        /* ncat x ncat: [gold][predicted] */
 	study_stat *studies;
@@ -303,25 +334,25 @@ static int eval_row(void *ctx, const table *t, gx_err *err)
 {
 	static const char *const gold_cols[] = { "gold_label", NULL };
 	eval_ctx *x = ctx;
-	const gx_illness *ill = x->rb->illness;
+	rules_run *r = &x->run;
+	const gx_illness *ill = r->rb->illness;
 	long gc = table_col(t, gold_cols), gi, pi;
-	sample_row r = { NULL, NULL, x->f };
 	gx_illness_label lab;
 	study_stat *st;
 	int rc;
 
 	if (gc < 0)
-		return gx_err_at(err, GX_E_HEADER, x->path, 1, 0, "no 'gold_label' column");
+		return gx_err_at(err, GX_E_HEADER, r->path, 1, 0, "no 'gold_label' column");
 	gi = cat_index(ill, t->cell[gc]);
 	if (gi < 0)
 		return gx_tsv_error(t->tsv, err, GX_E_METADATA, "gold_label '%.80s' is not a "
 		                    "category of the illness rules", t->cell[gc]);
-	if ((rc = row_fields(t, gc, &r, err)) ||
-	    (rc = gx_illness_label_sample(ill, r.study, r.sample, x->f, &lab, err)))
+	if ((rc = row_fields(r, t, err)) ||
+	    (rc = gx_illness_label_sample(ill, r->study, r->sample, r->f, &lab, err)))
 		return rc;
 	pi = cat_index(ill, lab.code);
 	x->confusion[gi * (long)x->ncat + pi]++;
-	if (!(st = study_of(x, r.study ? r.study : "(no study)")))
+	if (!(st = study_of(x, r->study ? r->study : "(no study)")))
 		return gx_err_set(err, GX_E_NOMEM, "out of memory");
 	st->n++;
 	x->n++;
@@ -334,7 +365,7 @@ static int eval_row(void *ctx, const table *t, gx_err *err)
 		return 0;
 	if (gx_buf_printf(&x->misses, "miss: gold %s, ", t->cell[gc]) < 0)
 		return gx_err_set(err, GX_E_NOMEM, "out of memory");
-	return gx_illness_explain(ill, r.study, r.sample, x->f, &x->misses, err);
+	return gx_illness_explain(ill, r->study, r->sample, r->f, &x->misses, err);
 }
 
 static void print_ratio(long num, long den)
@@ -347,7 +378,7 @@ static void print_ratio(long num, long den)
 
 static void eval_report(const eval_ctx *x)
 {
-	const gx_illness *ill = x->rb->illness;
+	const gx_illness *ill = x->run.rb->illness;
 	size_t i, j, w = 5, sw = 5;
 
 	for (i = 0; i < x->ncat; i++)
@@ -409,17 +440,15 @@ static int rules_eval(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 	}
 	if (!path)
 		return gx_err_set(err, GX_E_USAGE, "expected 'gxload rules eval LABELS.tsv'");
-	x.path = path;
-	if ((rc = gx_rulebook_load(ctx->cfg, (gx_rulebook **)&x.rb, err)))
-		return rc;
-	x.ncat = gx_illness_category_count(x.rb->illness);
-	x.confusion = gx_calloc(x.ncat * x.ncat, sizeof(long));
-	if (!x.confusion)
-		rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+	rc = run_open(ctx, &x.run, err);
+	if (!rc) {
+		x.ncat = gx_illness_category_count(x.run.rb->illness);
+		x.confusion = gx_calloc(x.ncat * x.ncat, sizeof(long));
+		if (!x.confusion)
+			rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+	}
 	if (!rc)
-		rc = gx_fields_new(&x.f, err);
-	if (!rc)
-		rc = table_read(path, eval_row, &x, err);
+		rc = run_read(&x.run, path, eval_row, err);
 	if (!rc && !x.n)
 		rc = gx_err_at(err, GX_E_EMPTY, path, 0, 0, "no labelled rows");
 	if (!rc)
@@ -429,16 +458,14 @@ static int rules_eval(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 	gx_free(x.studies);
 	gx_free(x.confusion);
 	gx_buf_release(&x.misses);
-	gx_fields_free(x.f);
-	gx_rulebook_free((gx_rulebook *)x.rb);
+	run_release(&x.run);
 	return rc;
 }
 
 /* ---- explain --------------------------------------------------------------------- */
 
 typedef struct explain_ctx {
-	const gx_rulebook *rb;
-	gx_fields *f;
+	rules_run run;          /* first: the row callback's context */
 	char **only;            /* sample accessions to show, or none = all */
 	int nonly;
 	long shown;
@@ -448,24 +475,24 @@ typedef struct explain_ctx {
 static int explain_row(void *ctx, const table *t, gx_err *err)
 {
 	explain_ctx *x = ctx;
-	sample_row r = { NULL, NULL, x->f };
+	rules_run *r = &x->run;
 	gx_platform pl;
 	const char *raw, *pid;
 	int i, rc, want = x->nonly == 0;
 
-	if ((rc = row_fields(t, -1, &r, err)))
+	if ((rc = row_fields(r, t, err)))
 		return rc;
 	for (i = 0; i < x->nonly && !want; i++)
-		want = r.sample && !strcmp(r.sample, x->only[i]);
+		want = r->sample && !strcmp(r->sample, x->only[i]);
 	if (!want)
 		return 0;
 	gx_buf_reset(&x->out);
-	if ((rc = gx_illness_explain(x->rb->illness, r.study, r.sample, x->f, &x->out, err)))
+	if ((rc = gx_illness_explain(r->rb->illness, r->study, r->sample, r->f, &x->out, err)))
 		return rc;
-	raw = gx_fields_get(x->f, "platform");
-	pid = gx_fields_get(x->f, "platform_id");
+	raw = gx_fields_get(r->f, "platform");
+	pid = gx_fields_get(r->f, "platform_id");
 	if (raw || pid) {
-		if ((rc = gx_platform_normalize(x->rb->platforms, raw, pid, &pl, err)))
+		if ((rc = gx_platform_normalize(r->rb->platforms, raw, pid, &pl, err)))
 			return rc;
 		if (gx_buf_printf(&x->out, "  platform: %s (%s, %s, %s)%s%s by rule '%s'\n",
 		                  pl.key, pl.name, pl.manufacturer[0] ? pl.manufacturer : "?",
@@ -493,17 +520,14 @@ static int rules_explain(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 		                  "loaded study from the database is not available yet)", argv[0]);
 	x.only = argv + 1;
 	x.nonly = argc - 1;
-	if ((rc = gx_rulebook_load(ctx->cfg, (gx_rulebook **)&x.rb, err)))
-		return rc;
-	rc = gx_fields_new(&x.f, err);
+	rc = run_open(ctx, &x.run, err);
 	if (!rc)
-		rc = table_read(argv[0], explain_row, &x, err);
+		rc = run_read(&x.run, argv[0], explain_row, err);
 	if (!rc && x.nonly && x.shown < x.nonly)
 		rc = gx_err_set(err, GX_E_NO_SAMPLES, "%ld of %d samples not found in '%s'",
 		                (long)x.nonly - x.shown, x.nonly, argv[0]);
 	gx_buf_release(&x.out);
-	gx_fields_free(x.f);
-	gx_rulebook_free((gx_rulebook *)x.rb);
+	run_release(&x.run);
 	return rc;
 }
 
@@ -518,9 +542,7 @@ static int rules_explain(gx_ctx *ctx, int argc, char **argv, gx_err *err)
  * A `case` column describes the case.  Output is TAP, one test point per case.
  */
 typedef struct test_ctx {
-	const gx_rulebook *rb;
-	gx_fields *f;
-	const char *path;
+	rules_run run;          /* first: the row callback's context */
 	long n, failed;
 } test_ctx;
 
@@ -539,7 +561,7 @@ static void test_point(test_ctx *x, const table *t, int pass, const char *detail
 	x->n++;
 	if (!pass)
 		x->failed++;
-	printf("%s %ld - %s:%ld %s\n", pass ? "ok" : "not ok", x->n, x->path,
+	printf("%s %ld - %s:%ld %s\n", pass ? "ok" : "not ok", x->n, x->run.path,
 	       gx_tsv_line(t->tsv), what ? what : "");
 	if (!pass)
 		printf("#   %s\n", detail);
@@ -548,26 +570,13 @@ static void test_point(test_ctx *x, const table *t, int pass, const char *detail
 static int test_illness(test_ctx *x, const table *t, gx_err *err)
 {
 	const char *want = cell(t, "expect_label"), *want_rule = cell(t, "expect_rule");
-	sample_row r = { NULL, NULL, x->f };
+	rules_run *r = &x->run;
 	gx_illness_label lab;
 	char detail[GX_ERR_MSG_MAX];
-	size_t i;
 	int rc;
 
-	gx_fields_clear(x->f);
-	r.study = cell(t, "study");
-	r.sample = cell(t, "sample");
-	for (i = 0; i < t->nhead; i++) {
-		const char *h = t->head[i];
-		if (!strcmp(h, "case") || !strcmp(h, "study") || !strcmp(h, "sample") ||
-		    !strncmp(h, "expect_", 7))
-			continue;
-		if ((rc = gx_fields_add_raw(x->f, h, t->cell[i], err)))
-			return rc;
-	}
-	if ((rc = gx_illness_label_sample(x->rb->illness, r.study && *r.study ? r.study : NULL,
-	                                  r.sample && *r.sample ? r.sample : NULL, x->f, &lab,
-	                                  err)))
+	if ((rc = row_fields(r, t, err)) ||
+	    (rc = gx_illness_label_sample(r->rb->illness, r->study, r->sample, r->f, &lab, err)))
 		return rc;
 	snprintf(detail, sizeof(detail), "got %s by '%s' on '%s': \"%s\"; want %s%s%s",
 	         lab.code, lab.decided_by, lab.field, lab.text, want,
@@ -584,7 +593,7 @@ static int test_platform(test_ctx *x, const table *t, gx_err *err)
 	gx_buf d = { 0 };
 	int rc, pass = 1;
 
-	if ((rc = gx_platform_normalize(x->rb->platforms, raw, pid, &pl, err)))
+	if ((rc = gx_platform_normalize(x->run.rb->platforms, raw, pid, &pl, err)))
 		return rc;
 #define CHECK(col, got) \
 	if ((w = cell(t, col)) && strcmp(w, got)) { \
@@ -612,7 +621,7 @@ static int test_row(void *ctx, const table *t, gx_err *err)
 		return test_illness(x, t, err);
 	if (cell(t, "expect_key") && cell(t, "platform"))
 		return test_platform(x, t, err);
-	return gx_err_at(err, GX_E_HEADER, x->path, 1, 0, "a case file needs 'expect_label' "
+	return gx_err_at(err, GX_E_HEADER, x->run.path, 1, 0, "a case file needs 'expect_label' "
 	                 "(illness) or 'platform' and 'expect_key' (platform) columns");
 }
 
@@ -624,13 +633,9 @@ static int rules_test(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 	memset(&x, 0, sizeof(x));
 	if (argc < 1)
 		return gx_err_set(err, GX_E_USAGE, "expected 'gxload rules test CASES.tsv...'");
-	if ((rc = gx_rulebook_load(ctx->cfg, (gx_rulebook **)&x.rb, err)))
-		return rc;
-	rc = gx_fields_new(&x.f, err);
-	for (i = 0; !rc && i < argc; i++) {
-		x.path = argv[i];
-		rc = table_read(argv[i], test_row, &x, err);
-	}
+	rc = run_open(ctx, &x.run, err);
+	for (i = 0; !rc && i < argc; i++)
+		rc = run_read(&x.run, argv[i], test_row, err);
 	if (!rc) {
 		printf("1..%ld\n", x.n);
 		if (x.failed)
@@ -639,8 +644,7 @@ static int rules_test(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 		else if (!x.n)
 			rc = gx_err_set(err, GX_E_EMPTY, "no rule cases");
 	}
-	gx_fields_free(x.f);
-	gx_rulebook_free((gx_rulebook *)x.rb);
+	run_release(&x.run);
 	return rc;
 }
 

@@ -99,11 +99,13 @@ static int valid_code(const char *s)
 static int read_categories(gx_illness *ill, const gx_yaml_doc *doc, gx_err *err)
 {
 	static const char *const keys[] = { "code", "label", "description", NULL };
-	const gx_yaml *list = gx_yaml_get(doc->root, "categories");
+	const gx_yaml *list;
 	size_t i;
-	int rc;
+	int rc = gx_rules_get_list(doc, doc->root, "categories", &list, err);
 
-	if (!list || list->kind != GX_YAML_SEQ || !list->n)
+	if (rc)
+		return rc;
+	if (!list || !list->n)
 		return gx_rules_error(doc, list ? list : doc->root, err,
 		                      "an illness file needs a non-empty list 'categories'");
 	ill->cats = gx_calloc(list->n, sizeof(*ill->cats));
@@ -229,18 +231,13 @@ static int read_override(gx_illness *ill, const gx_yaml_doc *doc, const gx_yaml 
 
 static int read_overrides(gx_illness *ill, const gx_yaml_doc *doc, gx_err *err)
 {
-	const gx_yaml *list = gx_yaml_get(doc->root, "overrides");
+	const gx_yaml *list;
 	size_t i;
-	int rc;
+	int rc = gx_rules_get_list(doc, doc->root, "overrides", &list, err);
 
-	if (gx_yaml_is_null(list))
-		return 0;
-	if (list->kind != GX_YAML_SEQ)
-		return gx_rules_error(doc, list, err, "overrides must be a list");
-	for (i = 0; i < list->n; i++)
-		if ((rc = read_override(ill, doc, list->items[i], err)))
-			return rc;
-	return 0;
+	for (i = 0; !rc && list && i < list->n; i++)
+		rc = read_override(ill, doc, list->items[i], err);
+	return rc;
 }
 
 int gx_illness_add_overrides(gx_illness *ill, const char *path, gx_err *err)

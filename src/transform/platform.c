@@ -166,44 +166,53 @@ static void lookup_release(lookup *ix)
 
 /* ---- table ----------------------------------------------------------------------- */
 
+/*
+ * Claim 'text' for platform 'ci' in 'ix': 0 if added, 2 if it was already the
+ * platform's, or a negative error naming the platform that has it ('what' says
+ * whether it is an alias or an accession, 'shown' how the file spells it).
+ */
+static int claim(gx_platforms *p, lookup *ix, const gx_yaml_doc *doc, const gx_yaml *node,
+                 const char *what, const char *shown, const char *text, size_t ci,
+                 gx_err *err)
+{
+	size_t other;
+	int rc = lookup_put(ix, text, ci, &other);
+
+	if (rc < 0)
+		return gx_err_set(err, GX_E_NOMEM, "out of memory");
+	if (rc == 1)
+		return gx_rules_error(doc, node, err, "platform '%s': %s '%.100s' already names "
+		                      "platform '%s'", p->c[ci].key, what, shown, p->c[other].key);
+	return rc;
+}
+
 static int add_alias(gx_platforms *p, const gx_yaml_doc *doc, const gx_yaml *node,
                      const char *alias, size_t ci, gx_err *err)
 {
 	char norm[GX_RULES_OUT_MAX];
-	size_t other;
 	int rc;
 
 	norm_alias(alias, norm, sizeof(norm));
 	if (!norm[0])
 		return 0;
-	rc = lookup_put(&p->aliases, norm, ci, &other);
-	if (rc < 0)
-		return gx_err_set(err, GX_E_NOMEM, "out of memory");
-	if (rc == 1)
-		return gx_rules_error(doc, node, err, "platform '%s': alias '%.100s' already names "
-		                      "platform '%s'", p->c[ci].key, alias, p->c[other].key);
-	return 0;
+	rc = claim(p, &p->aliases, doc, node, "alias", alias, norm, ci, err);
+	return rc < 0 ? rc : 0;
 }
 
 static int add_accession(gx_platforms *p, const gx_yaml_doc *doc, const gx_yaml *node,
                          const char *acc, size_t ci, gx_err *err)
 {
 	char up[GX_PLATFORM_ACC_MAX];
-	size_t other;
 	char **na;
 	int rc;
 
 	if (!norm_accession(acc, up, sizeof(up)))
 		return gx_rules_error(doc, node, err, "platform '%s': '%.100s' is not a GPL or "
 		                      "ArrayExpress (A-XXXX-n) accession", p->c[ci].key, acc);
-	rc = lookup_put(&p->accessions, up, ci, &other);
-	if (rc < 0)
-		return gx_err_set(err, GX_E_NOMEM, "out of memory");
-	if (rc == 1)
-		return gx_rules_error(doc, node, err, "platform '%s': accession '%s' already names "
-		                      "platform '%s'", p->c[ci].key, up, p->c[other].key);
-	if (rc == 2)
-		return 0;
+	rc = claim(p, &p->accessions, doc, node, "accession", up, up, ci, err);
+	if (rc)
+		return rc < 0 ? rc : 0;
+	/* newly claimed: also in the platform's own list, in file order */
 	na = gx_reallocarray(p->c[ci].acc, p->c[ci].n_acc + 1, sizeof(*na));
 	if (!na)
 		return gx_err_set(err, GX_E_NOMEM, "out of memory");
@@ -246,26 +255,19 @@ static int same_or_set(const gx_yaml_doc *doc, const gx_yaml *ent, const char *k
 static int read_list(gx_platforms *p, const gx_yaml_doc *doc, const gx_yaml *ent,
                      const char *key, size_t ci, gx_err *err)
 {
-	const gx_yaml *list = gx_yaml_get(ent, key);
+	const gx_yaml *list;
 	size_t i;
-	int rc;
+	int rc = gx_rules_get_list(doc, ent, key, &list, err);
 
-	if (gx_yaml_is_null(list))
-		return 0;
-	if (list->kind != GX_YAML_SEQ)
-		return gx_rules_error(doc, list, err, "platform '%s': %s must be a list",
-		                      p->c[ci].key, key);
-	for (i = 0; i < list->n; i++) {
+	for (i = 0; !rc && list && i < list->n; i++) {
 		const gx_yaml *it = list->items[i];
 		if (it->kind != GX_YAML_SCALAR)
 			return gx_rules_error(doc, it, err, "platform '%s': %s must be strings",
 			                      p->c[ci].key, key);
 		rc = strcmp(key, "accessions") ? add_alias(p, doc, it, it->str, ci, err) :
 		     add_accession(p, doc, it, it->str, ci, err);
-		if (rc)
-			return rc;
 	}
-	return 0;
+	return rc;
 }
 
 /* One table entry; 'merge' allows extending a platform defined earlier. */
@@ -334,18 +336,13 @@ static int read_platform(gx_platforms *p, const gx_yaml_doc *doc, const gx_yaml 
 
 static int read_platforms(gx_platforms *p, const gx_yaml_doc *doc, int merge, gx_err *err)
 {
-	const gx_yaml *list = gx_yaml_get(doc->root, "platforms");
+	const gx_yaml *list;
 	size_t i;
-	int rc;
+	int rc = gx_rules_get_list(doc, doc->root, "platforms", &list, err);
 
-	if (gx_yaml_is_null(list))
-		return 0;
-	if (list->kind != GX_YAML_SEQ)
-		return gx_rules_error(doc, list, err, "platforms must be a list");
-	for (i = 0; i < list->n; i++)
-		if ((rc = read_platform(p, doc, list->items[i], merge, err)))
-			return rc;
-	return 0;
+	for (i = 0; !rc && list && i < list->n; i++)
+		rc = read_platform(p, doc, list->items[i], merge, err);
+	return rc;
 }
 
 /* A `kind: platform_table` document: its platforms, and its part of the hash. */

@@ -186,6 +186,20 @@ int gx_rules_get_str(const gx_yaml_doc *doc, const gx_yaml *map, const char *key
 	return 0;
 }
 
+int gx_rules_get_list(const gx_yaml_doc *doc, const gx_yaml *map, const char *key,
+                      const gx_yaml **out, gx_err *err)
+{
+	const gx_yaml *n = gx_yaml_get(map, key);
+
+	*out = NULL;
+	if (gx_yaml_is_null(n))
+		return 0;
+	if (n->kind != GX_YAML_SEQ)
+		return gx_rules_error(doc, n, err, "%s must be a list", key);
+	*out = n;
+	return 0;
+}
+
 /* A list of strings; a single scalar counts as a list of one. */
 static int str_list(const gx_yaml_doc *doc, const gx_yaml *n, const char *what,
                     const gx_yaml *const **items, size_t *count, gx_err *err)
@@ -777,12 +791,9 @@ int gx_rules_load(const gx_yaml_doc *doc, const gx_rules_spec *spec, gx_rules **
 	if ((rc = make_contexts(rs, err)) || (rc = read_defaults(doc, &d, err)) ||
 	    (rc = read_field_sets(rs, doc, err)))
 		goto fail;
-	list = gx_yaml_get(doc->root, spec->list_key);
-	if (!gx_yaml_is_null(list)) {
-		if (list->kind != GX_YAML_SEQ) {
-			rc = gx_rules_error(doc, list, err, "%s must be a list of rules", spec->list_key);
-			goto fail;
-		}
+	if ((rc = gx_rules_get_list(doc, doc->root, spec->list_key, &list, err)))
+		goto fail;
+	if (list) {
 		rs->r = gx_calloc(list->n ? list->n : 1, sizeof(*rs->r));
 		if (!rs->r) {
 			rc = gx_err_set(err, GX_E_NOMEM, "out of memory");

@@ -155,6 +155,13 @@ int gx_rules_get_str(const gx_yaml_doc *doc, const gx_yaml *map, const char *key
                      const char *what, int required, const char **out, gx_err *err);
 
 /*
+ * map[key] as a list in *out: NULL when absent or null, an error (naming 'key') when
+ * it is not a sequence.
+ */
+int gx_rules_get_list(const gx_yaml_doc *doc, const gx_yaml *map, const char *key,
+                      const gx_yaml **out, gx_err *err);
+
+/*
  * Refuse keys of 'map' not in 'keys' (NULL-terminated): unknown keys in a rule file
  * are typos.  'what' names the mapping in the message.
  */

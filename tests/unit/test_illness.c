@@ -3,7 +3,9 @@
  */
 #include "core/buf.h"
 #include "core/mem.h"
+#include "oom.h"
 #include "tap.h"
+#include "tmpdir.h"
 #include "transform/illness.h"
 
 #include <stdio.h>
@@ -11,26 +13,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static char dir[] = "/tmp/gx_test_illness_XXXXXX";
-
-static const char *path_of(const char *name)
-{
-	static char p[4][512];
-	static int k;
-	k = (k + 1) % 4;
-	snprintf(p[k], sizeof(p[k]), "%s/%s", dir, name);
-	return p[k];
-}
-
-static void write_file(const char *name, const char *text)
-{
-	FILE *f = fopen(path_of(name), "w");
-	if (f) {
-		fputs(text, f);
-		fclose(f);
-	}
-}
 
 /* Print a multi-line text as TAP comments. */
 static void diag_lines(const char *s)
@@ -84,8 +66,8 @@ static void test_precedence(void)
 	gx_err err;
 	int rc;
 
-	write_file("base.yaml", base_yaml);
-	rc = gx_illness_load(path_of("base.yaml"), NULL, &ill, &err);
+	tmp_write("base.yaml", base_yaml);
+	rc = gx_illness_load(tmp_path("base.yaml"), NULL, &ill, &err);
 	ok(rc == 0, "illness file loads");
 	if (rc) {
 		diag(err.msg);
@@ -139,7 +121,7 @@ static void test_explain(void)
 	gx_buf b = { 0 };
 	gx_err err;
 
-	if (gx_illness_load(path_of("base.yaml"), NULL, &ill, &err))
+	if (gx_illness_load(tmp_path("base.yaml"), NULL, &ill, &err))
 		return;
 	ok(gx_illness_explain(ill, "GSE9", "GSM9", f, &b, &err) == 0, "explain a rule decision");
 	ok(strstr(gx_buf_cstr(&b), "GSM9 in GSE9: SEPSIS (Sepsis)") &&
@@ -170,13 +152,13 @@ static void test_overrides_dir(void)
 	gx_err err;
 	int rc;
 
-	mkdir(path_of("ovr"), 0700);
-	write_file("ovr/20-later.yaml", "kind: overrides\noverrides:\n"
+	mkdir(tmp_path("ovr"), 0700);
+	tmp_write("ovr/20-later.yaml", "kind: overrides\noverrides:\n"
 	           "  - {id: o2, sample: GSM21, label: SEPSIS, reason: r2}\n");
-	write_file("ovr/10-first.yaml", "kind: overrides\noverrides:\n"
+	tmp_write("ovr/10-first.yaml", "kind: overrides\noverrides:\n"
 	           "  - {id: o1, study: GSE20, label: CONTROL, reason: r1}\n");
-	write_file("ovr/notes.txt", "not yaml: ignored\n");
-	rc = gx_illness_load(path_of("base.yaml"), path_of("ovr"), &a, &err);
+	tmp_write("ovr/notes.txt", "not yaml: ignored\n");
+	rc = gx_illness_load(tmp_path("base.yaml"), tmp_path("ovr"), &a, &err);
 	ok(rc == 0, "overrides directory loads");
 	if (rc) {
 		diag(err.msg);
@@ -189,22 +171,17 @@ static void test_overrides_dir(void)
 	gx_illness_label_sample(a, "GSE20", "GSM22", f, &lab, &err);
 	is_str(lab.decided_by, "o1", "study override from the directory");
 	snprintf(ha, sizeof(ha), "%s", gx_illness_hash(a));
-	rc = gx_illness_load(path_of("base.yaml"), path_of("ovr"), &b, &err);
+	rc = gx_illness_load(tmp_path("base.yaml"), tmp_path("ovr"), &b, &err);
 	ok(rc == 0 && !strcmp(ha, gx_illness_hash(b)), "same files, same hash");
-	write_file("ovr/30-new.yaml", "kind: overrides\noverrides:\n"
+	tmp_write("ovr/30-new.yaml", "kind: overrides\noverrides:\n"
 	           "  - {id: o3, sample: GSM30, label: SEPSIS, reason: r3}\n");
-	rc = gx_illness_load(path_of("base.yaml"), path_of("ovr"), &c, &err);
+	rc = gx_illness_load(tmp_path("base.yaml"), tmp_path("ovr"), &c, &err);
 	snprintf(hb, sizeof(hb), "%s", rc ? "" : gx_illness_hash(c));
 	ok(rc == 0 && strcmp(ha, hb) != 0, "a new overrides file changes the hash");
 	gx_illness_free(a);
 	gx_illness_free(b);
 	gx_illness_free(c);
 	gx_fields_free(f);
-	unlink(path_of("ovr/30-new.yaml"));
-	unlink(path_of("ovr/20-later.yaml"));
-	unlink(path_of("ovr/10-first.yaml"));
-	unlink(path_of("ovr/notes.txt"));
-	rmdir(path_of("ovr"));
 }
 
 /* Loading 'text' as an illness file (plus an overrides file) must fail with needles. */
@@ -216,12 +193,12 @@ static void bad(const char *text, const char *ovr, const char *what, const char 
 	char full[2048];
 	int rc;
 
-	write_file("bad.yaml", text);
+	tmp_write("bad.yaml", text);
 	gx_err_clear(&err);
-	rc = gx_illness_load(path_of("bad.yaml"), NULL, &ill, &err);
+	rc = gx_illness_load(tmp_path("bad.yaml"), NULL, &ill, &err);
 	if (!rc && ovr) {
-		write_file("bad-ovr.yaml", ovr);
-		rc = gx_illness_add_overrides(ill, path_of("bad-ovr.yaml"), &err);
+		tmp_write("bad-ovr.yaml", ovr);
+		rc = gx_illness_add_overrides(ill, tmp_path("bad-ovr.yaml"), &err);
 	}
 	gx_err_format(&err, full, sizeof(full));
 	ok(rc == -GX_E_RULES && (!n1 || strstr(full, n1)) && (!n2 || strstr(full, n2)), "%s",
@@ -278,64 +255,52 @@ static void test_errors(void)
 	    "reason: x}\n", "override without study or sample", "needs a study or a sample",
 	    NULL);
 	gx_err_clear(&err);
-	ok(gx_illness_load(path_of("base.yaml"), path_of("no-such-dir"), &ill, &err) ==
+	ok(gx_illness_load(tmp_path("base.yaml"), tmp_path("no-such-dir"), &ill, &err) ==
 	   -GX_E_RULES && strstr(err.msg, "no-such-dir"), "a missing overrides directory is an "
 	   "error");
 	gx_err_clear(&err);
-	ok(gx_illness_load(path_of("absent.yaml"), NULL, &ill, &err) == -GX_E_CONFIG_IO,
+	ok(gx_illness_load(tmp_path("absent.yaml"), NULL, &ill, &err) == -GX_E_CONFIG_IO,
 	   "an unreadable file is an I/O error");
 	gx_buf_release(&b);
 }
 
-/* Every allocation failure while loading, labelling and explaining is GX_E_NOMEM. */
+/* Load (with an overrides directory), label and explain; frees everything. */
+static int oom_step(void *ctx, gx_err *err)
+{
+	gx_illness *ill = NULL;
+	gx_illness_label lab;
+	gx_fields *f = NULL;
+	gx_buf b = { 0 };
+	int rc;
+
+	(void)ctx;
+	rc = gx_illness_load(tmp_path("base.yaml"), tmp_path("ovr2"), &ill, err);
+	if (!rc)
+		rc = gx_fields_new(&f, err);
+	if (!rc)
+		rc = gx_fields_add_raw(f, "characteristics", "disease state: sepsis | x: y", err);
+	if (!rc)
+		rc = gx_illness_label_sample(ill, "GSE9", "GSM9", f, &lab, err);
+	if (!rc)
+		rc = gx_illness_explain(ill, "GSE9", "GSM5", f, &b, err);
+	gx_buf_release(&b);
+	gx_fields_free(f);
+	gx_illness_free(ill);
+	return rc;
+}
+
 static void test_oom(void)
 {
-	long n;
-	int failures_ok = 1, finished = 0;
-
-	mkdir(path_of("ovr2"), 0700);
-	write_file("ovr2/a.yaml", "kind: overrides\noverrides:\n"
-	           "  - {id: oa, sample: GSM5, label: SEPSIS, reason: r}\n");
-	for (n = 0; n < 5000 && !finished; n++) {
-		gx_illness *ill = NULL;
-		gx_illness_label lab;
-		gx_fields *f = NULL;
-		gx_buf b = { 0 };
-		gx_err err;
-		int rc;
-
-		gx_mem_fail_after(n, 1);
-		rc = gx_illness_load(path_of("base.yaml"), path_of("ovr2"), &ill, &err);
-		if (!rc)
-			rc = gx_fields_new(&f, &err);
-		if (!rc)
-			rc = gx_fields_add_raw(f, "characteristics", "disease state: sepsis | x: y",
-			                       &err);
-		if (!rc)
-			rc = gx_illness_label_sample(ill, "GSE9", "GSM9", f, &lab, &err);
-		if (!rc)
-			rc = gx_illness_explain(ill, "GSE9", "GSM5", f, &b, &err);
-		gx_mem_fail_after(-1, 0);
-		if (!rc)
-			finished = 1;
-		else if (rc != -GX_E_NOMEM)
-			failures_ok = 0;
-		if (rc && rc != -GX_E_NOMEM)
-			printf("# after %ld allocations: %d %s\n", n, rc, err.msg);
-		gx_buf_release(&b);
-		gx_fields_free(f);
-		gx_illness_free(ill);
-	}
-	ok(finished, "load, label and explain succeed once allocations stop failing (%ld)", n);
-	ok(failures_ok, "every earlier allocation failure reports GX_E_NOMEM");
-	unlink(path_of("ovr2/a.yaml"));
-	rmdir(path_of("ovr2"));
+	mkdir(tmp_path("ovr2"), 0700);
+	tmp_write("ovr2/a.yaml", "kind: overrides\noverrides:\n"
+	          "  - {id: oa, sample: GSM5, label: SEPSIS, reason: r}\n");
+	oom_check("illness load, label, explain", oom_step, NULL);
 }
 
 int main(void)
 {
 	gx_mem_init();
-	if (!mkdtemp(dir)) {
+	if (tmp_init()) {
 		ok(0, "temporary directory");
 		return tap_done();
 	}
@@ -344,9 +309,6 @@ int main(void)
 	test_overrides_dir();
 	test_errors();
 	test_oom();
-	unlink(path_of("base.yaml"));
-	unlink(path_of("bad.yaml"));
-	unlink(path_of("bad-ovr.yaml"));
-	rmdir(dir);
+	tmp_cleanup();
 	return tap_done();
 }

@@ -5,33 +5,15 @@
  * (rules/tests/platform_cases.tsv).
  */
 #include "core/mem.h"
+#include "oom.h"
 #include "tap.h"
+#include "tmpdir.h"
 #include "transform/platform.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static char dir[] = "/tmp/gx_test_platform_XXXXXX";
-
-static const char *path_of(const char *name)
-{
-	static char p[4][512];
-	static int k;
-	k = (k + 1) % 4;
-	snprintf(p[k], sizeof(p[k]), "%s/%s", dir, name);
-	return p[k];
-}
-
-static void write_file(const char *name, const char *text)
-{
-	FILE *f = fopen(path_of(name), "w");
-	if (f) {
-		fputs(text, f);
-		fclose(f);
-	}
-}
 
 static const char *table_yaml =
 	"kind: platform_table\n"
@@ -83,9 +65,9 @@ static void test_normalize(void)
 	gx_err err;
 	int rc;
 
-	write_file("table.yaml", table_yaml);
-	write_file("platforms.yaml", platforms_yaml);
-	rc = gx_platforms_load(path_of("platforms.yaml"), &p, &err);
+	tmp_write("table.yaml", table_yaml);
+	tmp_write("platforms.yaml", platforms_yaml);
+	rc = gx_platforms_load(tmp_path("platforms.yaml"), &p, &err);
 	ok(rc == 0, "platform file and its table load");
 	if (rc) {
 		diag(err.msg);
@@ -163,10 +145,10 @@ static void bad(const char *table, const char *platforms, const char *what, cons
 	char full[2048];
 	int rc;
 
-	write_file("table.yaml", table);
-	write_file("platforms.yaml", platforms);
+	tmp_write("table.yaml", table);
+	tmp_write("platforms.yaml", platforms);
 	gx_err_clear(&err);
-	rc = gx_platforms_load(path_of("platforms.yaml"), &p, &err);
+	rc = gx_platforms_load(tmp_path("platforms.yaml"), &p, &err);
 	gx_err_format(&err, full, sizeof(full));
 	ok(rc == -GX_E_RULES && (!n1 || strstr(full, n1)) && (!n2 || strstr(full, n2)), "%s",
 	   what);
@@ -216,55 +198,46 @@ static void test_hash(void)
 	char buf[2048];
 	gx_err err;
 
-	write_file("table.yaml", table_yaml);
-	write_file("platforms.yaml", platforms_yaml);
-	if (gx_platforms_load(path_of("platforms.yaml"), &a, &err))
+	tmp_write("table.yaml", table_yaml);
+	tmp_write("platforms.yaml", platforms_yaml);
+	if (gx_platforms_load(tmp_path("platforms.yaml"), &a, &err))
 		return;
 	snprintf(buf, sizeof(buf), "%s  - {key: extra, name: Extra, technology: MICROARRAY}\n",
 	         table_yaml);
-	write_file("table.yaml", buf);
-	ok(gx_platforms_load(path_of("platforms.yaml"), &b, &err) == 0 &&
+	tmp_write("table.yaml", buf);
+	ok(gx_platforms_load(tmp_path("platforms.yaml"), &b, &err) == 0 &&
 	   strcmp(gx_platforms_hash(a), gx_platforms_hash(b)) != 0,
 	   "a change in the table changes the hash");
 	gx_platforms_free(a);
 	gx_platforms_free(b);
 }
 
-/* Every allocation failure while loading and normalizing is GX_E_NOMEM. */
+/* Load and normalize; frees everything. */
+static int oom_step(void *ctx, gx_err *err)
+{
+	gx_platforms *p = NULL;
+	gx_platform r;
+	int rc;
+
+	(void)ctx;
+	rc = gx_platforms_load(tmp_path("platforms.yaml"), &p, err);
+	if (!rc)
+		rc = gx_platform_normalize(p, "Illumina NovaSeq 7000", "GPL1", &r, err);
+	gx_platforms_free(p);
+	return rc;
+}
+
 static void test_oom(void)
 {
-	long n;
-	int failures_ok = 1, finished = 0;
-
-	write_file("table.yaml", table_yaml);
-	write_file("platforms.yaml", platforms_yaml);
-	for (n = 0; n < 5000 && !finished; n++) {
-		gx_platforms *p = NULL;
-		gx_platform r;
-		gx_err err;
-		int rc;
-
-		gx_mem_fail_after(n, 1);
-		rc = gx_platforms_load(path_of("platforms.yaml"), &p, &err);
-		if (!rc)
-			rc = gx_platform_normalize(p, "Illumina NovaSeq 7000", "GPL1", &r, &err);
-		gx_mem_fail_after(-1, 0);
-		if (!rc)
-			finished = 1;
-		else if (rc != -GX_E_NOMEM)
-			failures_ok = 0;
-		if (rc && rc != -GX_E_NOMEM)
-			printf("# after %ld allocations: %d %s\n", n, rc, err.msg);
-		gx_platforms_free(p);
-	}
-	ok(finished, "load and normalize succeed once allocations stop failing (%ld)", n);
-	ok(failures_ok, "every earlier allocation failure reports GX_E_NOMEM");
+	tmp_write("table.yaml", table_yaml);
+	tmp_write("platforms.yaml", platforms_yaml);
+	oom_check("platform load and normalize", oom_step, NULL);
 }
 
 int main(void)
 {
 	gx_mem_init();
-	if (!mkdtemp(dir)) {
+	if (tmp_init()) {
 		ok(0, "temporary directory");
 		return tap_done();
 	}
@@ -272,8 +245,6 @@ int main(void)
 	test_errors();
 	test_hash();
 	test_oom();
-	unlink(path_of("table.yaml"));
-	unlink(path_of("platforms.yaml"));
-	rmdir(dir);
+	tmp_cleanup();
 	return tap_done();
 }
