@@ -225,7 +225,8 @@ static int check_file(gx_ctx *ctx, const char *path, gx_err *err)
 		gx_illness *ill;
 		if ((rc = gx_illness_load(path, NULL, &ill, err)))
 			return rc;
-		print_illness(path, ill);
+		if (!ctx->quiet)
+			print_illness(path, ill);
 		gx_illness_free(ill);
 	} else if (!strcmp(k, "overrides")) {
 		/* overrides are checked against the configured categories and rule ids */
@@ -233,7 +234,7 @@ static int check_file(gx_ctx *ctx, const char *path, gx_err *err)
 		if ((rc = gx_illness_load(ctx->cfg->rules_illness, NULL, &ill, err)))
 			return rc;
 		rc = gx_illness_add_overrides(ill, path, err);
-		if (!rc)
+		if (!rc && !ctx->quiet)
 			printf("ok: %s: overrides, %zu overrides\n", path,
 			       gx_illness_override_count(ill));
 		gx_illness_free(ill);
@@ -241,7 +242,8 @@ static int check_file(gx_ctx *ctx, const char *path, gx_err *err)
 		gx_platforms *p;
 		if ((rc = gx_platforms_load(path, &p, err)))
 			return rc;
-		print_platforms(path, p);
+		if (!ctx->quiet)
+			print_platforms(path, p);
 		gx_platforms_free(p);
 	} else {
 		rc = gx_err_at(err, GX_E_RULES, path, 0, 0, "unknown kind '%s' (illness, "
@@ -258,9 +260,11 @@ static int rules_check(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 	if (argc == 0) {
 		if ((rc = gx_rulebook_load(ctx->cfg, &rb, err)))
 			return rc;
-		print_illness(ctx->cfg->rules_illness, rb->illness);
-		print_platforms(ctx->cfg->rules_platforms, rb->platforms);
-		printf("rules hash: %s\n", rb->hash);
+		if (!ctx->quiet) {
+			print_illness(ctx->cfg->rules_illness, rb->illness);
+			print_platforms(ctx->cfg->rules_platforms, rb->platforms);
+			printf("rules hash: %s\n", rb->hash);
+		}
 		gx_rulebook_free(rb);
 		return 0;
 	}

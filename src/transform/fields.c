@@ -303,8 +303,11 @@ static int has_prefix_ci(const char *s, const char *prefix)
 
 int gx_fields_add_raw(gx_fields *f, const char *name, const char *value, gx_err *err)
 {
-	size_t i, vlen = strlen(value);
+	size_t i, vlen;
 
+	if (!value)
+		return 0;
+	vlen = strlen(value);
 	for (i = 0; i < NELEM(singles); i++)
 		if (!strcasecmp(name, singles[i].raw))
 			return put_ranked(f, singles[i].logical, value, vlen, 1, singles[i].rank, err);

@@ -47,8 +47,9 @@ void gx_fields_clear(gx_fields *f);
 void gx_fields_free(gx_fields *f);
 
 /*
- * Add one raw metadata column (name as in the file's header, value as in the cell).
- * Maps it as described above; may add nothing (ignored column, empty value) or several
+ * Add one raw metadata column (name as in the file's header, value as in the cell;
+ * NULL counts as empty).  Maps it as described above; may add nothing (ignored column,
+ * empty value) or several
  * fields (a joined characteristics column).  Only fails on allocation (GX_E_NOMEM).
  */
 int gx_fields_add_raw(gx_fields *f, const char *name, const char *value, gx_err *err);

@@ -17,7 +17,6 @@
 
 #include <ctype.h>
 #include <fnmatch.h>
-#include <math.h>
 #include <pcre2.h>
 #include <stdarg.h>
 #include <stdint.h>

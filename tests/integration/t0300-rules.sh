@@ -51,6 +51,10 @@ show_on_fail $r
 ok $r "rules check validates the configured files and prints the hash"
 hash1=$(sed -n 's/^rules hash: //p' "$tmp/out")
 
+run "$bin" -q rules check
+[ "$st" -eq 0 ] && [ ! -s "$tmp/out" ] && [ ! -s "$tmp/err" ]
+ok $? "rules check -q prints nothing when the rules are valid"
+
 run "$bin" rules check "$top/rules/illness.yaml" "$top/rules/platforms.yaml" \
 	"$top/rules/platforms_known.yaml"
 [ "$st" -eq 0 ] && [ "$(grep -c '^ok: ' "$tmp/out")" -eq 3 ]

@@ -182,7 +182,8 @@ static void test_captures(void)
 	if (!rs)
 		return;
 	is_str(winner(rs, a, NULL, &m), "code", "capture rule matches");
-	is_str(gx_rule_match_output(rs, &m, "name"), "Illumina HiSeq 2500", "named capture fills name");
+	is_str(gx_rule_match_output(rs, &m, "name"), "Illumina HiSeq 2500",
+	       "named capture fills name");
 	is_str(gx_rule_match_output(rs, &m, "code"), "IlluminaHiSeq2500", "named capture fills code");
 	is_str(m.text, "Illumina HiSeq 2500 (IlluminaHiSeq2500)", "matched text is group 0");
 	is_str(winner(rs, b, NULL, &m), "fallback", "fallback rule matches");
@@ -231,7 +232,8 @@ static void test_errors(void)
 	   "a bad rule file is GX_E_RULES, exit 78");
 	gx_rules_free(rs);
 	bad("rules:\n  - id: broken\n    fields: [title]\n    pattern: 'abc(def'\n",
-	    "bad pattern names file, rule, offset", "'t.yaml', line 4", "rule 'broken': bad pattern at offset 7");
+	    "bad pattern names file, rule, offset", "'t.yaml', line 4",
+	    "rule 'broken': bad pattern at offset 7");
 	bad("rules:\n  - {id: q, fields: [title], pattern: 'a**'}\n",
 	    "quantifier error gives offset", "rule 'q'", "offset 2");
 	bad("x: &a [1]\ny: *a\nrules: []\n", "YAML anchors and aliases are refused", "anchors",
