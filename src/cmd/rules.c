@@ -481,7 +481,6 @@ static int explain_row(void *ctx, const table *t, gx_err *err)
 	explain_ctx *x = ctx;
 	rules_run *r = &x->run;
 	gx_platform pl;
-	const char *raw, *pid;
 	int i, rc, want = x->nonly == 0;
 
 	if ((rc = row_fields(r, t, err)))
@@ -493,10 +492,8 @@ static int explain_row(void *ctx, const table *t, gx_err *err)
 	gx_buf_reset(&x->out);
 	if ((rc = gx_illness_explain(r->rb->illness, r->study, r->sample, r->f, &x->out, err)))
 		return rc;
-	raw = gx_fields_get(r->f, "platform");
-	pid = gx_fields_get(r->f, "platform_id");
-	if (raw || pid) {
-		if ((rc = gx_platform_normalize(r->rb->platforms, raw, pid, &pl, err)))
+	if (gx_fields_get(r->f, "platform") || gx_fields_get(r->f, "platform_id")) {
+		if ((rc = gx_platform_normalize_fields(r->rb->platforms, r->f, &pl, err)))
 			return rc;
 		if (gx_buf_printf(&x->out, "  platform: %s (%s, %s, %s)%s%s by rule '%s'\n",
 		                  pl.key, pl.name, pl.manufacturer[0] ? pl.manufacturer : "?",

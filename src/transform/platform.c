@@ -512,6 +512,13 @@ const char *gx_platforms_hash(const gx_platforms *p)
 
 /* ---- normalization --------------------------------------------------------------- */
 
+int gx_platform_normalize_fields(const gx_platforms *p, const gx_fields *f, gx_platform *out,
+                                 gx_err *err)
+{
+	return gx_platform_normalize(p, gx_fields_get(f, "platform"),
+	                             gx_fields_get(f, "platform_id"), out, err);
+}
+
 static const chip *by_alias(const gx_platforms *p, const char *s)
 {
 	char norm[GX_RULES_OUT_MAX];

@@ -95,4 +95,8 @@ const char *gx_platforms_hash(const gx_platforms *p);
 int gx_platform_normalize(const gx_platforms *p, const char *raw, const char *platform_id,
                           gx_platform *out, gx_err *err);
 
+/* The same for a sample's fields (fields.h): its `platform` and `platform_id`. */
+int gx_platform_normalize_fields(const gx_platforms *p, const gx_fields *f, gx_platform *out,
+                                 gx_err *err);
+
 #endif

@@ -135,6 +135,17 @@ static void test_normalize(void)
 	is_str(r.accession, "GPL99999", "and is kept as submitted");
 	norm(p, "GPL570", "not-an-accession", &r);
 	is_str(r.accession, "GPL570", "an invalid platform_id is ignored");
+
+	{
+		gx_fields *f = NULL;
+		gx_fields_new(&f, &err);
+		gx_fields_add_raw(f, "refinebio_platform", "Affymetrix Human Genome U133A 2.0 Array "
+		                  "(hgu133a2)", &err);
+		gx_fields_add_raw(f, "platform_id", "GPL9188", &err);
+		ok(gx_platform_normalize_fields(p, f, &r, &err) == 0 && !strcmp(r.key, "hgu133a2") &&
+		   !strcmp(r.accession, "GPL9188"), "normalize a sample's mapped fields");
+		gx_fields_free(f);
+	}
 	gx_platforms_free(p);
 }
 
