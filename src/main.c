@@ -27,7 +27,7 @@ typedef struct gx_cmd {
 static const gx_cmd commands[] = {
 	/*SKELETON: load, status, migrate come with the pipeline*/
 	{ "config", cmd_config, 1, "check the configuration and print it (check)" },
-	{ "rules", cmd_rules, 1, "check, evaluate and explain the rule files (check, eval, explain)" },
+	{ "rules", cmd_rules, 1, "check and evaluate the rule files (check, eval, explain, test)" },
 	{ "version", cmd_version, 0, "print versions of gxload and its libraries" },
 };
 
