@@ -29,6 +29,7 @@ static const gx_cmd commands[] = {
 	{ "status", cmd_status, 1, "show loaded studies and their latest runs ([ACCESSION])" },
 	{ "migrate", cmd_migrate, 1, "apply pending schema migrations ([--status])" },
 	{ "config", cmd_config, 1, "check the configuration and print it (check)" },
+	{ "rules", cmd_rules, 1, "check and evaluate the rule files (check, eval, explain, test)" },
 	{ "version", cmd_version, 0, "print versions of gxload and its libraries" },
 };
 

@@ -1,5 +1,8 @@
 /*
- * cmd.c - helpers shared by the subcommands.
+ * cmd.c - helpers shared by the subcommands (cmd.h).
+ *
+ * Kept out of main.c so that the command files link into the unit-test binaries,
+ * which are built from every object but main.o.
  */
 #include "cmd/cmd.h"
 

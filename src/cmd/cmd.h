@@ -26,6 +26,7 @@ int cmd_load(gx_ctx *ctx, int argc, char **argv, gx_err *err);
 int cmd_status(gx_ctx *ctx, int argc, char **argv, gx_err *err);
 int cmd_migrate(gx_ctx *ctx, int argc, char **argv, gx_err *err);
 int cmd_config(gx_ctx *ctx, int argc, char **argv, gx_err *err);
+int cmd_rules(gx_ctx *ctx, int argc, char **argv, gx_err *err);
 int cmd_version(gx_ctx *ctx, int argc, char **argv, gx_err *err);
 
 /* Shared option helper: 1 if argv[i] is -h/--help. */

@@ -37,6 +37,10 @@ typedef struct gx_config {
 	double linear_threshold; /* transform.linear_threshold */
 	long scale_probe_rows;  /* transform.scale_probe_rows */
 
+	char *rules_illness;    /* rules.illness */
+	char *rules_platforms;  /* rules.platforms */
+	char *rules_overrides_dir; /* rules.overrides_dir ("" = none) */
+
 	double lock_timeout_s;  /* load.lock_timeout_s */
 	double full_reload_fraction; /* load.full_reload_fraction */
 
