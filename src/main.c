@@ -65,18 +65,6 @@ static void usage(FILE *out)
 	      "lost: safe to retry), 78 bad config, 130/143 interrupted.  See docs/CLI.md.\n", out);
 }
 
-int gx_cmd_wants_help(int argc, char **argv)
-{
-	int i;
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--"))
-			return 0;
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
-			return 1;
-	}
-	return 0;
-}
-
 static gx_log_level level_of(const char *name)
 {
 	if (!strcmp(name, "debug")) return GX_LOG_DEBUG;

@@ -1,0 +1,1485 @@
+/*
+ * h5.c - HDF5 helpers shared by the HDF5 matrix layouts (contracts in h5.h).
+ *
+ * Invariants: libhdf5's automatic error printing is off (gx_h5_init), so every failing
+ * libhdf5 call leaves its error stack for gx_h5_fail to copy into the gx_err and clear;
+ * nothing here prints.  Every read is a hyperslab of bounded size: text columns are read
+ * in windows of at most 64 Ki elements or 16 MiB, numeric reads are sized by the caller.
+ * Datasets are checked (existence, rank, filters, type class) before the first H5Dread.
+ *
+ * Not here: layout detection, the meaning of any dataset, streaming of cells.
+ */
+#include "extract/h5.h"
+#include "core/buf.h"
+#include "core/hash.h"
+#include "core/hset.h"
+#include "core/mem.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* longest id accepted, as in the TSV reader: ids are keys, not free text */
+#define MAX_ID_BYTES 512
+/* text columns are read in windows of at most this many elements ... */
+#define TEXT_WINDOW 65536
+/* ... and at most this many bytes of fixed-length strings */
+#define TEXT_WINDOW_BYTES (16u << 20)
+
+void gx_h5_init(void)
+{
+	static int done;
+
+	if (done)
+		return;
+	done = 1;
+	H5open();
+	H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+	gx_h5_lzf_register();
+}
+
+/* ---- pool ---- */
+
+struct gx_h5_pool_block {
+	gx_h5_pool_block *next;
+	size_t used, cap;
+	char data[];
+};
+
+/* 64 KiB blocks: one allocation per ~2000 ids, little waste for small files */
+#define POOL_BLOCK 65536
+
+char *gx_h5_pool_strndup(gx_h5_pool *p, const char *s, size_t n)
+{
+	gx_h5_pool_block *b = p->head;
+	char *r;
+
+	if (!b || b->cap - b->used < n + 1) {
+		size_t cap = n + 1 > POOL_BLOCK / 4 ? n + 1 : POOL_BLOCK;
+		b = gx_malloc(sizeof(*b) + cap);
+		if (!b)
+			return NULL;
+		b->cap = cap;
+		b->used = 0;
+		if (cap == POOL_BLOCK || !p->head) {
+			b->next = p->head;
+			p->head = b;
+		} else {
+			/* a big string gets its own block behind the current one */
+			b->next = p->head->next;
+			p->head->next = b;
+		}
+	}
+	r = b->data + b->used;
+	memcpy(r, s, n);
+	r[n] = '\0';
+	b->used += n + 1;
+	return r;
+}
+
+void gx_h5_pool_release(gx_h5_pool *p)
+{
+	gx_h5_pool_block *b, *next;
+
+	if (!p)
+		return;
+	for (b = p->head; b; b = next) {
+		next = b->next;
+		gx_free(b);
+	}
+	p->head = NULL;
+}
+
+/* ---- errors ---- */
+
+typedef struct stack_text {
+	gx_buf out;
+	int io;
+	int n;
+	char last[256];
+} stack_text;
+
+static herr_t walk_cb(unsigned n, const H5E_error2_t *e, void *vctx)
+{
+	stack_text *st = vctx;
+	const char *desc = e->desc && *e->desc ? e->desc : NULL;
+	char minor[128] = "";
+
+	(void)n;
+	if (e->maj_num == H5E_IO && e->min_num == H5E_READERROR)
+		st->io = 1;
+	if (!desc && H5Eget_msg(e->min_num, NULL, minor, sizeof(minor)) > 0)
+		desc = minor;
+	if (!desc || !strcmp(desc, st->last) || st->n >= 6)
+		return 0;
+	snprintf(st->last, sizeof(st->last), "%s", desc);
+	if (st->n++)
+		gx_buf_puts(&st->out, ": ");
+	gx_buf_puts(&st->out, desc);
+	return 0;
+}
+
+int gx_h5_err(const gx_h5 *h, gx_err *err, gx_code code, const char *fmt, ...)
+{
+	char msg[GX_ERR_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return gx_err_at(err, code, h ? h->path : NULL, 0, 0, "%s", msg);
+}
+
+int gx_h5_fail(const gx_h5 *h, gx_err *err, const char *fmt, ...)
+{
+	char msg[GX_ERR_MSG_MAX];
+	stack_text st;
+	va_list ap;
+	int rc;
+
+	memset(&st, 0, sizeof(st));
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, walk_cb, &st);
+	H5Eclear2(H5E_DEFAULT);
+	rc = gx_err_at(err, st.io ? GX_E_IO : GX_E_HDF5, h ? h->path : NULL, 0, 0, "%s%s%s", msg,
+	               st.out.len ? ": " : "", st.out.len ? st.out.data : "");
+	gx_buf_release(&st.out);
+	return rc;
+}
+
+/* ---- file ---- */
+
+int gx_h5_open_file(gx_h5 *h, const char *path, size_t max_field, gx_err *err)
+{
+	hid_t fapl;
+
+	gx_h5_init();
+	memset(h, 0, sizeof(*h));
+	h->file = H5I_INVALID_HID;
+	h->path = path;
+	h->max_field = max_field ? max_field : (size_t)1 << 20;
+	fapl = H5Pcreate(H5P_FILE_ACCESS);
+	if (fapl < 0)
+		return gx_h5_fail(h, err, "cannot open as HDF5");
+	/* close every object still open when the file is closed: no leak on error paths */
+	H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG);
+#if H5_VERSION_GE(1, 10, 7)
+	/* we only read finished files; locking fails on some network file systems */
+	H5Pset_file_locking(fapl, 0, 1);
+#endif
+	h->file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+	H5Pclose(fapl);
+	if (h->file < 0) {
+		h->file = H5I_INVALID_HID;
+		return gx_h5_fail(h, err, "cannot open as HDF5");
+	}
+	return 0;
+}
+
+void gx_h5_close_file(gx_h5 *h)
+{
+	if (!h)
+		return;
+	if (h->file > 0)
+		H5Fclose(h->file);
+	h->file = H5I_INVALID_HID;
+	gx_h5_pool_release(&h->pool);
+}
+
+/* ---- objects ---- */
+
+gx_h5_kind gx_h5_kind_of(const gx_h5 *h, const char *path)
+{
+	char part[512];
+	const char *p = path;
+	gx_h5_kind kind = GX_H5_NONE;
+	H5I_type_t t;
+	hid_t o;
+
+	while (*p == '/')
+		p++;
+	if (!*p)
+		return GX_H5_GROUP;
+	if (strlen(path) >= sizeof(part))
+		return GX_H5_NONE;
+	/* every link on the way must exist, else H5Oopen would fail with a noisy stack */
+	for (;;) {
+		const char *slash = strchr(p, '/');
+		size_t n = slash ? (size_t)(slash - path) : strlen(path);
+		memcpy(part, path, n);
+		part[n] = '\0';
+		if (H5Lexists(h->file, part, H5P_DEFAULT) <= 0) {
+			H5Eclear2(H5E_DEFAULT);
+			return GX_H5_NONE;
+		}
+		if (!slash)
+			break;
+		p = slash + 1;
+	}
+	o = H5Oopen(h->file, path, H5P_DEFAULT);
+	if (o < 0) {
+		H5Eclear2(H5E_DEFAULT);
+		return GX_H5_OTHER;
+	}
+	t = H5Iget_type(o);
+	kind = t == H5I_GROUP ? GX_H5_GROUP : t == H5I_DATASET ? GX_H5_DATASET : GX_H5_OTHER;
+	H5Oclose(o);
+	return kind;
+}
+
+static hid_t attr_open(const gx_h5 *h, const char *obj, const char *name)
+{
+	hid_t a;
+
+	if (gx_h5_kind_of(h, obj) == GX_H5_NONE)
+		return H5I_INVALID_HID;
+	if (H5Aexists_by_name(h->file, obj, name, H5P_DEFAULT) <= 0) {
+		H5Eclear2(H5E_DEFAULT);
+		return H5I_INVALID_HID;
+	}
+	a = H5Aopen_by_name(h->file, obj, name, H5P_DEFAULT, H5P_DEFAULT);
+	if (a < 0) {
+		H5Eclear2(H5E_DEFAULT);
+		return H5I_INVALID_HID;
+	}
+	return a;
+}
+
+int gx_h5_has_attr(const gx_h5 *h, const char *obj, const char *name)
+{
+	hid_t a = attr_open(h, obj, name);
+
+	if (a < 0)
+		return 0;
+	H5Aclose(a);
+	return 1;
+}
+
+/* copy a string of at most n bytes, cut at the first NUL and at cap-1 */
+static void copy_cut(char *buf, size_t cap, const char *s, size_t n)
+{
+	size_t len = strnlen(s, n);
+
+	if (len > cap - 1)
+		len = cap - 1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+}
+
+int gx_h5_attr_text(const gx_h5 *h, const char *obj, const char *name, char *buf,
+                    size_t cap, gx_err *err)
+{
+	hid_t a, t = H5I_INVALID_HID, sp = H5I_INVALID_HID, mt = H5I_INVALID_HID;
+	int rc = 0;
+
+	buf[0] = '\0';
+	a = attr_open(h, obj, name);
+	if (a < 0)
+		return 0;
+	t = H5Aget_type(a);
+	sp = H5Aget_space(a);
+	if (t < 0 || sp < 0 || H5Tget_class(t) != H5T_STRING || H5Sget_simple_extent_npoints(sp) != 1)
+		goto out;
+	mt = H5Tcopy(t);
+	if (H5Tis_variable_str(t) > 0) {
+		char *s = NULL;
+		if (H5Aread(a, mt, &s) < 0) {
+			rc = gx_h5_fail(h, err, "cannot read attribute '%s' of '%s'", name, obj);
+			goto out;
+		}
+		copy_cut(buf, cap, s ? s : "", s ? strlen(s) : 0);
+		if (s)
+			H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, &s);
+	} else {
+		size_t sz = H5Tget_size(t);
+		char *tmp = gx_malloc(sz + 1);
+		if (!tmp) {
+			rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+			goto out;
+		}
+		if (H5Aread(a, mt, tmp) < 0) {
+			gx_free(tmp);
+			rc = gx_h5_fail(h, err, "cannot read attribute '%s' of '%s'", name, obj);
+			goto out;
+		}
+		copy_cut(buf, cap, tmp, sz);
+		gx_free(tmp);
+	}
+	rc = 1;
+out:
+	if (mt > 0)
+		H5Tclose(mt);
+	if (t > 0)
+		H5Tclose(t);
+	if (sp > 0)
+		H5Sclose(sp);
+	H5Aclose(a);
+	H5Eclear2(H5E_DEFAULT);
+	return rc;
+}
+
+int gx_h5_attr_ints(const gx_h5 *h, const char *obj, const char *name, int64_t *vals,
+                    size_t max, size_t *n, gx_err *err)
+{
+	hid_t a, t = H5I_INVALID_HID, sp = H5I_INVALID_HID;
+	hssize_t np;
+	double *tmp = NULL;
+	H5T_class_t cls;
+	size_t i;
+	int rc = 0;
+
+	*n = 0;
+	a = attr_open(h, obj, name);
+	if (a < 0)
+		return 0;
+	t = H5Aget_type(a);
+	sp = H5Aget_space(a);
+	if (t < 0 || sp < 0)
+		goto out;
+	cls = H5Tget_class(t);
+	np = H5Sget_simple_extent_npoints(sp);
+	if ((cls != H5T_INTEGER && cls != H5T_FLOAT) || np < 0 || np > 1024)
+		goto out;
+	tmp = gx_calloc((size_t)np + 1, sizeof(*tmp));
+	if (!tmp) {
+		rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if (H5Aread(a, H5T_NATIVE_DOUBLE, tmp) < 0) {
+		rc = gx_h5_fail(h, err, "cannot read attribute '%s' of '%s'", name, obj);
+		goto out;
+	}
+	for (i = 0; i < (size_t)np; i++) {
+		/* shapes and versions are small integers: doubles hold them exactly */
+		if (!(tmp[i] >= -9007199254740992.0 && tmp[i] <= 9007199254740992.0) ||
+		    tmp[i] != floor(tmp[i]))
+			goto out;
+		if (i < max)
+			vals[i] = (int64_t)tmp[i];
+	}
+	*n = (size_t)np;
+	rc = 1;
+out:
+	gx_free(tmp);
+	if (t > 0)
+		H5Tclose(t);
+	if (sp > 0)
+		H5Sclose(sp);
+	H5Aclose(a);
+	H5Eclear2(H5E_DEFAULT);
+	return rc;
+}
+
+int gx_h5_attr_texts(gx_h5 *h, const char *obj, const char *name, char ***out, size_t *n,
+                     gx_err *err)
+{
+	hid_t a, t = H5I_INVALID_HID, sp = H5I_INVALID_HID, mt = H5I_INVALID_HID;
+	hssize_t np;
+	char **res = NULL;
+	char *raw = NULL;
+	size_t i, sz;
+	int rc = 0, vlen;
+
+	*out = NULL;
+	*n = 0;
+	a = attr_open(h, obj, name);
+	if (a < 0)
+		return 0;
+	t = H5Aget_type(a);
+	sp = H5Aget_space(a);
+	np = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
+	if (t < 0 || np < 0)
+		goto out;
+	if (H5Tget_class(t) != H5T_STRING) {
+		rc = np == 0; /* anndata writes an empty column list as an empty float array */
+		goto out;
+	}
+	res = gx_calloc((size_t)np + 1, sizeof(*res));
+	vlen = H5Tis_variable_str(t) > 0;
+	sz = vlen ? sizeof(char *) : H5Tget_size(t);
+	raw = gx_calloc((size_t)np + 1, sz);
+	mt = H5Tcopy(t);
+	if (!res || !raw || mt < 0) {
+		rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if (np && H5Aread(a, mt, raw) < 0) {
+		rc = gx_h5_fail(h, err, "cannot read attribute '%s' of '%s'", name, obj);
+		goto out;
+	}
+	for (i = 0; i < (size_t)np; i++) {
+		const char *s = vlen ? ((char **)(void *)raw)[i] : raw + i * sz;
+		size_t len = s ? (vlen ? strlen(s) : strnlen(s, sz)) : 0;
+		if (!(res[i] = gx_h5_pool_strndup(&h->pool, s ? s : "", len))) {
+			rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+			break;
+		}
+	}
+	if (vlen && np)
+		H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, raw);
+	if (rc == 0) {
+		*out = res;
+		*n = (size_t)np;
+		res = NULL;
+		rc = 1;
+	}
+out:
+	gx_free(res);
+	gx_free(raw);
+	if (mt > 0)
+		H5Tclose(mt);
+	if (t > 0)
+		H5Tclose(t);
+	if (sp > 0)
+		H5Sclose(sp);
+	H5Aclose(a);
+	H5Eclear2(H5E_DEFAULT);
+	return rc;
+}
+
+int gx_h5_scalar_text(const gx_h5 *h, const char *path, char *buf, size_t cap)
+{
+	gx_h5_dset d;
+	hid_t mt;
+	int ok = 0;
+
+	buf[0] = '\0';
+	if (gx_h5_kind_of(h, path) != GX_H5_DATASET || gx_h5_dset_open(h, path, 0, 0, 0, &d, NULL))
+		return 0;
+	if (d.cls == H5T_STRING && (mt = H5Tcopy(d.type)) >= 0) {
+		if (H5Tis_variable_str(d.type) > 0) {
+			char *s = NULL;
+			if (H5Dread(d.id, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, &s) >= 0) {
+				copy_cut(buf, cap, s ? s : "", s ? strlen(s) : 0);
+				if (s)
+					H5Dvlen_reclaim(mt, d.space, H5P_DEFAULT, &s);
+				ok = 1;
+			}
+		} else {
+			char *tmp = gx_malloc(d.size + 1);
+			if (tmp && H5Dread(d.id, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, tmp) >= 0) {
+				copy_cut(buf, cap, tmp, d.size);
+				ok = 1;
+			}
+			gx_free(tmp);
+		}
+		H5Tclose(mt);
+	}
+	gx_h5_dset_close(&d);
+	H5Eclear2(H5E_DEFAULT);
+	return ok;
+}
+
+typedef struct members_ctx {
+	gx_h5 *h;
+	char **names;
+	size_t n, cap;
+	int nomem;
+} members_ctx;
+
+static herr_t member_cb(hid_t g, const char *name, const H5L_info_t *info, void *vctx)
+{
+	members_ctx *c = vctx;
+
+	(void)g;
+	(void)info;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 16;
+		char **p = gx_reallocarray(c->names, cap, sizeof(*p));
+		if (!p) {
+			c->nomem = 1;
+			return -1;
+		}
+		c->names = p;
+		c->cap = cap;
+	}
+	if (!(c->names[c->n] = gx_h5_pool_strndup(&c->h->pool, name, strlen(name)))) {
+		c->nomem = 1;
+		return -1;
+	}
+	c->n++;
+	return 0;
+}
+
+int gx_h5_members(gx_h5 *h, const char *group, char ***out, size_t *n, gx_err *err)
+{
+	members_ctx c;
+	hid_t g;
+	herr_t st;
+
+	memset(&c, 0, sizeof(c));
+	c.h = h;
+	*out = NULL;
+	*n = 0;
+	g = H5Gopen2(h->file, group, H5P_DEFAULT);
+	if (g < 0)
+		return gx_h5_fail(h, err, "cannot open group '%s'", group);
+	st = H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, NULL, member_cb, &c);
+	H5Gclose(g);
+	if (c.nomem || st < 0) {
+		gx_free(c.names);
+		if (c.nomem) {
+			H5Eclear2(H5E_DEFAULT);
+			return gx_err_set(err, GX_E_NOMEM, "out of memory");
+		}
+		return gx_h5_fail(h, err, "cannot list group '%s'", group);
+	}
+	*out = c.names;
+	*n = c.n;
+	return 0;
+}
+
+/* ---- datasets ---- */
+
+static int check_filters(const gx_h5 *h, const char *path, hid_t dcpl, gx_err *err)
+{
+	int i, nf = H5Pget_nfilters(dcpl);
+
+	for (i = 0; i < nf; i++) {
+		unsigned flags = 0, cd[16], config = 0;
+		size_t ncd = sizeof(cd) / sizeof(cd[0]);
+		char name[128] = "";
+		H5Z_filter_t id = H5Pget_filter2(dcpl, (unsigned)i, &flags, &ncd, cd, sizeof(name),
+		                                 name, &config);
+		htri_t avail;
+
+		if (id < 0)
+			return gx_h5_fail(h, err, "dataset '%s': cannot read its filter pipeline", path);
+		avail = H5Zfilter_avail(id);
+		if (avail > 0) {
+			unsigned info = 0;
+			if (H5Zget_filter_info(id, &info) >= 0 && (info & H5Z_FILTER_CONFIG_DECODE_ENABLED))
+				continue;
+		}
+		H5Eclear2(H5E_DEFAULT);
+		return gx_h5_err(h, err, GX_E_HDF5,
+		                 "dataset '%s' uses HDF5 filter %d%s%s%s, which is not available "
+		                 "(gxload decodes gzip, shuffle, fletcher32, szip, nbit, scaleoffset "
+		                 "and lzf)", path, (int)id, name[0] ? " ('" : "", name,
+		                 name[0] ? "')" : "");
+	}
+	return 0;
+}
+
+int gx_h5_dset_open(const gx_h5 *h, const char *path, int min_rank, int max_rank,
+                    int chunk_cache, gx_h5_dset *d, gx_err *err)
+{
+	hid_t dcpl = H5I_INVALID_HID;
+	hsize_t dims[H5S_MAX_RANK];
+	int rc = 0, r;
+
+	memset(d, 0, sizeof(*d));
+	d->id = d->space = d->type = H5I_INVALID_HID;
+	snprintf(d->path, sizeof(d->path), "%s", path);
+	switch (gx_h5_kind_of(h, path)) {
+	case GX_H5_DATASET:
+		break;
+	case GX_H5_NONE:
+		return gx_h5_err(h, err, GX_E_HDF5, "missing dataset '%s'", path);
+	default:
+		return gx_h5_err(h, err, GX_E_HDF5, "'%s' is not a dataset", path);
+	}
+	d->id = H5Dopen2(h->file, path, H5P_DEFAULT);
+	if (d->id < 0)
+		return gx_h5_fail(h, err, "cannot open dataset '%s'", path);
+	d->space = H5Dget_space(d->id);
+	d->type = H5Dget_type(d->id);
+	dcpl = H5Dget_create_plist(d->id);
+	if (d->space < 0 || d->type < 0 || dcpl < 0) {
+		rc = gx_h5_fail(h, err, "cannot open dataset '%s'", path);
+		goto out;
+	}
+	r = H5Sget_simple_extent_ndims(d->space);
+	if (r < 0 || r > H5S_MAX_RANK) {
+		rc = gx_h5_fail(h, err, "dataset '%s': cannot read its shape", path);
+		goto out;
+	}
+	if (r < min_rank || r > max_rank) {
+		if (min_rank == max_rank)
+			rc = gx_h5_err(h, err, GX_E_HDF5, "dataset '%s' has rank %d, expected %d", path,
+			               r, min_rank);
+		else
+			rc = gx_h5_err(h, err, GX_E_HDF5, "dataset '%s' has rank %d, expected %d to %d",
+			               path, r, min_rank, max_rank);
+		goto out;
+	}
+	d->rank = r;
+	H5Sget_simple_extent_dims(d->space, dims, NULL);
+	d->dims[0] = r >= 1 ? dims[0] : 1;
+	d->dims[1] = r >= 2 ? dims[1] : 1;
+	d->cls = H5Tget_class(d->type);
+	d->size = H5Tget_size(d->type);
+	d->is_signed = d->cls == H5T_INTEGER && H5Tget_sign(d->type) == H5T_SGN_2;
+	if ((rc = check_filters(h, path, dcpl, err)))
+		goto out;
+	if (r >= 1 && H5Pget_layout(dcpl) == H5D_CHUNKED) {
+		hsize_t ch[H5S_MAX_RANK];
+		if (H5Pget_chunk(dcpl, r, ch) != r) {
+			rc = gx_h5_fail(h, err, "dataset '%s': cannot read its chunk shape", path);
+			goto out;
+		}
+		d->chunked = 1;
+		d->chunk[0] = ch[0];
+		d->chunk[1] = r >= 2 ? ch[1] : 1;
+	} else {
+		/* contiguous or compact: any run of whole rows is one contiguous read */
+		d->chunk[0] = 1;
+		d->chunk[1] = d->dims[1];
+	}
+	if (chunk_cache > 0 && d->chunked) {
+		size_t chunk_bytes = (size_t)(d->chunk[0] * d->chunk[1]) * d->size;
+		size_t want = chunk_bytes * (size_t)chunk_cache;
+		if (want > ((size_t)1 << 20)) {
+			/* reopen with a chunk cache that holds 'chunk_cache' chunks (<= 64 MiB) */
+			hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
+			if (want > ((size_t)64 << 20))
+				want = (size_t)64 << 20;
+			if (dapl >= 0 && H5Pset_chunk_cache(dapl, 1009, want, 1.0) >= 0) {
+				hid_t id = H5Dopen2(h->file, path, dapl);
+				if (id >= 0) {
+					H5Dclose(d->id);
+					d->id = id;
+				}
+			}
+			if (dapl >= 0)
+				H5Pclose(dapl);
+			H5Eclear2(H5E_DEFAULT);
+		}
+	}
+out:
+	if (dcpl >= 0)
+		H5Pclose(dcpl);
+	if (rc)
+		gx_h5_dset_close(d);
+	return rc;
+}
+
+void gx_h5_dset_close(gx_h5_dset *d)
+{
+	if (!d)
+		return;
+	if (d->type > 0)
+		H5Tclose(d->type);
+	if (d->space > 0)
+		H5Sclose(d->space);
+	if (d->id > 0)
+		H5Dclose(d->id);
+	d->id = d->space = d->type = H5I_INVALID_HID;
+}
+
+static const char *class_name(H5T_class_t c)
+{
+	switch (c) {
+	case H5T_INTEGER: return "integer";
+	case H5T_FLOAT: return "float";
+	case H5T_STRING: return "string";
+	case H5T_BITFIELD: return "bitfield";
+	case H5T_OPAQUE: return "opaque";
+	case H5T_COMPOUND: return "compound";
+	case H5T_REFERENCE: return "reference";
+	case H5T_ENUM: return "enum";
+	case H5T_VLEN: return "variable-length";
+	case H5T_ARRAY: return "array";
+	default: return "unknown";
+	}
+}
+
+int gx_h5_dset_numeric(const gx_h5 *h, gx_h5_dset *d, gx_err *err)
+{
+	if (d->cls == H5T_INTEGER) {
+		static const gx_h5_num s[] = { GX_H5_I8, GX_H5_I16, GX_H5_I32, GX_H5_I64 };
+		static const gx_h5_num u[] = { GX_H5_U8, GX_H5_U16, GX_H5_U32, GX_H5_U64 };
+		int k = d->size == 1 ? 0 : d->size == 2 ? 1 : d->size <= 4 ? 2 : 3;
+		if (d->size > 8)
+			k = 3; /* libhdf5 converts (and clips) wider integers */
+		d->num = d->is_signed ? s[k] : u[k];
+		return 0;
+	}
+	if (d->cls == H5T_FLOAT) {
+		d->num = d->size == 4 ? GX_H5_F32 : GX_H5_F64;
+		return 0;
+	}
+	return gx_h5_err(h, err, GX_E_HDF5, "dataset '%s' holds %s values, expected numbers",
+	                 d->path, class_name(d->cls));
+}
+
+size_t gx_h5_num_size(gx_h5_num num)
+{
+	switch (num) {
+	case GX_H5_I8: case GX_H5_U8: return 1;
+	case GX_H5_I16: case GX_H5_U16: return 2;
+	case GX_H5_I32: case GX_H5_U32: case GX_H5_F32: return 4;
+	default: return 8;
+	}
+}
+
+static hid_t num_memtype(gx_h5_num num)
+{
+	switch (num) {
+	case GX_H5_I8: return H5T_NATIVE_INT8;
+	case GX_H5_I16: return H5T_NATIVE_INT16;
+	case GX_H5_I32: return H5T_NATIVE_INT32;
+	case GX_H5_I64: return H5T_NATIVE_INT64;
+	case GX_H5_U8: return H5T_NATIVE_UINT8;
+	case GX_H5_U16: return H5T_NATIVE_UINT16;
+	case GX_H5_U32: return H5T_NATIVE_UINT32;
+	case GX_H5_U64: return H5T_NATIVE_UINT64;
+	case GX_H5_F32: return H5T_NATIVE_FLOAT;
+	default: return H5T_NATIVE_DOUBLE;
+	}
+}
+
+static int select_slab(const gx_h5 *h, gx_h5_dset *d, const hsize_t *start,
+                       const hsize_t *count, hid_t *mspace, gx_err *err)
+{
+	hsize_t n = count[0] * (d->rank >= 2 ? count[1] : 1);
+
+	if (H5Sselect_hyperslab(d->space, H5S_SELECT_SET, start, NULL, count, NULL) < 0)
+		return gx_h5_fail(h, err, "dataset '%s': cannot select elements", d->path);
+	*mspace = H5Screate_simple(1, &n, NULL);
+	if (*mspace < 0)
+		return gx_h5_fail(h, err, "dataset '%s': cannot select elements", d->path);
+	return 0;
+}
+
+/* 2^53: every integer up to this magnitude is a double exactly */
+#define EXACT_INT 9007199254740992.0
+
+static int inexact(const gx_h5 *h, const gx_h5_dset *d, const hsize_t *start,
+                   const hsize_t *count, size_t i, const char *val, gx_err *err)
+{
+	if (d->rank >= 2)
+		return gx_h5_err(h, err, GX_E_NOT_FINITE,
+		                 "dataset '%s', row %llu, column %llu: integer %s is too large to be "
+		                 "held exactly as a double", d->path,
+		                 (unsigned long long)(start[0] + i / count[1]),
+		                 (unsigned long long)(start[1] + i % count[1]), val);
+	return gx_h5_err(h, err, GX_E_NOT_FINITE,
+	                 "dataset '%s', element %llu: integer %s is too large to be held exactly "
+	                 "as a double", d->path, (unsigned long long)(start[0] + i), val);
+}
+
+int gx_h5_read_f64(const gx_h5 *h, gx_h5_dset *d, const hsize_t *start,
+                   const hsize_t *count, double *out, void *scratch, gx_err *err)
+{
+	hid_t ms = H5I_INVALID_HID;
+	size_t i, n = (size_t)(count[0] * (d->rank >= 2 ? count[1] : 1));
+	void *dst = d->num == GX_H5_F64 ? (void *)out : scratch;
+	int rc;
+
+	if ((rc = select_slab(h, d, start, count, &ms, err)))
+		return rc;
+	if (H5Dread(d->id, num_memtype(d->num), ms, d->space, H5P_DEFAULT, dst) < 0) {
+		H5Sclose(ms);
+		return gx_h5_fail(h, err, "cannot read dataset '%s'", d->path);
+	}
+	H5Sclose(ms);
+	switch (d->num) {
+	case GX_H5_I8: { const int8_t *s = scratch; for (i = 0; i < n; i++) out[i] = s[i]; break; }
+	case GX_H5_I16: { const int16_t *s = scratch; for (i = 0; i < n; i++) out[i] = s[i]; break; }
+	case GX_H5_I32: { const int32_t *s = scratch; for (i = 0; i < n; i++) out[i] = s[i]; break; }
+	case GX_H5_U8: { const uint8_t *s = scratch; for (i = 0; i < n; i++) out[i] = s[i]; break; }
+	case GX_H5_U16: { const uint16_t *s = scratch; for (i = 0; i < n; i++) out[i] = s[i]; break; }
+	case GX_H5_U32: { const uint32_t *s = scratch; for (i = 0; i < n; i++) out[i] = s[i]; break; }
+	case GX_H5_F32: { const float *s = scratch; for (i = 0; i < n; i++) out[i] = s[i]; break; }
+	case GX_H5_I64: {
+		const int64_t *s = scratch;
+		for (i = 0; i < n; i++) {
+			out[i] = (double)s[i];
+			if (out[i] > EXACT_INT || out[i] < -EXACT_INT) {
+				char v[32];
+				snprintf(v, sizeof(v), "%lld", (long long)s[i]);
+				return inexact(h, d, start, count, i, v, err);
+			}
+		}
+		break;
+	}
+	case GX_H5_U64: {
+		const uint64_t *s = scratch;
+		for (i = 0; i < n; i++) {
+			out[i] = (double)s[i];
+			if (out[i] > EXACT_INT) {
+				char v[32];
+				snprintf(v, sizeof(v), "%llu", (unsigned long long)s[i]);
+				return inexact(h, d, start, count, i, v, err);
+			}
+		}
+		break;
+	}
+	default:
+		break;
+	}
+	return 0;
+}
+
+int gx_h5_read_i64(const gx_h5 *h, gx_h5_dset *d, hsize_t start, hsize_t count,
+                   int64_t *out, gx_err *err)
+{
+	hid_t ms = H5I_INVALID_HID;
+	int rc;
+
+	if (d->cls != H5T_INTEGER)
+		return gx_h5_err(h, err, GX_E_HDF5, "dataset '%s' holds %s values, expected integers",
+		                 d->path, class_name(d->cls));
+	if ((rc = select_slab(h, d, &start, &count, &ms, err)))
+		return rc;
+	if (H5Dread(d->id, H5T_NATIVE_INT64, ms, d->space, H5P_DEFAULT, out) < 0) {
+		H5Sclose(ms);
+		return gx_h5_fail(h, err, "cannot read dataset '%s'", d->path);
+	}
+	H5Sclose(ms);
+	return 0;
+}
+
+/* ---- text ---- */
+
+void gx_h5_format_double(double v, int single, char *buf, size_t cap)
+{
+	int p;
+
+	if (isnan(v)) {
+		snprintf(buf, cap, "nan");
+		return;
+	}
+	if (isinf(v)) {
+		snprintf(buf, cap, v < 0 ? "-inf" : "inf");
+		return;
+	}
+	/* %g drops trailing zeros, so starting at FLT_DIG/DBL_DIG gives the shortest text
+	 * for any value that came from a decimal of at most that many digits */
+	for (p = single ? 6 : 15; p < (single ? 9 : 17); p++) {
+		snprintf(buf, cap, "%.*g", p, v);
+		if (single ? (float)strtod(buf, NULL) == (float)v : strtod(buf, NULL) == v)
+			return;
+	}
+	snprintf(buf, cap, "%.*g", single ? 9 : 17, v);
+}
+
+static size_t put_utf8(char *o, unsigned long cp)
+{
+	if (cp < 0x80) {
+		o[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		o[0] = (char)(0xc0 | (cp >> 6));
+		o[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		o[0] = (char)(0xe0 | (cp >> 12));
+		o[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		o[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	o[0] = (char)(0xf0 | (cp >> 18));
+	o[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+	o[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+	o[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+/*
+ * Decode XML numeric character references (&#233; &#xE9;) in place, as Cell Ranger and
+ * loompy 2 encode non-ASCII text.  Anything that is not a valid reference stays as it is.
+ * The result is never longer than the input.  Returns the new length.
+ */
+static size_t xml_decode(char *s, size_t len)
+{
+	size_t i = 0, o = 0;
+
+	while (i < len) {
+		if (s[i] == '&' && i + 3 < len && s[i + 1] == '#') {
+			size_t j = i + 2;
+			int hex = 0;
+			unsigned long cp = 0;
+			size_t digits = 0;
+			if (s[j] == 'x' || s[j] == 'X') {
+				hex = 1;
+				j++;
+			}
+			for (; j < len && digits < 8; j++, digits++) {
+				char c = s[j];
+				int v = c >= '0' && c <= '9' ? c - '0'
+				      : hex && c >= 'a' && c <= 'f' ? c - 'a' + 10
+				      : hex && c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+				if (v < 0)
+					break;
+				cp = cp * (hex ? 16u : 10u) + (unsigned long)v;
+			}
+			if (digits && j < len && s[j] == ';' && cp > 0 && cp <= 0x10ffff &&
+			    !(cp >= 0xd800 && cp <= 0xdfff)) {
+				o += put_utf8(s + o, cp);
+				i = j + 1;
+				continue;
+			}
+		}
+		s[o++] = s[i++];
+	}
+	return o;
+}
+
+typedef enum text_kind { TK_VLEN, TK_FIXED, TK_INT, TK_UINT, TK_FLOAT, TK_ENUM } text_kind;
+
+typedef struct text_col {
+	gx_h5 *h;
+	const char *path;
+	unsigned flags;
+	text_kind kind;
+	int single;          /* float32 */
+	int is_bool;         /* h5py's enum {FALSE, TRUE} */
+	H5T_str_t pad;
+	size_t esize;        /* bytes per element in memory */
+	hid_t etype;         /* memory type of one element */
+	gx_buf tmp;
+} text_col;
+
+static int text_store(text_col *c, size_t idx, const char *s, size_t len, char **dst,
+                      gx_err *err)
+{
+	size_t bad;
+
+	if (c->flags & GX_H5_TEXT_XML) {
+		gx_buf_reset(&c->tmp);
+		if (gx_buf_append(&c->tmp, s, len) < 0)
+			return gx_err_set(err, GX_E_NOMEM, "out of memory");
+		len = xml_decode(c->tmp.data, len);
+		s = c->tmp.data;
+	}
+	if (len > c->h->max_field)
+		return gx_h5_err(c->h, err, GX_E_TOO_BIG,
+		                 "dataset '%s', element %zu: string is longer than %zu bytes", c->path,
+		                 idx, c->h->max_field);
+	if (!gx_utf8_valid(s, len, &bad)) {
+		char q[160];
+		return gx_h5_err(c->h, err, GX_E_ENCODING,
+		                 "dataset '%s', element %zu: not valid UTF-8 (byte %zu): %s", c->path,
+		                 idx, bad + 1, gx_err_quote(s, len, q, sizeof(q)));
+	}
+	if (!(*dst = gx_h5_pool_strndup(&c->h->pool, s, len)))
+		return gx_err_set(err, GX_E_NOMEM, "out of memory");
+	return 0;
+}
+
+static int text_one(text_col *c, size_t idx, const unsigned char *e, char **dst, gx_err *err)
+{
+	char num[64];
+
+	switch (c->kind) {
+	case TK_VLEN: {
+		const char *s;
+		memcpy(&s, e, sizeof(s));
+		if (!s) {
+			*dst = NULL;
+			return 0;
+		}
+		return text_store(c, idx, s, strlen(s), dst, err);
+	}
+	case TK_FIXED: {
+		const char *s = (const char *)e;
+		size_t len = strnlen(s, c->esize);
+		if (c->pad == H5T_STR_SPACEPAD)
+			while (len && s[len - 1] == ' ')
+				len--;
+		return text_store(c, idx, s, len, dst, err);
+	}
+	case TK_INT: {
+		int64_t v;
+		memcpy(&v, e, sizeof(v));
+		snprintf(num, sizeof(num), "%lld", (long long)v);
+		break;
+	}
+	case TK_UINT: {
+		uint64_t v;
+		memcpy(&v, e, sizeof(v));
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)v);
+		break;
+	}
+	case TK_FLOAT: {
+		double v;
+		memcpy(&v, e, sizeof(v));
+		if (isnan(v)) {
+			*dst = NULL; /* pandas' missing value */
+			return 0;
+		}
+		gx_h5_format_double(v, c->single, num, sizeof(num));
+		break;
+	}
+	case TK_ENUM: {
+		char name[64];
+		if (H5Tenum_nameof(c->etype, e, name, sizeof(name)) < 0) {
+			H5Eclear2(H5E_DEFAULT);
+			*dst = NULL; /* a value that names no member */
+			return 0;
+		}
+		if (c->is_bool)
+			snprintf(num, sizeof(num), "%s", !strcmp(name, "TRUE") ? "True" : "False");
+		else
+			snprintf(num, sizeof(num), "%s", name);
+		break;
+	}
+	}
+	if (!(*dst = gx_h5_pool_strndup(&c->h->pool, num, strlen(num))))
+		return gx_err_set(err, GX_E_NOMEM, "out of memory");
+	return 0;
+}
+
+/* Set up the memory type for one element of file type 'ft'; 1 if not text-convertible. */
+static int text_setup(text_col *c, hid_t ft)
+{
+	H5T_class_t cls = H5Tget_class(ft);
+
+	switch (cls) {
+	case H5T_STRING:
+		c->etype = H5Tcopy(ft);
+		if (H5Tis_variable_str(ft) > 0) {
+			c->kind = TK_VLEN;
+			c->esize = sizeof(char *);
+		} else {
+			c->kind = TK_FIXED;
+			c->esize = H5Tget_size(ft);
+			c->pad = H5Tget_strpad(ft);
+		}
+		return c->etype < 0 ? -1 : 0;
+	case H5T_INTEGER:
+		c->kind = H5Tget_sign(ft) == H5T_SGN_2 ? TK_INT : TK_UINT;
+		c->etype = H5Tcopy(c->kind == TK_INT ? H5T_NATIVE_INT64 : H5T_NATIVE_UINT64);
+		c->esize = 8;
+		return c->etype < 0 ? -1 : 0;
+	case H5T_FLOAT:
+		c->kind = TK_FLOAT;
+		c->single = H5Tget_size(ft) <= 4;
+		c->etype = H5Tcopy(H5T_NATIVE_DOUBLE);
+		c->esize = 8;
+		return c->etype < 0 ? -1 : 0;
+	case H5T_ENUM: {
+		int nm = H5Tget_nmembers(ft);
+		c->kind = TK_ENUM;
+		c->etype = H5Tget_native_type(ft, H5T_DIR_ASCEND);
+		if (c->etype < 0)
+			return -1;
+		c->esize = H5Tget_size(c->etype);
+		if (nm == 2) {
+			char *a = H5Tget_member_name(ft, 0), *b = H5Tget_member_name(ft, 1);
+			c->is_bool = a && b && !strcmp(a, "FALSE") && !strcmp(b, "TRUE");
+			H5free_memory(a);
+			H5free_memory(b);
+		}
+		return 0;
+	}
+	default:
+		return 1;
+	}
+}
+
+int gx_h5_column_len(const gx_h5 *h, const char *path, size_t *n, gx_err *err)
+{
+	gx_h5_dset d;
+	int rc, ok;
+
+	(void)err;
+	*n = 0;
+	if (gx_h5_kind_of(h, path) != GX_H5_DATASET)
+		return 0;
+	rc = gx_h5_dset_open(h, path, 1, 2, 0, &d, NULL);
+	if (rc) {
+		H5Eclear2(H5E_DEFAULT);
+		return 0;
+	}
+	ok = d.rank == 1 || d.dims[1] == 1;
+	if (ok)
+		*n = (size_t)d.dims[0];
+	gx_h5_dset_close(&d);
+	return ok;
+}
+
+int gx_h5_read_text(gx_h5 *h, const char *path, const char *field, size_t n,
+                    unsigned flags, char ***out, gx_err *err)
+{
+	text_col c;
+	gx_h5_dset d;
+	hid_t ft = H5I_INVALID_HID, mt = H5I_INVALID_HID, ms = H5I_INVALID_HID;
+	unsigned char *buf = NULL;
+	char **res = NULL;
+	size_t win, i0, i;
+	int rc;
+
+	*out = NULL;
+	memset(&c, 0, sizeof(c));
+	c.h = h;
+	c.path = path;
+	c.flags = flags;
+	c.etype = H5I_INVALID_HID;
+	if ((rc = gx_h5_dset_open(h, path, 0, 2, 0, &d, err)))
+		return rc;
+	if (d.rank == 0 || (d.rank == 2 && d.dims[1] != 1) || (field && d.rank != 1)) {
+		rc = 1;
+		goto unsupported;
+	}
+	if (d.dims[0] != n) {
+		rc = gx_h5_err(h, err, GX_E_HDF5, "dataset '%s' has %llu values, expected %zu", path,
+		               (unsigned long long)d.dims[0], n);
+		goto out;
+	}
+	if (field) {
+		int idx;
+		if (d.cls != H5T_COMPOUND || (idx = H5Tget_member_index(d.type, field)) < 0) {
+			H5Eclear2(H5E_DEFAULT);
+			rc = gx_h5_err(h, err, GX_E_HDF5, "dataset '%s' has no field '%s'", path, field);
+			goto out;
+		}
+		ft = H5Tget_member_type(d.type, (unsigned)idx);
+	} else {
+		ft = H5Tcopy(d.type);
+	}
+	if (ft < 0) {
+		rc = gx_h5_fail(h, err, "dataset '%s': cannot read its type", path);
+		goto out;
+	}
+	rc = text_setup(&c, ft);
+	if (rc < 0) {
+		rc = gx_h5_fail(h, err, "dataset '%s': cannot read its type", path);
+		goto out;
+	}
+	if (rc > 0 || ((flags & GX_H5_TEXT_STRINGS) && c.kind != TK_VLEN && c.kind != TK_FIXED))
+		goto unsupported;
+	if (field) {
+		mt = H5Tcreate(H5T_COMPOUND, c.esize);
+		if (mt < 0 || H5Tinsert(mt, field, 0, c.etype) < 0) {
+			rc = gx_h5_fail(h, err, "dataset '%s': cannot read field '%s'", path, field);
+			goto out;
+		}
+	} else {
+		mt = H5Tcopy(c.etype);
+	}
+	win = TEXT_WINDOW;
+	if (c.esize * win > TEXT_WINDOW_BYTES)
+		win = TEXT_WINDOW_BYTES / c.esize ? TEXT_WINDOW_BYTES / c.esize : 1;
+	if (win > n)
+		win = n ? n : 1;
+	res = gx_calloc(n ? n : 1, sizeof(*res));
+	buf = gx_malloc(win * c.esize);
+	if (!res || !buf) {
+		rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i0 = 0; i0 < n; i0 += win) {
+		hsize_t start[2] = { i0, 0 }, count[2] = { n - i0 < win ? n - i0 : win, 1 };
+		hsize_t cnt = count[0];
+		if (H5Sselect_hyperslab(d.space, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
+		    (ms = H5Screate_simple(1, &cnt, NULL)) < 0) {
+			rc = gx_h5_fail(h, err, "dataset '%s': cannot select elements", path);
+			goto out;
+		}
+		if (H5Dread(d.id, mt, ms, d.space, H5P_DEFAULT, buf) < 0) {
+			rc = gx_h5_fail(h, err, "cannot read dataset '%s'", path);
+			goto out;
+		}
+		rc = 0;
+		for (i = 0; i < cnt && !rc; i++)
+			rc = text_one(&c, i0 + i, buf + i * c.esize, &res[i0 + i], err);
+		if (c.kind == TK_VLEN)
+			H5Dvlen_reclaim(mt, ms, H5P_DEFAULT, buf);
+		H5Sclose(ms);
+		ms = H5I_INVALID_HID;
+		if (rc)
+			goto out;
+	}
+	*out = res;
+	res = NULL;
+	rc = 0;
+	goto out;
+unsupported:
+	if (flags & GX_H5_TEXT_STRINGS)
+		rc = gx_h5_err(h, err, GX_E_HDF5, "dataset '%s'%s%s%s holds %s, expected strings",
+		               path, field ? " (field '" : "", field ? field : "", field ? "')" : "",
+		               d.rank == 1 || d.rank == 2 ? "values that are not text"
+		                                          : "a scalar");
+	else
+		rc = 1;
+out:
+	if (ms > 0)
+		H5Sclose(ms);
+	if (mt > 0)
+		H5Tclose(mt);
+	if (c.etype > 0)
+		H5Tclose(c.etype);
+	if (ft > 0)
+		H5Tclose(ft);
+	gx_buf_release(&c.tmp);
+	gx_free(buf);
+	gx_free(res);
+	gx_h5_dset_close(&d);
+	return rc;
+}
+
+int gx_h5_read_ints(gx_h5 *h, const char *path, const char *field, size_t n, int64_t **out,
+                    gx_err *err)
+{
+	gx_h5_dset d;
+	hid_t ft = H5I_INVALID_HID, mt = H5I_INVALID_HID, ms = H5I_INVALID_HID;
+	int64_t *res = NULL;
+	size_t i0;
+	int rc;
+
+	*out = NULL;
+	if ((rc = gx_h5_dset_open(h, path, 1, 2, 0, &d, err)))
+		return rc;
+	if ((d.rank == 2 && d.dims[1] != 1) || (field && d.rank != 1)) {
+		rc = 1;
+		goto out;
+	}
+	if (d.dims[0] != n) {
+		rc = gx_h5_err(h, err, GX_E_HDF5, "dataset '%s' has %llu values, expected %zu", path,
+		               (unsigned long long)d.dims[0], n);
+		goto out;
+	}
+	if (field) {
+		int idx = d.cls == H5T_COMPOUND ? H5Tget_member_index(d.type, field) : -1;
+		if (idx < 0) {
+			H5Eclear2(H5E_DEFAULT);
+			rc = gx_h5_err(h, err, GX_E_HDF5, "dataset '%s' has no field '%s'", path, field);
+			goto out;
+		}
+		ft = H5Tget_member_type(d.type, (unsigned)idx);
+	} else {
+		ft = H5Tcopy(d.type);
+	}
+	if (ft < 0) {
+		rc = gx_h5_fail(h, err, "dataset '%s': cannot read its type", path);
+		goto out;
+	}
+	if (H5Tget_class(ft) != H5T_INTEGER) {
+		rc = 1;
+		goto out;
+	}
+	if (field) {
+		mt = H5Tcreate(H5T_COMPOUND, sizeof(int64_t));
+		if (mt < 0 || H5Tinsert(mt, field, 0, H5T_NATIVE_INT64) < 0) {
+			rc = gx_h5_fail(h, err, "dataset '%s': cannot read field '%s'", path, field);
+			goto out;
+		}
+	} else {
+		mt = H5Tcopy(H5T_NATIVE_INT64);
+	}
+	if (!(res = gx_malloc((n ? n : 1) * sizeof(*res)))) {
+		rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i0 = 0; i0 < n; i0 += TEXT_WINDOW) {
+		hsize_t start[2] = { i0, 0 }, count[2] = { n - i0 < TEXT_WINDOW ? n - i0 : TEXT_WINDOW, 1 };
+		hsize_t cnt = count[0];
+		if (H5Sselect_hyperslab(d.space, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
+		    (ms = H5Screate_simple(1, &cnt, NULL)) < 0) {
+			rc = gx_h5_fail(h, err, "dataset '%s': cannot select elements", path);
+			goto out;
+		}
+		if (H5Dread(d.id, mt, ms, d.space, H5P_DEFAULT, res + i0) < 0) {
+			rc = gx_h5_fail(h, err, "cannot read dataset '%s'", path);
+			goto out;
+		}
+		H5Sclose(ms);
+		ms = H5I_INVALID_HID;
+	}
+	*out = res;
+	res = NULL;
+out:
+	if (ms > 0)
+		H5Sclose(ms);
+	if (mt > 0)
+		H5Tclose(mt);
+	if (ft > 0)
+		H5Tclose(ft);
+	gx_free(res);
+	gx_h5_dset_close(&d);
+	return rc;
+}
+
+int gx_h5_fields(gx_h5 *h, const char *path, char ***out, size_t *n, gx_err *err)
+{
+	gx_h5_dset d;
+	char **res = NULL;
+	int rc, nm, i;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = gx_h5_dset_open(h, path, 0, 2, 0, &d, err)))
+		return rc;
+	if (d.cls != H5T_COMPOUND || (nm = H5Tget_nmembers(d.type)) < 0) {
+		rc = gx_h5_err(h, err, GX_E_HDF5, "dataset '%s' is not a compound dataset", path);
+		goto out;
+	}
+	if (!(res = gx_calloc((size_t)nm + 1, sizeof(*res)))) {
+		rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < nm; i++) {
+		char *name = H5Tget_member_name(d.type, (unsigned)i);
+		res[i] = name ? gx_h5_pool_strndup(&h->pool, name, strlen(name)) : NULL;
+		H5free_memory(name);
+		if (!res[i]) {
+			rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+			goto out;
+		}
+	}
+	*out = res;
+	*n = (size_t)nm;
+	res = NULL;
+out:
+	gx_free(res);
+	gx_h5_dset_close(&d);
+	return rc;
+}
+
+int gx_h5_attr_ref_path(const gx_h5 *h, const char *obj, const char *name, char *buf,
+                        size_t cap)
+{
+	hid_t a = attr_open(h, obj, name), t = H5I_INVALID_HID, o = H5I_INVALID_HID;
+	hobj_ref_t ref;
+	int found = 0;
+
+	if (a < 0)
+		return 0;
+	t = H5Aget_type(a);
+	if (t >= 0 && H5Tget_class(t) == H5T_REFERENCE && H5Aread(a, H5T_STD_REF_OBJ, &ref) >= 0) {
+		o = H5Rdereference2(a, H5P_DEFAULT, H5R_OBJECT, &ref);
+		if (o >= 0) {
+			ssize_t len = H5Iget_name(o, buf, cap);
+			found = len > 0 && (size_t)len < cap;
+			H5Oclose(o);
+		}
+	}
+	if (t >= 0)
+		H5Tclose(t);
+	H5Aclose(a);
+	H5Eclear2(H5E_DEFAULT);
+	return found;
+}
+
+/* ---- ids ---- */
+
+static int id_bad(gx_h5 *h, const char *src, const char *what, size_t i, const char *s,
+                  gx_err *err)
+{
+	size_t len, k;
+	char q[160];
+
+	if (!s || !*s)
+		return gx_h5_err(h, err, GX_E_EMPTY_ID, "dataset '%s', element %zu: empty %s", src, i,
+		                 what);
+	len = strlen(s);
+	if (len > MAX_ID_BYTES)
+		return gx_h5_err(h, err, GX_E_TOO_BIG,
+		                 "dataset '%s', element %zu: %s is longer than %d bytes: %s", src, i,
+		                 what, MAX_ID_BYTES, gx_err_quote(s, len, q, sizeof(q)));
+	if (s[0] == ' ' || s[len - 1] == ' ')
+		return gx_h5_err(h, err, GX_E_EMPTY_ID,
+		                 "dataset '%s', element %zu: %s has leading or trailing spaces: %s",
+		                 src, i, what, gx_err_quote(s, len, q, sizeof(q)));
+	for (k = 0; k < len; k++)
+		if ((unsigned char)s[k] < 0x20 || s[k] == 0x7f)
+			return gx_h5_err(h, err, GX_E_ENCODING,
+			                 "dataset '%s', element %zu: %s contains a control character: %s",
+			                 src, i, what, gx_err_quote(s, len, q, sizeof(q)));
+	if (!gx_utf8_valid(s, len, &k))
+		return gx_h5_err(h, err, GX_E_ENCODING,
+		                 "dataset '%s', element %zu: %s is not valid UTF-8: %s", src, i, what,
+		                 gx_err_quote(s, len, q, sizeof(q)));
+	return 0;
+}
+
+/* anndata's make_index_unique: the k-th repeat of X becomes X-k, skipping taken names */
+static int make_unique(gx_h5 *h, gx_hset *seen, char **ids, size_t n, const uint8_t *dup,
+                       size_t *renamed, gx_err *err)
+{
+	uint32_t *count = gx_calloc(n ? n : 1, sizeof(*count));
+	gx_buf name = { 0 };
+	size_t i;
+	int rc = 0;
+
+	if (!count)
+		return gx_err_set(err, GX_E_NOMEM, "out of memory");
+	for (i = 0; i < n && !rc; i++) {
+		uint64_t first = 0;
+		if (!dup[i])
+			continue;
+		gx_hset_get(seen, gx_gene_hash(ids[i], strlen(ids[i])), &first);
+		for (;;) {
+			uint64_t h64;
+			int put;
+			count[first]++;
+			gx_buf_reset(&name);
+			if (gx_buf_printf(&name, "%s-%u", ids[i], (unsigned)count[first]) < 0) {
+				rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+				break;
+			}
+			h64 = gx_gene_hash(name.data, name.len);
+			put = gx_hset_put(seen, h64, (uint64_t)i, NULL);
+			if (put < 0) {
+				rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+				break;
+			}
+			if (put == 0)
+				continue; /* taken: try the next number */
+			if (!(ids[i] = gx_h5_pool_strndup(&h->pool, name.data, name.len)))
+				rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+			(*renamed)++;
+			break;
+		}
+	}
+	gx_buf_release(&name);
+	gx_free(count);
+	return rc;
+}
+
+int gx_h5_check_ids(gx_h5 *h, const char *src, int gene, char **ids, size_t n,
+                    gx_h5_unique mode, size_t *renamed, gx_err *err)
+{
+	const char *what = gene ? "gene id" : "sample id";
+	gx_hset seen = { 0 };
+	uint8_t *dup = NULL;
+	size_t i, ndup = 0;
+	int rc = 0;
+
+	if (renamed)
+		*renamed = 0;
+	for (i = 0; i < n; i++) {
+		uint64_t prev;
+		int put;
+		if ((rc = id_bad(h, src, what, i, ids[i], err)))
+			goto out;
+		put = gx_hset_put(&seen, gx_gene_hash(ids[i], strlen(ids[i])), (uint64_t)i, &prev);
+		if (put < 0) {
+			rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+			goto out;
+		}
+		if (put == 1 || strcmp(ids[prev], ids[i]))
+			continue; /* new (or a 64-bit hash collision between different ids) */
+		if (mode == GX_H5_UNIQUE_REQUIRED) {
+			char q[160];
+			rc = gx_h5_err(h, err, gene ? GX_E_DUP_GENE : GX_E_DUP_SAMPLE,
+			               "dataset '%s': duplicate %s %s (elements %llu and %zu)", src, what,
+			               gx_err_quote(ids[i], strlen(ids[i]), q, sizeof(q)),
+			               (unsigned long long)prev, i);
+			goto out;
+		}
+		if (!dup && !(dup = gx_calloc(n, 1))) {
+			rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+			goto out;
+		}
+		dup[i] = 1;
+		ndup++;
+	}
+	if (ndup) {
+		size_t dummy = 0;
+		rc = make_unique(h, &seen, ids, n, dup, renamed ? renamed : &dummy, err);
+	}
+out:
+	gx_free(dup);
+	gx_hset_release(&seen);
+	return rc;
+}
