@@ -3,7 +3,8 @@
  *
  * Invariants: libhdf5's automatic error printing is off (gx_h5_init), so every failing
  * libhdf5 call leaves its error stack for gx_h5_fail to copy into the gx_err and clear;
- * nothing here prints.  Every read is a hyperslab of bounded size: text columns are read
+ * gx_h5_fail is called right after the failing call, before any other libhdf5 call
+ * (each API call starts by clearing the stack).  Nothing here prints.  Every read is a hyperslab of bounded size: text columns are read
  * in windows of at most 64 Ki elements or 16 MiB, numeric reads are sized by the caller.
  * Datasets are checked (existence, rank, filters, type class) before the first H5Dread.
  *
@@ -108,7 +109,10 @@ static herr_t walk_cb(unsigned n, const H5E_error2_t *e, void *vctx)
 	char minor[128] = "";
 
 	(void)n;
-	if (e->maj_num == H5E_IO && e->min_num == H5E_READERROR)
+	/* a failed read(2) in the file driver, as opposed to bad bytes (a filter failing,
+	 * a corrupt header): only the driver's message carries errno */
+	if (e->maj_num == H5E_IO && e->min_num == H5E_READERROR && e->desc &&
+	    strstr(e->desc, "errno ="))
 		st->io = 1;
 	if (!desc && H5Eget_msg(e->min_num, NULL, minor, sizeof(minor)) > 0)
 		desc = minor;
@@ -172,11 +176,14 @@ int gx_h5_open_file(gx_h5 *h, const char *path, size_t max_field, gx_err *err)
 	H5Pset_file_locking(fapl, 0, 1);
 #endif
 	h->file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
-	H5Pclose(fapl);
 	if (h->file < 0) {
+		/* capture first: any later libhdf5 call clears the error stack */
+		int rc = gx_h5_fail(h, err, "cannot open as HDF5");
 		h->file = H5I_INVALID_HID;
-		return gx_h5_fail(h, err, "cannot open as HDF5");
+		H5Pclose(fapl);
+		return rc;
 	}
+	H5Pclose(fapl);
 	return 0;
 }
 
@@ -519,15 +526,15 @@ int gx_h5_members(gx_h5 *h, const char *group, char ***out, size_t *n, gx_err *e
 	if (g < 0)
 		return gx_h5_fail(h, err, "cannot open group '%s'", group);
 	st = H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, NULL, member_cb, &c);
-	H5Gclose(g);
 	if (c.nomem || st < 0) {
+		int rc = c.nomem ? gx_err_set(err, GX_E_NOMEM, "out of memory")
+		                 : gx_h5_fail(h, err, "cannot list group '%s'", group);
+		H5Eclear2(H5E_DEFAULT);
+		H5Gclose(g);
 		gx_free(c.names);
-		if (c.nomem) {
-			H5Eclear2(H5E_DEFAULT);
-			return gx_err_set(err, GX_E_NOMEM, "out of memory");
-		}
-		return gx_h5_fail(h, err, "cannot list group '%s'", group);
+		return rc;
 	}
+	H5Gclose(g);
 	*out = c.names;
 	*n = c.n;
 	return 0;
@@ -774,8 +781,9 @@ int gx_h5_read_f64(const gx_h5 *h, gx_h5_dset *d, const hsize_t *start,
 	if ((rc = select_slab(h, d, start, count, &ms, err)))
 		return rc;
 	if (H5Dread(d->id, num_memtype(d->num), ms, d->space, H5P_DEFAULT, dst) < 0) {
+		rc = gx_h5_fail(h, err, "cannot read dataset '%s'", d->path);
 		H5Sclose(ms);
-		return gx_h5_fail(h, err, "cannot read dataset '%s'", d->path);
+		return rc;
 	}
 	H5Sclose(ms);
 	switch (d->num) {
@@ -828,8 +836,9 @@ int gx_h5_read_i64(const gx_h5 *h, gx_h5_dset *d, hsize_t start, hsize_t count,
 	if ((rc = select_slab(h, d, &start, &count, &ms, err)))
 		return rc;
 	if (H5Dread(d->id, H5T_NATIVE_INT64, ms, d->space, H5P_DEFAULT, out) < 0) {
+		rc = gx_h5_fail(h, err, "cannot read dataset '%s'", d->path);
 		H5Sclose(ms);
-		return gx_h5_fail(h, err, "cannot read dataset '%s'", d->path);
+		return rc;
 	}
 	H5Sclose(ms);
 	return 0;
@@ -1121,7 +1130,8 @@ int gx_h5_read_text(gx_h5 *h, const char *path, const char *field, size_t n,
 		goto unsupported;
 	}
 	if (d.dims[0] != n) {
-		rc = gx_h5_err(h, err, GX_E_HDF5, "dataset '%s' has %llu values, expected %zu", path,
+		rc = gx_h5_err(h, err, GX_E_HDF5,
+		               "shape mismatch: dataset '%s' has %llu values, expected %zu", path,
 		               (unsigned long long)d.dims[0], n);
 		goto out;
 	}
@@ -1234,7 +1244,8 @@ int gx_h5_read_ints(gx_h5 *h, const char *path, const char *field, size_t n, int
 		goto out;
 	}
 	if (d.dims[0] != n) {
-		rc = gx_h5_err(h, err, GX_E_HDF5, "dataset '%s' has %llu values, expected %zu", path,
+		rc = gx_h5_err(h, err, GX_E_HDF5,
+		               "shape mismatch: dataset '%s' has %llu values, expected %zu", path,
 		               (unsigned long long)d.dims[0], n);
 		goto out;
 	}

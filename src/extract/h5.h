@@ -65,8 +65,10 @@ int gx_h5_err(const gx_h5 *h, gx_err *err, gx_code code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 /*
  * A libhdf5 call failed: the message is fmt's text, then ": " and the HDF5 error stack
- * (descriptions, outermost first).  The code is GX_E_IO when the stack reports a read
- * error of the file driver, GX_E_HDF5 otherwise.  Clears the stack.
+ * (descriptions, outermost first).  The code is GX_E_IO when the file driver's read(2)
+ * failed (the stack carries its errno), GX_E_HDF5 otherwise (corrupt bytes, a failing
+ * filter, a bad header).  Call it right after the failing call: every libhdf5 API call
+ * clears the stack when it starts.  Clears the stack.
  */
 int gx_h5_fail(const gx_h5 *h, gx_err *err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
