@@ -198,6 +198,7 @@ static int emit(tsv_impl *im, gx_err *err)
 {
 	gx_cells c;
 	size_t i;
+	int rc;
 
 	if (im->r == 0)
 		return 0;
@@ -209,11 +210,12 @@ static int emit(tsv_impl *im, gx_err *err)
 	c.n = im->r * im->n_samples;
 	c.value = im->values;
 	c.missing = im->batch_missing ? im->missing : NULL;
+	im->batches++;
+	rc = im->fn(im->ctx, &c, err);
 	im->r = 0;
 	im->batch_missing = 0;
-	gx_buf_reset(&im->ids);
-	im->batches++;
-	return im->fn(im->ctx, &c, err);
+	gx_buf_reset(&im->ids); /* only now: gene_ids point into it during the callback */
+	return rc;
 }
 
 static int is_nonfinite_word(const char *s, size_t len)
