@@ -358,6 +358,58 @@ static void test_v3_large(void)
 	free(v);
 }
 
+typedef struct prog {
+	int calls, bad;
+	uint64_t last, total;
+} prog;
+
+static void on_progress(void *ctx, uint64_t done, uint64_t total)
+{
+	prog *p = ctx;
+	p->bad |= done < p->last || done > total;
+	p->calls++;
+	p->last = done;
+	p->total = total;
+}
+
+/* progress reports stored entries; an all-zero matrix has none and still opens */
+static void test_progress_and_empty(void)
+{
+	static const double zeros[NG * NS];
+	fx_mat m = mat();
+	fx_opts o = cellranger();
+	gx_matrix_opts mo;
+	gx_matrix *mx = NULL;
+	fx_got got = { 0 };
+	prog pr = { 0, 0, 0, 0 };
+	gx_err err;
+	int rc;
+
+	fx_10x_v3(fx_path("prog.h5"), &m, &o);
+	memset(&mo, 0, sizeof(mo));
+	mo.progress = on_progress;
+	mo.progress_ctx = &pr;
+	rc = gx_matrix_open(fx_path("prog.h5"), &mo, &mx, &err);
+	if (rc == 0) {
+		got.info = gx_matrix_info_of(mx);
+		got.digests = calloc(NS, sizeof(*got.digests));
+		rc = gx_matrix_scan(mx, NULL, fx_collect, &got, &err);
+	}
+	ok(rc == 0 && pr.calls > 0 && !pr.bad && pr.last == pr.total && pr.total == got.n,
+	   "10x v3: progress counts stored entries up to the total (%llu)",
+	   (unsigned long long)pr.total);
+	gx_matrix_close(mx);
+	fx_got_free(&got);
+
+	m.v = zeros;
+	fx_10x_v3(fx_path("zeros.h5"), &m, &o);
+	rc = fx_scan(fx_path("zeros.h5"), NULL, &got, &err);
+	ok(rc == 0 && got.n == 0 && got.n_samples == NS && got.n_genes == NG,
+	   "10x v3 with no stored entry: opens, %zu samples, %ld genes, no cells", got.n_samples,
+	   got.n_genes);
+	fx_got_free(&got);
+}
+
 int main(void)
 {
 	gx_h5_init();
@@ -368,6 +420,7 @@ int main(void)
 	test_v2();
 	test_v2_multi();
 	test_v3_large();
+	test_progress_and_empty();
 	fx_cleanup();
 	return tap_done();
 }
