@@ -6,9 +6,8 @@
  * integers whatever their string kind; datasets opened with their rank, extent, chunking
  * and filters checked before anything is read (an unavailable filter is an error naming
  * the dataset and the filter id); numeric reads of any integer or float width converted
- * to exact doubles or to int64; 1-D columns read as text (fixed- or variable-length
- * strings, numbers, booleans), window by window; a string pool; id tables checked for
- * empty, non-UTF-8, padded and duplicate ids.
+ * to exact doubles or to int64; column lengths, compound fields and object references;
+ * a string pool.  Columns read as text and id tables are in h5_text.h.
  *
  * What is not: knowledge of any layout (h5_10x.c, h5_anndata.c, h5_loom.c, h5_archs4.c)
  * or of how cells are streamed (h5_sparse.c, h5_dense.c).  Nothing here prints.
@@ -190,40 +189,13 @@ int gx_h5_read_f64(const gx_h5 *h, gx_h5_dset *d, const hsize_t *start,
 int gx_h5_read_i64(const gx_h5 *h, gx_h5_dset *d, hsize_t start, hsize_t count,
                    int64_t *out, gx_err *err);
 
-/* ---- columns as text ---- */
-
-/* flags for gx_h5_read_text */
-#define GX_H5_TEXT_XML     1u  /* decode &#NNN; and &#xHH; (Cell Ranger, Loom < 3) */
-#define GX_H5_TEXT_STRINGS 2u  /* only string datasets are accepted (else an error) */
-
-/*
- * Read a column of 'n' values as text: dataset 'path' of shape (n) or (n, 1), or, when
- * 'field' is not NULL, member 'field' of a 1-D compound dataset.  Strings (fixed length,
- * any padding, or variable length), integers, floats (shortest text that reads back to
- * the same value; NaN is missing) and enums (h5py's booleans as "True"/"False", other
- * enums by member name) are accepted.  Missing values (NaN, a NULL variable-length
- * string) are NULL.  Strings must be valid UTF-8 and at most h->max_field bytes.
- * *out is a gx_malloc'd array of n pool strings; the caller frees the array.
- * Returns 0; 1 (nothing read, *out NULL) if the column is of a kind that cannot be text
- * (compound, reference, 2-D with more than one column) and GX_H5_TEXT_STRINGS is not
- * set; negative on error, including a length other than n ("has N values, expected n").
- */
-int gx_h5_read_text(gx_h5 *h, const char *path, const char *field, size_t n,
-                    unsigned flags, char ***out, gx_err *err);
+/* ---- columns ---- */
 
 /*
  * Length of a column: the first dimension of a 1-D dataset or of an (n, 1) one.
  * Returns 1 and *n, 0 if 'path' is not such a dataset, negative on error.
  */
 int gx_h5_column_len(const gx_h5 *h, const char *path, size_t *n, gx_err *err);
-
-/*
- * Read a column of n integers (same shapes and 'field' as gx_h5_read_text) into a
- * gx_malloc'd array *out (caller frees).  Returns 0; 1 if the column does not hold
- * integers (*out NULL); negative on error or a length other than n.
- */
-int gx_h5_read_ints(gx_h5 *h, const char *path, const char *field, size_t n, int64_t **out,
-                    gx_err *err);
 
 /*
  * Names of the members of the compound dataset 'path', as a gx_malloc'd array of pool
@@ -238,25 +210,5 @@ int gx_h5_fields(gx_h5 *h, const char *path, char ***out, size_t *n, gx_err *err
  */
 int gx_h5_attr_ref_path(const gx_h5 *h, const char *obj, const char *name, char *buf,
                         size_t cap);
-
-/* Shortest decimal text of a double ('single' = it was a float32); buf >= 32 bytes. */
-void gx_h5_format_double(double v, int single, char *buf, size_t cap);
-
-/* ---- id tables ---- */
-
-typedef enum gx_h5_unique {
-	GX_H5_UNIQUE_REQUIRED,   /* a duplicate is an error (GX_E_DUP_GENE / GX_E_DUP_SAMPLE) */
-	GX_H5_UNIQUE_SUFFIX      /* duplicates become "X-1", "X-2" (anndata's make_unique) */
-} gx_h5_unique;
-
-/*
- * Check an id table read from dataset 'src': no NULL or empty id (GX_E_EMPTY_ID), no id
- * longer than 512 bytes (GX_E_TOO_BIG), no leading or trailing space or control
- * character (GX_E_EMPTY_ID / GX_E_ENCODING), and uniqueness per 'mode'.  'gene' selects
- * the wording and the duplicate code.  With GX_H5_UNIQUE_SUFFIX, duplicated ids in
- * ids[] are replaced by new pool strings and *renamed counts them.
- */
-int gx_h5_check_ids(gx_h5 *h, const char *src, int gene, char **ids, size_t n,
-                    gx_h5_unique mode, size_t *renamed, gx_err *err);
 
 #endif

@@ -14,6 +14,7 @@
 #define GX_H5_LAYOUT_H
 
 #include "extract/h5.h"
+#include "extract/h5_text.h"
 #include "extract/matrix.h"
 
 /* a file gene or sample that the layout drops (e.g. 10x features that are not genes) */
