@@ -230,31 +230,87 @@ gx_h5_kind gx_h5_kind_of(const gx_h5 *h, const char *path)
 	return kind;
 }
 
-static hid_t attr_open(const gx_h5 *h, const char *obj, const char *name)
-{
-	hid_t a;
+/* an open attribute with its type and space */
+typedef struct attr_h {
+	hid_t a, t, sp, mt;
+	hssize_t np;              /* number of elements */
+	int vlen;                 /* string attributes: variable length */
+	size_t size;              /* bytes per string element in memory */
+	char *raw;                /* string attributes: what attr_strings read */
+} attr_h;
 
-	if (gx_h5_kind_of(h, obj) == GX_H5_NONE)
-		return H5I_INVALID_HID;
-	if (H5Aexists_by_name(h->file, obj, name, H5P_DEFAULT) <= 0) {
-		H5Eclear2(H5E_DEFAULT);
-		return H5I_INVALID_HID;
+static void attr_put(attr_h *x)
+{
+	if (x->raw && x->vlen && x->np > 0)
+		H5Dvlen_reclaim(x->mt, x->sp, H5P_DEFAULT, x->raw);
+	gx_free(x->raw);
+	if (x->mt > 0)
+		H5Tclose(x->mt);
+	if (x->t > 0)
+		H5Tclose(x->t);
+	if (x->sp > 0)
+		H5Sclose(x->sp);
+	if (x->a > 0)
+		H5Aclose(x->a);
+	H5Eclear2(H5E_DEFAULT);
+	memset(x, 0, sizeof(*x));
+}
+
+/* 1 and x open if 'obj' has attribute 'name' with a readable type and space, else 0 */
+static int attr_get(const gx_h5 *h, const char *obj, const char *name, attr_h *x)
+{
+	memset(x, 0, sizeof(*x));
+	x->a = x->t = x->sp = x->mt = H5I_INVALID_HID;
+	if (gx_h5_kind_of(h, obj) == GX_H5_NONE ||
+	    H5Aexists_by_name(h->file, obj, name, H5P_DEFAULT) <= 0 ||
+	    (x->a = H5Aopen_by_name(h->file, obj, name, H5P_DEFAULT, H5P_DEFAULT)) < 0 ||
+	    (x->t = H5Aget_type(x->a)) < 0 || (x->sp = H5Aget_space(x->a)) < 0 ||
+	    (x->np = H5Sget_simple_extent_npoints(x->sp)) < 0) {
+		attr_put(x);
+		return 0;
 	}
-	a = H5Aopen_by_name(h->file, obj, name, H5P_DEFAULT, H5P_DEFAULT);
-	if (a < 0) {
-		H5Eclear2(H5E_DEFAULT);
-		return H5I_INVALID_HID;
+	return 1;
+}
+
+/* read every element of a string attribute into x->raw; see attr_string_at */
+static int attr_strings(const gx_h5 *h, attr_h *x, const char *obj, const char *name,
+                        gx_err *err)
+{
+	x->vlen = H5Tis_variable_str(x->t) > 0;
+	x->size = x->vlen ? sizeof(char *) : H5Tget_size(x->t);
+	x->raw = gx_calloc((size_t)x->np + 1, x->size);
+	x->mt = H5Tcopy(x->t);
+	if (!x->raw || x->mt < 0)
+		return gx_err_set(err, GX_E_NOMEM, "out of memory");
+	if (x->np && H5Aread(x->a, x->mt, x->raw) < 0) {
+		int rc = gx_h5_fail(h, err, "cannot read attribute '%s' of '%s'", name, obj);
+		gx_free(x->raw);
+		x->raw = NULL;
+		return rc;
 	}
-	return a;
+	return 0;
+}
+
+/* element i of what attr_strings read, and its length (fixed strings end at a NUL) */
+static const char *attr_string_at(const attr_h *x, size_t i, size_t *len)
+{
+	const char *s = x->vlen ? ((char *const *)(const void *)x->raw)[i] : x->raw + i * x->size;
+
+	if (!s) {
+		*len = 0;
+		return "";
+	}
+	*len = x->vlen ? strlen(s) : strnlen(s, x->size);
+	return s;
 }
 
 int gx_h5_has_attr(const gx_h5 *h, const char *obj, const char *name)
 {
-	hid_t a = attr_open(h, obj, name);
+	attr_h x;
 
-	if (a < 0)
+	if (!attr_get(h, obj, name, &x))
 		return 0;
-	H5Aclose(a);
+	attr_put(&x);
 	return 1;
 }
 
@@ -272,87 +328,47 @@ static void copy_cut(char *buf, size_t cap, const char *s, size_t n)
 int gx_h5_attr_text(const gx_h5 *h, const char *obj, const char *name, char *buf,
                     size_t cap, gx_err *err)
 {
-	hid_t a, t = H5I_INVALID_HID, sp = H5I_INVALID_HID, mt = H5I_INVALID_HID;
+	attr_h x;
+	size_t len;
 	int rc = 0;
 
 	buf[0] = '\0';
-	a = attr_open(h, obj, name);
-	if (a < 0)
+	if (!attr_get(h, obj, name, &x))
 		return 0;
-	t = H5Aget_type(a);
-	sp = H5Aget_space(a);
-	if (t < 0 || sp < 0 || H5Tget_class(t) != H5T_STRING || H5Sget_simple_extent_npoints(sp) != 1)
-		goto out;
-	mt = H5Tcopy(t);
-	if (H5Tis_variable_str(t) > 0) {
-		char *s = NULL;
-		if (H5Aread(a, mt, &s) < 0) {
-			rc = gx_h5_fail(h, err, "cannot read attribute '%s' of '%s'", name, obj);
-			goto out;
-		}
-		copy_cut(buf, cap, s ? s : "", s ? strlen(s) : 0);
-		if (s)
-			H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, &s);
-	} else {
-		size_t sz = H5Tget_size(t);
-		char *tmp = gx_malloc(sz + 1);
-		if (!tmp) {
-			rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
-			goto out;
-		}
-		if (H5Aread(a, mt, tmp) < 0) {
-			gx_free(tmp);
-			rc = gx_h5_fail(h, err, "cannot read attribute '%s' of '%s'", name, obj);
-			goto out;
-		}
-		copy_cut(buf, cap, tmp, sz);
-		gx_free(tmp);
+	if (H5Tget_class(x.t) == H5T_STRING && x.np == 1 &&
+	    (rc = attr_strings(h, &x, obj, name, err)) == 0) {
+		const char *s = attr_string_at(&x, 0, &len);
+		copy_cut(buf, cap, s, len);
+		rc = 1;
 	}
-	rc = 1;
-out:
-	if (mt > 0)
-		H5Tclose(mt);
-	if (t > 0)
-		H5Tclose(t);
-	if (sp > 0)
-		H5Sclose(sp);
-	H5Aclose(a);
-	H5Eclear2(H5E_DEFAULT);
+	attr_put(&x);
 	return rc;
 }
 
 int gx_h5_attr_ints(const gx_h5 *h, const char *obj, const char *name, int64_t *vals,
                     size_t max, size_t *n, gx_err *err)
 {
-	hid_t a, t = H5I_INVALID_HID, sp = H5I_INVALID_HID;
-	hssize_t np;
+	attr_h x;
 	double *tmp = NULL;
 	H5T_class_t cls;
 	size_t i;
 	int rc = 0;
 
 	*n = 0;
-	a = attr_open(h, obj, name);
-	if (a < 0)
+	if (!attr_get(h, obj, name, &x))
 		return 0;
-	t = H5Aget_type(a);
-	sp = H5Aget_space(a);
-	if (t < 0 || sp < 0)
+	cls = H5Tget_class(x.t);
+	if ((cls != H5T_INTEGER && cls != H5T_FLOAT) || x.np > 1024)
 		goto out;
-	cls = H5Tget_class(t);
-	np = H5Sget_simple_extent_npoints(sp);
-	if ((cls != H5T_INTEGER && cls != H5T_FLOAT) || np < 0 || np > 1024)
-		goto out;
-	tmp = gx_calloc((size_t)np + 1, sizeof(*tmp));
-	if (!tmp) {
+	if (!(tmp = gx_calloc((size_t)x.np + 1, sizeof(*tmp)))) {
 		rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
 		goto out;
 	}
-	if (H5Aread(a, H5T_NATIVE_DOUBLE, tmp) < 0) {
+	if (H5Aread(x.a, H5T_NATIVE_DOUBLE, tmp) < 0) {
 		rc = gx_h5_fail(h, err, "cannot read attribute '%s' of '%s'", name, obj);
 		goto out;
 	}
-	for (i = 0; i < (size_t)np; i++) {
+	for (i = 0; i < (size_t)x.np; i++) {
 		/* shapes and versions are small integers: doubles hold them exactly */
 		if (!(tmp[i] >= -9007199254740992.0 && tmp[i] <= 9007199254740992.0) ||
 		    tmp[i] != floor(tmp[i]))
@@ -360,83 +376,50 @@ int gx_h5_attr_ints(const gx_h5 *h, const char *obj, const char *name, int64_t *
 		if (i < max)
 			vals[i] = (int64_t)tmp[i];
 	}
-	*n = (size_t)np;
+	*n = (size_t)x.np;
 	rc = 1;
 out:
 	gx_free(tmp);
-	if (t > 0)
-		H5Tclose(t);
-	if (sp > 0)
-		H5Sclose(sp);
-	H5Aclose(a);
-	H5Eclear2(H5E_DEFAULT);
+	attr_put(&x);
 	return rc;
 }
 
 int gx_h5_attr_texts(gx_h5 *h, const char *obj, const char *name, char ***out, size_t *n,
                      gx_err *err)
 {
-	hid_t a, t = H5I_INVALID_HID, sp = H5I_INVALID_HID, mt = H5I_INVALID_HID;
-	hssize_t np;
+	attr_h x;
 	char **res = NULL;
-	char *raw = NULL;
-	size_t i, sz;
-	int rc = 0, vlen;
+	size_t i, len;
+	int rc = 0;
 
 	*out = NULL;
 	*n = 0;
-	a = attr_open(h, obj, name);
-	if (a < 0)
+	if (!attr_get(h, obj, name, &x))
 		return 0;
-	t = H5Aget_type(a);
-	sp = H5Aget_space(a);
-	np = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
-	if (t < 0 || np < 0)
-		goto out;
-	if (H5Tget_class(t) != H5T_STRING) {
-		rc = np == 0; /* anndata writes an empty column list as an empty float array */
+	if (H5Tget_class(x.t) != H5T_STRING) {
+		rc = x.np == 0; /* anndata writes an empty column list as an empty float array */
 		goto out;
 	}
-	res = gx_calloc((size_t)np + 1, sizeof(*res));
-	vlen = H5Tis_variable_str(t) > 0;
-	sz = vlen ? sizeof(char *) : H5Tget_size(t);
-	raw = gx_calloc((size_t)np + 1, sz);
-	mt = H5Tcopy(t);
-	if (!res || !raw || mt < 0) {
+	if ((rc = attr_strings(h, &x, obj, name, err)))
+		goto out;
+	if (!(res = gx_calloc((size_t)x.np + 1, sizeof(*res)))) {
 		rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
 		goto out;
 	}
-	if (np && H5Aread(a, mt, raw) < 0) {
-		rc = gx_h5_fail(h, err, "cannot read attribute '%s' of '%s'", name, obj);
-		goto out;
-	}
-	for (i = 0; i < (size_t)np; i++) {
-		const char *s = vlen ? ((char **)(void *)raw)[i] : raw + i * sz;
-		size_t len = s ? (vlen ? strlen(s) : strnlen(s, sz)) : 0;
-		if (!(res[i] = gx_h5_pool_strndup(&h->pool, s ? s : "", len))) {
+	for (i = 0; i < (size_t)x.np; i++) {
+		const char *s = attr_string_at(&x, i, &len);
+		if (!(res[i] = gx_h5_pool_strndup(&h->pool, s, len))) {
 			rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
-			break;
+			goto out;
 		}
 	}
-	if (vlen && np)
-		H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, raw);
-	if (rc == 0) {
-		*out = res;
-		*n = (size_t)np;
-		res = NULL;
-		rc = 1;
-	}
+	*out = res;
+	*n = (size_t)x.np;
+	res = NULL;
+	rc = 1;
 out:
 	gx_free(res);
-	gx_free(raw);
-	if (mt > 0)
-		H5Tclose(mt);
-	if (t > 0)
-		H5Tclose(t);
-	if (sp > 0)
-		H5Sclose(sp);
-	H5Aclose(a);
-	H5Eclear2(H5E_DEFAULT);
+	attr_put(&x);
 	return rc;
 }
 
@@ -898,24 +881,20 @@ out:
 int gx_h5_attr_ref_path(const gx_h5 *h, const char *obj, const char *name, char *buf,
                         size_t cap)
 {
-	hid_t a = attr_open(h, obj, name), t = H5I_INVALID_HID, o = H5I_INVALID_HID;
+	attr_h x;
 	hobj_ref_t ref;
+	hid_t o;
 	int found = 0;
 
-	if (a < 0)
+	if (!attr_get(h, obj, name, &x))
 		return 0;
-	t = H5Aget_type(a);
-	if (t >= 0 && H5Tget_class(t) == H5T_REFERENCE && H5Aread(a, H5T_STD_REF_OBJ, &ref) >= 0) {
-		o = H5Rdereference2(a, H5P_DEFAULT, H5R_OBJECT, &ref);
-		if (o >= 0) {
-			ssize_t len = H5Iget_name(o, buf, cap);
-			found = len > 0 && (size_t)len < cap;
-			H5Oclose(o);
-		}
+	if (H5Tget_class(x.t) == H5T_REFERENCE && x.np == 1 &&
+	    H5Aread(x.a, H5T_STD_REF_OBJ, &ref) >= 0 &&
+	    (o = H5Rdereference2(x.a, H5P_DEFAULT, H5R_OBJECT, &ref)) >= 0) {
+		ssize_t len = H5Iget_name(o, buf, cap);
+		found = len > 0 && (size_t)len < cap;
+		H5Oclose(o);
 	}
-	if (t >= 0)
-		H5Tclose(t);
-	H5Aclose(a);
-	H5Eclear2(H5E_DEFAULT);
+	attr_put(&x);
 	return found;
 }

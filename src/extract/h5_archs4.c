@@ -72,7 +72,6 @@ int gx_h5_open_archs4(gx_h5_layout *L, gx_err *err)
 	gx_h5 *h = &L->h;
 	gx_h5_dset d;
 	const char *id_path, *name_path, *smp_path;
-	char **names = NULL;
 	size_t n_genes = 0, n_samples = 0, R, C;
 	int v2 = gx_h5_kind_of(h, "/meta/samples") == GX_H5_GROUP, rows_g, rows_s, rc;
 
@@ -121,23 +120,7 @@ int gx_h5_open_archs4(gx_h5_layout *L, gx_err *err)
 		                 id_path ? id_path : name_path, n_samples, smp_path);
 	L->dense_genes_are_rows = rows_g;
 
-	if (name_path &&
-	    (rc = gx_h5_read_text(h, name_path, NULL, n_genes, GX_H5_TEXT_STRINGS, &names, err)))
-		return rc;
-	if (id_path) {
-		rc = gx_h5_read_text(h, id_path, NULL, n_genes, GX_H5_TEXT_STRINGS, &L->gene_ids, err);
-		L->gene_src = id_path;
-	} else {
-		L->gene_ids = gx_malloc((n_genes ? n_genes : 1) * sizeof(*L->gene_ids));
-		rc = L->gene_ids ? 0 : gx_err_set(err, GX_E_NOMEM, "out of memory");
-		if (!rc)
-			memcpy(L->gene_ids, names, n_genes * sizeof(*names));
-		L->gene_src = name_path;
-		L->genes_from_names = 1;
-	}
-	L->gene_symbols = names;
-	L->n_genes = n_genes;
-	if (rc)
+	if ((rc = gx_h5_layout_genes(L, id_path, name_path, n_genes, 0, err)))
 		return rc;
 	if ((rc = gx_h5_read_text(h, smp_path, NULL, n_samples, GX_H5_TEXT_STRINGS,
 	                          &L->sample_ids, err)))

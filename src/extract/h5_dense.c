@@ -56,39 +56,9 @@ out:
 	return rc;
 }
 
-typedef struct dense_scan {
-	gx_h5_layout *L;
-	const unsigned char *want;
-	gx_cells_fn fn;
-	void *ctx;
-	uint32_t *gene, *sample;
-	double *value;
-	size_t n;
-	int batches;
-} dense_scan;
-
-static int emit_indexed(dense_scan *s, gx_err *err)
-{
-	gx_cells c;
-
-	if (s->n == 0)
-		return 0;
-	memset(&c, 0, sizeof(c));
-	c.n_genes = s->L->n_genes;
-	c.gene_ids = (const char *const *)s->L->gene_ids;
-	c.gene_symbols = (const char *const *)s->L->gene_symbols;
-	c.genes_unchanged = s->batches > 0;
-	c.n = s->n;
-	c.gene = s->gene;
-	c.sample = s->sample;
-	c.value = s->value;
-	s->n = 0;
-	s->batches++;
-	return s->fn(s->ctx, &c, err);
-}
-
 /* rows g0.. of gene-major values covering all samples, in batches of whole genes */
-static int emit_dense(dense_scan *s, size_t g0, size_t gcnt, const double *gm, gx_err *err)
+static int emit_dense(gx_h5_batch *s, size_t g0, size_t gcnt, const double *gm,
+                      gx_err *err)
 {
 	gx_h5_layout *L = s->L;
 	size_t per = GX_H5_BATCH / L->n_samples, r;
@@ -128,7 +98,7 @@ int gx_h5_scan_dense(gx_h5_layout *L, const unsigned char *want, gx_cells_fn fn,
 	gx_h5 *h = &L->h;
 	const int rows_genes = L->dense_genes_are_rows;
 	const size_t G = L->n_genes, S = L->n_samples;
-	dense_scan s;
+	gx_h5_batch s;
 	gx_h5_dset d;
 	size_t gchunk, schunk, gb, sb, g0, s0;
 	double *vals = NULL, *gm = NULL;
@@ -138,7 +108,6 @@ int gx_h5_scan_dense(gx_h5_layout *L, const unsigned char *want, gx_cells_fn fn,
 
 	memset(&s, 0, sizeof(s));
 	s.L = L;
-	s.want = want;
 	s.fn = fn;
 	s.ctx = ctx;
 	if ((rc = gx_h5_dset_open(h, L->dense, 2, 2, 1, &d, err)))
@@ -175,13 +144,9 @@ int gx_h5_scan_dense(gx_h5_layout *L, const unsigned char *want, gx_cells_fn fn,
 	scratch = gx_malloc(gb * sb * gx_h5_num_size(d.num));
 	if (dense_out && !rows_genes)
 		gm = gx_malloc(gb * sb * sizeof(*gm));
-	if (!dense_out) {
-		s.gene = gx_malloc(GX_H5_BATCH * sizeof(*s.gene));
-		s.sample = gx_malloc(GX_H5_BATCH * sizeof(*s.sample));
-		s.value = gx_malloc(GX_H5_BATCH * sizeof(*s.value));
-	}
-	if (!vals || !scratch || (dense_out && !rows_genes && !gm) ||
-	    (!dense_out && (!s.gene || !s.sample || !s.value))) {
+	if (!dense_out && (rc = gx_h5_batch_init(&s, L, fn, ctx, err)))
+		goto out;
+	if (!vals || !scratch || (dense_out && !rows_genes && !gm)) {
 		rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
 		goto out;
 	}
@@ -228,10 +193,9 @@ int gx_h5_scan_dense(gx_h5_layout *L, const unsigned char *want, gx_cells_fn fn,
 						size_t gi2 = rows_genes ? a : b, si2 = rows_genes ? b : a;
 						if (want && !want[s0 + si2])
 							continue;
-						s.gene[s.n] = (uint32_t)(g0 + gi2);
-						s.sample[s.n] = (uint32_t)(s0 + si2);
-						s.value[s.n] = vals[a * inner + b];
-						if (++s.n == GX_H5_BATCH && (rc = emit_indexed(&s, err)))
+						rc = gx_h5_batch_push(&s, (uint32_t)(g0 + gi2), (uint32_t)(s0 + si2),
+						                      vals[a * inner + b], err);
+						if (rc)
 							goto out;
 					}
 				}
@@ -242,14 +206,12 @@ int gx_h5_scan_dense(gx_h5_layout *L, const unsigned char *want, gx_cells_fn fn,
 		}
 	}
 	if (!dense_out)
-		rc = emit_indexed(&s, err);
+		rc = gx_h5_batch_flush(&s, err);
 out:
 	gx_free(vals);
 	gx_free(gm);
 	gx_free(scratch);
-	gx_free(s.gene);
-	gx_free(s.sample);
-	gx_free(s.value);
+	gx_h5_batch_release(&s);
 	gx_h5_dset_close(&d);
 	return rc;
 }

@@ -94,6 +94,14 @@ void gx_h5_layout_release(gx_h5_layout *L);
 const char *gx_h5_pick(gx_h5_layout *L, const char *group, const char *const *names,
                        const char **which);
 
+/*
+ * Fill the gene table from an id column and/or a symbol column of n strings (flags as
+ * gx_h5_read_text): ids from 'id_path' when there is one, else the symbols serve as ids
+ * (genes_from_names: finish renames repeats); symbols from 'name_path' (may be NULL).
+ */
+int gx_h5_layout_genes(gx_h5_layout *L, const char *id_path, const char *name_path,
+                       size_t n, unsigned flags, gx_err *err);
+
 /* Pool copy of a formatted path ("%s/%s"); NULL when out of memory. */
 char *gx_h5_path(gx_h5_layout *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -116,5 +124,37 @@ int gx_h5_dense_check(gx_h5_layout *L, gx_err *err);
 
 /* cells per batch passed to the callback: as the TSV reader (64 Ki doubles = 512 KiB) */
 #define GX_H5_BATCH 65536
+
+/*
+ * A batch of cells with explicit gene and sample indices, as both engines pass them on:
+ * the gene table is the layout's whole table (genes_unchanged after the first batch).
+ */
+typedef struct gx_h5_batch {
+	gx_h5_layout *L;
+	gx_cells_fn fn;
+	void *ctx;
+	uint32_t *gene, *sample;
+	double *value;
+	size_t n;
+	int batches;              /* batches passed on so far, of any kind (dense ones too) */
+} gx_h5_batch;
+
+/* Allocate the arrays (GX_H5_BATCH cells); 0 or GX_E_NOMEM. */
+int gx_h5_batch_init(gx_h5_batch *b, gx_h5_layout *L, gx_cells_fn fn, void *ctx,
+                     gx_err *err);
+/* Pass on the cells gathered so far (none: nothing happens); the callback's result. */
+int gx_h5_batch_flush(gx_h5_batch *b, gx_err *err);
+/* Free the arrays; safe on a zeroed batch. */
+void gx_h5_batch_release(gx_h5_batch *b);
+
+/* Add one cell, passing the batch on when it is full. */
+static inline int gx_h5_batch_push(gx_h5_batch *b, uint32_t gene, uint32_t sample,
+                                   double value, gx_err *err)
+{
+	b->gene[b->n] = gene;
+	b->sample[b->n] = sample;
+	b->value[b->n] = value;
+	return ++b->n == GX_H5_BATCH ? gx_h5_batch_flush(b, err) : 0;
+}
 
 #endif

@@ -50,7 +50,7 @@ int gx_h5_open_loom(gx_h5_layout *L, gx_err *err)
 {
 	gx_h5 *h = &L->h;
 	gx_h5_dset d;
-	char **cols = NULL, **names = NULL;
+	char **cols = NULL;
 	const char *id_path, *name_path, *cell_path, *cell_name = NULL;
 	size_t n_genes, n_cells, ncols = 0, i;
 	unsigned tf;
@@ -76,27 +76,7 @@ int gx_h5_open_loom(gx_h5_layout *L, gx_err *err)
 		return gx_h5_err(h, err, GX_E_HDF5, "no gene ids: '/row_attrs' has none of Accession, "
 		                 "Gene, gene_ids, gene_name, ... (one value per row of '%s')",
 		                 L->dense);
-	if (name_path &&
-	    (rc = gx_h5_read_text(h, name_path, NULL, n_genes, tf | GX_H5_TEXT_STRINGS, &names,
-	                          err)))
-		return rc;
-	if (id_path) {
-		rc = gx_h5_read_text(h, id_path, NULL, n_genes, tf | GX_H5_TEXT_STRINGS,
-		                     &L->gene_ids, err);
-		L->gene_src = id_path;
-	} else {
-		/* the symbols are the ids too: a second array, whose repeats finish renames */
-		L->gene_ids = gx_malloc((n_genes ? n_genes : 1) * sizeof(*L->gene_ids));
-		rc = L->gene_ids ? 0 : gx_err_set(err, GX_E_NOMEM, "out of memory");
-		if (!rc)
-			memcpy(L->gene_ids, names, n_genes * sizeof(*names));
-		L->gene_src = name_path;
-		L->genes_from_names = 1;
-	}
-	L->gene_symbols = names;
-	names = NULL;
-	L->n_genes = n_genes;
-	if (rc)
+	if ((rc = gx_h5_layout_genes(L, id_path, name_path, n_genes, tf, err)))
 		goto out;
 
 	/* samples: CellID is the Loom convention and must hold valid, unique ids; other
@@ -169,6 +149,5 @@ int gx_h5_open_loom(gx_h5_layout *L, gx_err *err)
 	rc = 0;
 out:
 	gx_free(cols);
-	gx_free(names);
 	return rc;
 }

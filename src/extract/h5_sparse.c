@@ -153,38 +153,12 @@ out:
 typedef struct sparse_scan {
 	gx_h5_layout *L;
 	const unsigned char *want;
-	gx_cells_fn fn;
-	void *ctx;
-	/* the batch */
-	uint32_t *gene, *sample;
-	double *value;
-	size_t n;
-	int batches;
+	gx_h5_batch batch;
 	uint64_t done;
 	/* indptr window of the current part */
 	int64_t *ip;
 	hsize_t ip0, ipn;
 } sparse_scan;
-
-static int emit(sparse_scan *s, gx_err *err)
-{
-	gx_cells c;
-
-	if (s->n == 0)
-		return 0;
-	memset(&c, 0, sizeof(c));
-	c.n_genes = s->L->n_genes;
-	c.gene_ids = (const char *const *)s->L->gene_ids;
-	c.gene_symbols = (const char *const *)s->L->gene_symbols;
-	c.genes_unchanged = s->batches > 0;
-	c.n = s->n;
-	c.gene = s->gene;
-	c.sample = s->sample;
-	c.value = s->value;
-	s->n = 0;
-	s->batches++;
-	return s->fn(s->ctx, &c, err);
-}
 
 /* indptr[k], reading the window that starts at k when k is not in the current one */
 static int ip_at(sparse_scan *s, gx_h5_dset *d, hsize_t k, int64_t *v, gx_err *err)
@@ -303,10 +277,7 @@ static int scan_part(sparse_scan *s, const gx_h5_part *p, gx_err *err)
 				               L->gene_ids[g], L->sample_ids[smp], v);
 				goto out;
 			}
-			s->gene[s->n] = g;
-			s->sample[s->n] = smp;
-			s->value[s->n] = vals[k];
-			if (++s->n == GX_H5_BATCH && (rc = emit(s, err)))
+			if ((rc = gx_h5_batch_push(&s->batch, g, smp, vals[k], err)))
 				goto out;
 		}
 		s->done += cnt;
@@ -327,29 +298,20 @@ int gx_h5_scan_sparse(gx_h5_layout *L, const unsigned char *want, gx_cells_fn fn
 {
 	sparse_scan s;
 	size_t i;
-	int rc = 0;
+	int rc;
 
 	memset(&s, 0, sizeof(s));
 	s.L = L;
 	s.want = want;
-	s.fn = fn;
-	s.ctx = ctx;
-	s.gene = gx_malloc(GX_H5_BATCH * sizeof(*s.gene));
-	s.sample = gx_malloc(GX_H5_BATCH * sizeof(*s.sample));
-	s.value = gx_malloc(GX_H5_BATCH * sizeof(*s.value));
-	s.ip = gx_malloc(IPTR_WINDOW * sizeof(*s.ip));
-	if (!s.gene || !s.sample || !s.value || !s.ip) {
+	if ((rc = gx_h5_batch_init(&s.batch, L, fn, ctx, err)))
+		return rc;
+	if (!(s.ip = gx_malloc(IPTR_WINDOW * sizeof(*s.ip))))
 		rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
-		goto out;
-	}
 	for (i = 0; i < L->n_parts && !rc; i++)
 		rc = scan_part(&s, &L->parts[i], err);
 	if (!rc)
-		rc = emit(&s, err);
-out:
-	gx_free(s.gene);
-	gx_free(s.sample);
-	gx_free(s.value);
+		rc = gx_h5_batch_flush(&s.batch, err);
+	gx_h5_batch_release(&s.batch);
 	gx_free(s.ip);
 	return rc;
 }

@@ -266,12 +266,102 @@ static int text_setup(text_col *c, hid_t ft)
 	}
 }
 
+/* ---- columns ---- */
+
+/* an open column: its dataset, the file type of one element, the memory type to read */
+typedef struct column {
+	gx_h5_dset d;
+	hid_t ft;              /* one element (the field's type, for a compound) */
+	hid_t mt;              /* what is read (one element, wrapped for a field) */
+	const char *field;
+} column;
+
+static void column_close(column *c)
+{
+	if (c->mt > 0)
+		H5Tclose(c->mt);
+	if (c->ft > 0)
+		H5Tclose(c->ft);
+	gx_h5_dset_close(&c->d);
+	c->mt = c->ft = H5I_INVALID_HID;
+}
+
+/*
+ * Open a column of n values: 0 (open), 1 if 'path' is not a column (a scalar, more than
+ * one column, a field asked of a dataset that is not 1-D), negative on error; closed
+ * unless 0.
+ */
+static int column_open(gx_h5 *h, const char *path, const char *field, size_t n, column *c,
+                       gx_err *err)
+{
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	c->ft = c->mt = H5I_INVALID_HID;
+	c->field = field;
+	if ((rc = gx_h5_dset_open(h, path, 0, 2, 0, &c->d, err)))
+		return rc;
+	if (c->d.rank == 0 || (c->d.rank == 2 && c->d.dims[1] != 1) || (field && c->d.rank != 1)) {
+		rc = 1;
+	} else if (c->d.dims[0] != n) {
+		rc = gx_h5_err(h, err, GX_E_HDF5,
+		               "shape mismatch: dataset '%s' has %llu values, expected %zu", path,
+		               (unsigned long long)c->d.dims[0], n);
+	} else if (field) {
+		int idx = c->d.cls == H5T_COMPOUND ? H5Tget_member_index(c->d.type, field) : -1;
+		if (idx < 0) {
+			H5Eclear2(H5E_DEFAULT);
+			rc = gx_h5_err(h, err, GX_E_HDF5, "dataset '%s' has no field '%s'", path, field);
+		} else if ((c->ft = H5Tget_member_type(c->d.type, (unsigned)idx)) < 0) {
+			rc = gx_h5_fail(h, err, "dataset '%s': cannot read its type", path);
+		}
+	} else if ((c->ft = H5Tcopy(c->d.type)) < 0) {
+		rc = gx_h5_fail(h, err, "dataset '%s': cannot read its type", path);
+	}
+	if (rc)
+		column_close(c);
+	return rc;
+}
+
+/* read elements as 'etype' (esize bytes in memory): set the memory type */
+static int column_as(gx_h5 *h, column *c, hid_t etype, size_t esize, gx_err *err)
+{
+	if (!c->field) {
+		c->mt = H5Tcopy(etype);
+	} else if ((c->mt = H5Tcreate(H5T_COMPOUND, esize)) >= 0 &&
+	           H5Tinsert(c->mt, c->field, 0, etype) < 0) {
+		int rc = gx_h5_fail(h, err, "dataset '%s': cannot read field '%s'", c->d.path,
+		                    c->field);
+		H5Tclose(c->mt);
+		c->mt = H5I_INVALID_HID;
+		return rc;
+	}
+	if (c->mt < 0)
+		return gx_h5_fail(h, err, "dataset '%s': cannot read its type", c->d.path);
+	return 0;
+}
+
+/* read elements [i0, i0 + cnt) into buf; *ms is the memory space (caller closes it) */
+static int column_read(gx_h5 *h, column *c, size_t i0, size_t cnt, void *buf, hid_t *ms,
+                       gx_err *err)
+{
+	hsize_t start[2] = { i0, 0 }, count[2] = { cnt, 1 }, n = cnt;
+
+	*ms = H5I_INVALID_HID;
+	if (H5Sselect_hyperslab(c->d.space, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
+	    (*ms = H5Screate_simple(1, &n, NULL)) < 0)
+		return gx_h5_fail(h, err, "dataset '%s': cannot select elements", c->d.path);
+	if (H5Dread(c->d.id, c->mt, *ms, c->d.space, H5P_DEFAULT, buf) < 0)
+		return gx_h5_fail(h, err, "cannot read dataset '%s'", c->d.path);
+	return 0;
+}
+
 int gx_h5_read_text(gx_h5 *h, const char *path, const char *field, size_t n,
                     unsigned flags, char ***out, gx_err *err)
 {
 	text_col c;
-	gx_h5_dset d;
-	hid_t ft = H5I_INVALID_HID, mt = H5I_INVALID_HID, ms = H5I_INVALID_HID;
+	column col;
+	hid_t ms = H5I_INVALID_HID;
 	unsigned char *buf = NULL;
 	char **res = NULL;
 	size_t win, i0, i;
@@ -283,49 +373,17 @@ int gx_h5_read_text(gx_h5 *h, const char *path, const char *field, size_t n,
 	c.path = path;
 	c.flags = flags;
 	c.etype = H5I_INVALID_HID;
-	if ((rc = gx_h5_dset_open(h, path, 0, 2, 0, &d, err)))
+	if ((rc = column_open(h, path, field, n, &col, err)) < 0)
 		return rc;
-	if (d.rank == 0 || (d.rank == 2 && d.dims[1] != 1) || (field && d.rank != 1)) {
+	if (rc == 0 && (rc = text_setup(&c, col.ft)) < 0)
+		rc = gx_h5_fail(h, err, "dataset '%s': cannot read its type", path);
+	if (rc == 0 && (flags & GX_H5_TEXT_STRINGS) && c.kind != TK_VLEN && c.kind != TK_FIXED)
 		rc = 1;
-		goto unsupported;
-	}
-	if (d.dims[0] != n) {
-		rc = gx_h5_err(h, err, GX_E_HDF5,
-		               "shape mismatch: dataset '%s' has %llu values, expected %zu", path,
-		               (unsigned long long)d.dims[0], n);
+	if (rc == 1 && (flags & GX_H5_TEXT_STRINGS))
+		rc = gx_h5_err(h, err, GX_E_HDF5, "dataset '%s'%s%s%s is not a column of strings",
+		               path, field ? " (field '" : "", field ? field : "", field ? "')" : "");
+	if (rc || (rc = column_as(h, &col, c.etype, c.esize, err)))
 		goto out;
-	}
-	if (field) {
-		int idx;
-		if (d.cls != H5T_COMPOUND || (idx = H5Tget_member_index(d.type, field)) < 0) {
-			H5Eclear2(H5E_DEFAULT);
-			rc = gx_h5_err(h, err, GX_E_HDF5, "dataset '%s' has no field '%s'", path, field);
-			goto out;
-		}
-		ft = H5Tget_member_type(d.type, (unsigned)idx);
-	} else {
-		ft = H5Tcopy(d.type);
-	}
-	if (ft < 0) {
-		rc = gx_h5_fail(h, err, "dataset '%s': cannot read its type", path);
-		goto out;
-	}
-	rc = text_setup(&c, ft);
-	if (rc < 0) {
-		rc = gx_h5_fail(h, err, "dataset '%s': cannot read its type", path);
-		goto out;
-	}
-	if (rc > 0 || ((flags & GX_H5_TEXT_STRINGS) && c.kind != TK_VLEN && c.kind != TK_FIXED))
-		goto unsupported;
-	if (field) {
-		mt = H5Tcreate(H5T_COMPOUND, c.esize);
-		if (mt < 0 || H5Tinsert(mt, field, 0, c.etype) < 0) {
-			rc = gx_h5_fail(h, err, "dataset '%s': cannot read field '%s'", path, field);
-			goto out;
-		}
-	} else {
-		mt = H5Tcopy(c.etype);
-	}
 	win = TEXT_WINDOW;
 	if (c.esize * win > TEXT_WINDOW_BYTES)
 		win = TEXT_WINDOW_BYTES / c.esize ? TEXT_WINDOW_BYTES / c.esize : 1;
@@ -337,136 +395,60 @@ int gx_h5_read_text(gx_h5 *h, const char *path, const char *field, size_t n,
 		rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
 		goto out;
 	}
-	for (i0 = 0; i0 < n; i0 += win) {
-		hsize_t start[2] = { i0, 0 }, count[2] = { n - i0 < win ? n - i0 : win, 1 };
-		hsize_t cnt = count[0];
-		if (H5Sselect_hyperslab(d.space, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
-		    (ms = H5Screate_simple(1, &cnt, NULL)) < 0) {
-			rc = gx_h5_fail(h, err, "dataset '%s': cannot select elements", path);
-			goto out;
+	for (i0 = 0; i0 < n && !rc; i0 += win) {
+		size_t cnt = n - i0 < win ? n - i0 : win;
+		if ((rc = column_read(h, &col, i0, cnt, buf, &ms, err)) == 0) {
+			for (i = 0; i < cnt && !rc; i++)
+				rc = text_one(&c, i0 + i, buf + i * c.esize, &res[i0 + i], err);
+			if (c.kind == TK_VLEN)
+				H5Dvlen_reclaim(col.mt, ms, H5P_DEFAULT, buf);
 		}
-		if (H5Dread(d.id, mt, ms, d.space, H5P_DEFAULT, buf) < 0) {
-			rc = gx_h5_fail(h, err, "cannot read dataset '%s'", path);
-			goto out;
-		}
-		rc = 0;
-		for (i = 0; i < cnt && !rc; i++)
-			rc = text_one(&c, i0 + i, buf + i * c.esize, &res[i0 + i], err);
-		if (c.kind == TK_VLEN)
-			H5Dvlen_reclaim(mt, ms, H5P_DEFAULT, buf);
-		H5Sclose(ms);
-		ms = H5I_INVALID_HID;
-		if (rc)
-			goto out;
+		if (ms > 0)
+			H5Sclose(ms);
 	}
-	*out = res;
-	res = NULL;
-	rc = 0;
-	goto out;
-unsupported:
-	if (flags & GX_H5_TEXT_STRINGS)
-		rc = gx_h5_err(h, err, GX_E_HDF5, "dataset '%s'%s%s%s holds %s, expected strings",
-		               path, field ? " (field '" : "", field ? field : "", field ? "')" : "",
-		               d.rank == 1 || d.rank == 2 ? "values that are not text"
-		                                          : "a scalar");
-	else
-		rc = 1;
+	if (rc == 0) {
+		*out = res;
+		res = NULL;
+	}
 out:
-	if (ms > 0)
-		H5Sclose(ms);
-	if (mt > 0)
-		H5Tclose(mt);
 	if (c.etype > 0)
 		H5Tclose(c.etype);
-	if (ft > 0)
-		H5Tclose(ft);
+	column_close(&col);
 	gx_buf_release(&c.tmp);
 	gx_free(buf);
 	gx_free(res);
-	gx_h5_dset_close(&d);
 	return rc;
 }
 
 int gx_h5_read_ints(gx_h5 *h, const char *path, const char *field, size_t n, int64_t **out,
                     gx_err *err)
 {
-	gx_h5_dset d;
-	hid_t ft = H5I_INVALID_HID, mt = H5I_INVALID_HID, ms = H5I_INVALID_HID;
+	column col;
+	hid_t ms = H5I_INVALID_HID;
 	int64_t *res = NULL;
 	size_t i0;
 	int rc;
 
 	*out = NULL;
-	if ((rc = gx_h5_dset_open(h, path, 1, 2, 0, &d, err)))
+	if ((rc = column_open(h, path, field, n, &col, err)))
 		return rc;
-	if ((d.rank == 2 && d.dims[1] != 1) || (field && d.rank != 1)) {
+	if (H5Tget_class(col.ft) != H5T_INTEGER)
 		rc = 1;
-		goto out;
-	}
-	if (d.dims[0] != n) {
-		rc = gx_h5_err(h, err, GX_E_HDF5,
-		               "shape mismatch: dataset '%s' has %llu values, expected %zu", path,
-		               (unsigned long long)d.dims[0], n);
-		goto out;
-	}
-	if (field) {
-		int idx = d.cls == H5T_COMPOUND ? H5Tget_member_index(d.type, field) : -1;
-		if (idx < 0) {
-			H5Eclear2(H5E_DEFAULT);
-			rc = gx_h5_err(h, err, GX_E_HDF5, "dataset '%s' has no field '%s'", path, field);
-			goto out;
-		}
-		ft = H5Tget_member_type(d.type, (unsigned)idx);
-	} else {
-		ft = H5Tcopy(d.type);
-	}
-	if (ft < 0) {
-		rc = gx_h5_fail(h, err, "dataset '%s': cannot read its type", path);
-		goto out;
-	}
-	if (H5Tget_class(ft) != H5T_INTEGER) {
-		rc = 1;
-		goto out;
-	}
-	if (field) {
-		mt = H5Tcreate(H5T_COMPOUND, sizeof(int64_t));
-		if (mt < 0 || H5Tinsert(mt, field, 0, H5T_NATIVE_INT64) < 0) {
-			rc = gx_h5_fail(h, err, "dataset '%s': cannot read field '%s'", path, field);
-			goto out;
-		}
-	} else {
-		mt = H5Tcopy(H5T_NATIVE_INT64);
-	}
-	if (!(res = gx_malloc((n ? n : 1) * sizeof(*res)))) {
+	else if (!(rc = column_as(h, &col, H5T_NATIVE_INT64, sizeof(int64_t), err)) &&
+	         !(res = gx_malloc((n ? n : 1) * sizeof(*res))))
 		rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
-		goto out;
+	for (i0 = 0; i0 < n && !rc; i0 += TEXT_WINDOW) {
+		rc = column_read(h, &col, i0, n - i0 < TEXT_WINDOW ? n - i0 : TEXT_WINDOW, res + i0,
+		                 &ms, err);
+		if (ms > 0)
+			H5Sclose(ms);
 	}
-	for (i0 = 0; i0 < n; i0 += TEXT_WINDOW) {
-		hsize_t start[2] = { i0, 0 }, count[2] = { n - i0 < TEXT_WINDOW ? n - i0 : TEXT_WINDOW, 1 };
-		hsize_t cnt = count[0];
-		if (H5Sselect_hyperslab(d.space, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
-		    (ms = H5Screate_simple(1, &cnt, NULL)) < 0) {
-			rc = gx_h5_fail(h, err, "dataset '%s': cannot select elements", path);
-			goto out;
-		}
-		if (H5Dread(d.id, mt, ms, d.space, H5P_DEFAULT, res + i0) < 0) {
-			rc = gx_h5_fail(h, err, "cannot read dataset '%s'", path);
-			goto out;
-		}
-		H5Sclose(ms);
-		ms = H5I_INVALID_HID;
+	if (rc == 0) {
+		*out = res;
+		res = NULL;
 	}
-	*out = res;
-	res = NULL;
-out:
-	if (ms > 0)
-		H5Sclose(ms);
-	if (mt > 0)
-		H5Tclose(mt);
-	if (ft > 0)
-		H5Tclose(ft);
+	column_close(&col);
 	gx_free(res);
-	gx_h5_dset_close(&d);
 	return rc;
 }
 

@@ -12,7 +12,8 @@
  *
  * The layout modules fill a gx_h5_layout (h5_layout.h); this file checks and publishes it
  * as gx_matrix_info, and hands scans to the sparse or dense engine.  It also holds the
- * small bookkeeping functions every layout uses (attributes, parts, paths, finish).
+ * small bookkeeping functions every layout uses (attributes, parts, paths, finish) and
+ * the indexed cell batch both engines pass on.
  * Not here: reading of any value or table (layout modules, engines, h5.c).
  */
 #include "extract/h5_layout.h"
@@ -53,6 +54,32 @@ const char *gx_h5_pick(gx_h5_layout *L, const char *group, const char *const *na
 		}
 	}
 	return NULL;
+}
+
+int gx_h5_layout_genes(gx_h5_layout *L, const char *id_path, const char *name_path,
+                       size_t n, unsigned flags, gx_err *err)
+{
+	char **names = NULL;
+	int rc;
+
+	flags |= GX_H5_TEXT_STRINGS;
+	if (name_path && (rc = gx_h5_read_text(&L->h, name_path, NULL, n, flags, &names, err)))
+		return rc;
+	if (id_path) {
+		rc = gx_h5_read_text(&L->h, id_path, NULL, n, flags, &L->gene_ids, err);
+		L->gene_src = id_path;
+	} else {
+		/* a second array over the same strings: finish renames repeats in this one */
+		L->gene_ids = gx_malloc((n ? n : 1) * sizeof(*L->gene_ids));
+		rc = L->gene_ids ? 0 : gx_err_set(err, GX_E_NOMEM, "out of memory");
+		if (!rc)
+			memcpy(L->gene_ids, names, n * sizeof(*names));
+		L->gene_src = name_path;
+		L->genes_from_names = 1;
+	}
+	L->gene_symbols = names;
+	L->n_genes = n;
+	return rc;
 }
 
 int gx_h5_layout_add_attr(gx_h5_layout *L, const char *name, char **values, gx_err *err)
@@ -164,6 +191,54 @@ void gx_h5_layout_release(gx_h5_layout *L)
 	L->attr_cols = NULL;
 	L->parts = NULL;
 	L->n_attrs = L->n_parts = 0;
+}
+
+/* ---- indexed batches (both engines) ---- */
+
+int gx_h5_batch_init(gx_h5_batch *b, gx_h5_layout *L, gx_cells_fn fn, void *ctx,
+                     gx_err *err)
+{
+	memset(b, 0, sizeof(*b));
+	b->L = L;
+	b->fn = fn;
+	b->ctx = ctx;
+	b->gene = gx_malloc(GX_H5_BATCH * sizeof(*b->gene));
+	b->sample = gx_malloc(GX_H5_BATCH * sizeof(*b->sample));
+	b->value = gx_malloc(GX_H5_BATCH * sizeof(*b->value));
+	if (!b->gene || !b->sample || !b->value) {
+		gx_h5_batch_release(b);
+		return gx_err_set(err, GX_E_NOMEM, "out of memory");
+	}
+	return 0;
+}
+
+int gx_h5_batch_flush(gx_h5_batch *b, gx_err *err)
+{
+	gx_cells c;
+
+	if (b->n == 0)
+		return 0;
+	memset(&c, 0, sizeof(c));
+	c.n_genes = b->L->n_genes;
+	c.gene_ids = (const char *const *)b->L->gene_ids;
+	c.gene_symbols = (const char *const *)b->L->gene_symbols;
+	c.genes_unchanged = b->batches > 0;
+	c.n = b->n;
+	c.gene = b->gene;
+	c.sample = b->sample;
+	c.value = b->value;
+	b->n = 0;
+	b->batches++;
+	return b->fn(b->ctx, &c, err);
+}
+
+void gx_h5_batch_release(gx_h5_batch *b)
+{
+	gx_free(b->gene);
+	gx_free(b->sample);
+	gx_free(b->value);
+	b->gene = b->sample = NULL;
+	b->value = NULL;
 }
 
 /* ---- detection ---- */

@@ -323,6 +323,47 @@ typedef struct fx_mat {
 	const unsigned char *stored;  /* G x S: stored in sparse layouts; NULL = the nonzeros */
 } fx_mat;
 
+static inline fx_mat fx_matrix(size_t G, size_t S, const char *const *genes,
+                               const char *const *symbols, const char *const *samples,
+                               const double *v)
+{
+	fx_mat m;
+	memset(&m, 0, sizeof(m));
+	m.G = G;
+	m.S = S;
+	m.genes = genes;
+	m.symbols = symbols;
+	m.samples = samples;
+	m.v = v;
+	return m;
+}
+
+/* human Ensembl ids and their symbols, shared by the tests (they use a prefix) */
+static inline const char *const *fx_ensembl(void)
+{
+	static const char *const g[6] = {
+		"ENSG00000000003", "ENSG00000000005", "ENSG00000000419", "ENSG00000000457",
+		"ENSG00000000460", "ENSG00000000938"
+	};
+	return g;
+}
+
+static inline const char *const *fx_symbols(void)
+{
+	static const char *const g[6] = { "TSPAN6", "TNMD", "DPM1", "SCYL3", "C1orf112", "FGR" };
+	return g;
+}
+
+/* sample attribute 'name' of sample i: its value, NULL if missing, a marker if absent */
+static inline const char *fx_attr_value(const gx_matrix_info *in, size_t i, const char *name)
+{
+	size_t a;
+	for (a = 0; a < in->attrs.n_attrs; a++)
+		if (!strcmp(in->attrs.names[a], name))
+			return in->attrs.values[i * in->attrs.n_attrs + a];
+	return "(no such attribute)";
+}
+
 static inline int fx_is_stored(const fx_mat *m, size_t g, size_t s)
 {
 	return m->stored ? m->stored[g * m->S + s] != 0 : m->v[g * m->S + s] != 0.0;
@@ -488,6 +529,42 @@ static inline void fx_10x_v2(const char *path, const fx_mat *m, const fx_opts *o
 	H5Fclose(f);
 }
 
+/* a 1-D compound dataset of nf fixed-length string fields (anndata <= 0.6 dataframes) */
+static inline void fx_compound_strs(hid_t f, const char *path, size_t n, size_t nf,
+                                    const char *const *names, const char *const *const *cols)
+{
+	size_t w[8], off[8], size = 0, i, k;
+	hid_t ct, sp, d;
+	hsize_t dn = n;
+	char *buf;
+
+	for (k = 0; k < nf; k++) {
+		for (w[k] = 1, i = 0; i < n; i++)
+			w[k] = strlen(cols[k][i]) > w[k] ? strlen(cols[k][i]) : w[k];
+		off[k] = size;
+		size += w[k];
+	}
+	ct = H5Tcreate(H5T_COMPOUND, size);
+	for (k = 0; k < nf; k++) {
+		hid_t st = H5Tcopy(H5T_C_S1);
+		H5Tset_size(st, w[k]);
+		H5Tinsert(ct, names[k], off[k], st);
+		H5Tclose(st);
+	}
+	buf = calloc(n + 1, size);
+	for (i = 0; i < n; i++)
+		for (k = 0; k < nf; k++)
+			memcpy(buf + i * size + off[k], cols[k][i], strlen(cols[k][i]));
+	sp = H5Screate_simple(1, &dn, NULL);
+	d = H5Dcreate2(f, path, ct, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+	if (d < 0 || H5Dwrite(d, ct, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
+		fx_die(path);
+	H5Dclose(d);
+	H5Sclose(sp);
+	H5Tclose(ct);
+	free(buf);
+}
+
 /*
  * AnnData: o->gen 6 (compound obs/var, h5sparse_format), 7 (dataframe 0.1.0), 8 (0.2.0
  * with encoding attributes); o->csc 0 = dense X, 1 = CSR, 2 = CSC.  var index = symbols
@@ -552,69 +629,12 @@ static inline void fx_h5ad(const char *path, const fx_mat *m, const fx_opts *o)
 			fx_enc(f, "/var/_index", "string-array", "0.2.0");
 		}
 	} else {
-		/* <= 0.6: compound datasets with a fixed-length 'index' field */
-		size_t w = 1, i;
-		hid_t st, ct, sp;
-		hsize_t n;
-		char *buf;
-		for (i = 0; i < m->S; i++)
-			w = strlen(m->samples[i]) > w ? strlen(m->samples[i]) : w;
-		st = H5Tcopy(H5T_C_S1);
-		H5Tset_size(st, w);
-		ct = H5Tcreate(H5T_COMPOUND, w);
-		H5Tinsert(ct, "index", 0, st);
-		buf = calloc(m->S + 1, w);
-		for (i = 0; i < m->S; i++)
-			memcpy(buf + i * w, m->samples[i], strlen(m->samples[i]));
-		n = m->S;
-		sp = H5Screate_simple(1, &n, NULL);
-		{
-			hid_t d = H5Dcreate2(f, "/obs", ct, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-			if (d < 0 || H5Dwrite(d, ct, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
-				fx_die("obs");
-			H5Dclose(d);
-		}
-		H5Sclose(sp);
-		H5Tclose(ct);
-		H5Tclose(st);
-		free(buf);
-		/* var: index = symbols or ids; gene_ids field when there are symbols */
-		{
-			const char *const *ix = m->symbols ? m->symbols : m->genes;
-			size_t w2 = 1, w3 = 1;
-			for (i = 0; i < m->G; i++) {
-				w2 = strlen(ix[i]) > w2 ? strlen(ix[i]) : w2;
-				w3 = strlen(m->genes[i]) > w3 ? strlen(m->genes[i]) : w3;
-			}
-			st = H5Tcopy(H5T_C_S1);
-			H5Tset_size(st, w2);
-			ct = H5Tcreate(H5T_COMPOUND, w2 + (m->symbols ? w3 : 0));
-			H5Tinsert(ct, "index", 0, st);
-			if (m->symbols) {
-				hid_t st3 = H5Tcopy(H5T_C_S1);
-				H5Tset_size(st3, w3);
-				H5Tinsert(ct, "gene_ids", w2, st3);
-				H5Tclose(st3);
-			}
-			buf = calloc(m->G + 1, w2 + w3);
-			for (i = 0; i < m->G; i++) {
-				memcpy(buf + i * (w2 + (m->symbols ? w3 : 0)), ix[i], strlen(ix[i]));
-				if (m->symbols)
-					memcpy(buf + i * (w2 + w3) + w2, m->genes[i], strlen(m->genes[i]));
-			}
-			n = m->G;
-			sp = H5Screate_simple(1, &n, NULL);
-			{
-				hid_t d = H5Dcreate2(f, "/var", ct, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-				if (d < 0 || H5Dwrite(d, ct, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
-					fx_die("var");
-				H5Dclose(d);
-			}
-			H5Sclose(sp);
-			H5Tclose(ct);
-			H5Tclose(st);
-			free(buf);
-		}
+		/* <= 0.6: compound datasets of fixed-length strings, 'index' first */
+		const char *const obs_f[1] = { "index" }, *const var_f[2] = { "index", "gene_ids" };
+		const char *const *obs_c[1] = { m->samples };
+		const char *const *var_c[2] = { m->symbols ? m->symbols : m->genes, m->genes };
+		fx_compound_strs(f, "/obs", m->S, 1, obs_f, obs_c);
+		fx_compound_strs(f, "/var", m->G, m->symbols ? 2 : 1, var_f, var_c);
 	}
 	H5Fclose(f);
 }

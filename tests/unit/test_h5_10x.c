@@ -11,11 +11,6 @@
 #define NG 6
 #define NS 5
 
-static const char *const genes[NG] = {
-	"ENSG00000000003", "ENSG00000000005", "ENSG00000000419", "ENSG00000000457",
-	"ENSG00000000460", "ENSG00000000938"
-};
-static const char *const symbols[NG] = { "TSPAN6", "TNMD", "DPM1", "SCYL3", "C1orf112", "FGR" };
 static const char *const samples[NS] = {
 	"AAACCCAAGGAGAGTA-1", "AAACGCTTCAGCCCAG-1", "AAAGAACAGACGACTG-1", "AAAGAACCAATGGCAG-1",
 	"AAAGGATTCAGCTTGA-1"
@@ -29,19 +24,6 @@ static const double counts[NG * NS] = {
 	9, 0, 0, 0, 4,
 	0, 0, 6, 1, 0,
 };
-
-static fx_mat mat(void)
-{
-	fx_mat m;
-	memset(&m, 0, sizeof(m));
-	m.G = NG;
-	m.S = NS;
-	m.genes = genes;
-	m.symbols = symbols;
-	m.samples = samples;
-	m.v = counts;
-	return m;
-}
 
 /* Cell Ranger's own storage: chunks of 80000, gzip 4 + shuffle, resizable */
 static fx_opts cellranger(void)
@@ -57,7 +39,7 @@ static fx_opts cellranger(void)
 
 static void test_v3_basic(void)
 {
-	fx_mat m = mat();
+	fx_mat m = fx_matrix(NG, NS, fx_ensembl(), fx_symbols(), samples, counts);
 	fx_opts o = cellranger();
 	const char *p = fx_path("v3.h5");
 	gx_matrix *mx = NULL;
@@ -80,8 +62,8 @@ static void test_v3_basic(void)
 	is_str(got.info->sample_ids[4], samples[4], "10x v3: last barcode");
 	ok(got.info->sparse, "10x v3: sparse");
 	is_int(got.info->attrs.n_attrs, 0, "10x v3: no sample attributes");
-	is_str(got.gene0, genes[0], "10x v3: gene ids are features/id");
-	is_str(got.sym0, symbols[0], "10x v3: symbols are features/name");
+	is_str(got.gene0, fx_ensembl()[0], "10x v3: gene ids are features/id");
+	is_str(got.sym0, fx_symbols()[0], "10x v3: symbols are features/name");
 	is_int(fx_same(&got, &m, 1), 0, "10x v3: exactly the stored entries, exact values");
 	ok(!got.bad_batch && got.dense_batches == 0, "10x v3: batches carry gene/sample indices");
 	{
@@ -144,7 +126,7 @@ static void test_v3_types(void)
 		9, 0, 0, 0, 4,
 		0, 0, 6, 1, 0,
 	};
-	fx_mat m = mat();
+	fx_mat m = fx_matrix(NG, NS, fx_ensembl(), fx_symbols(), samples, counts);
 	fx_opts o = cellranger();
 	fx_got got = { 0 };
 	gx_err err;
@@ -194,9 +176,10 @@ static void test_v3_feature_types(void)
 		"Gene Expression", "Antibody Capture", "Gene Expression", "Gene Expression",
 		"CRISPR Guide Capture", "Gene Expression"
 	};
-	static const char *const kept_genes[4] = { genes[0], genes[2], genes[3], genes[5] };
+	const char *const kept_genes[4] = { fx_ensembl()[0], fx_ensembl()[2], fx_ensembl()[3],
+	                                     fx_ensembl()[5] };
 	double kept_v[4 * NS];
-	fx_mat m = mat(), k;
+	fx_mat m = fx_matrix(NG, NS, fx_ensembl(), fx_symbols(), samples, counts), k;
 	fx_opts o = cellranger();
 	fx_got got = { 0 };
 	gx_err err;
@@ -224,7 +207,7 @@ static void test_v3_feature_types(void)
 static void test_v3_xml(void)
 {
 	static const char *const syms[NG] = { "Caf&#233;", "A&#x4E2D;B", "&amp;", "&#0;", "X", "Y" };
-	fx_mat m = mat();
+	fx_mat m = fx_matrix(NG, NS, fx_ensembl(), fx_symbols(), samples, counts);
 	fx_opts o = cellranger();
 	gx_matrix *mx = NULL;
 	fx_got got = { 0 };
@@ -242,7 +225,7 @@ static void test_v3_xml(void)
 
 static void test_v2(void)
 {
-	fx_mat m = mat();
+	fx_mat m = fx_matrix(NG, NS, fx_ensembl(), fx_symbols(), samples, counts);
 	fx_opts o = cellranger();
 	fx_got got = { 0 };
 	gx_err err;
@@ -256,7 +239,7 @@ static void test_v2(void)
 	is_str(got.format, "10x-v2", "10x v2: format");
 	ok(got.n_samples == NS && got.n_genes == NG, "10x v2: %zu samples, %ld genes", got.n_samples,
 	   got.n_genes);
-	is_str(got.sym0, symbols[0], "10x v2: symbols from gene_names");
+	is_str(got.sym0, fx_symbols()[0], "10x v2: symbols from gene_names");
 	is_int(fx_same(&got, &m, 1), 0, "10x v2: exactly the stored entries");
 	fx_got_free(&got);
 }
@@ -282,8 +265,8 @@ static void test_v2_multi(void)
 	memset(&m, 0, sizeof(m));
 	m.G = NG;
 	m.S = NS + 1;
-	m.genes = genes;
-	m.symbols = symbols;
+	m.genes = fx_ensembl();
+	m.symbols = fx_symbols();
 	m.samples = samples6;
 	m.v = v6;
 	m.stored = st;
@@ -376,7 +359,7 @@ static void on_progress(void *ctx, uint64_t done, uint64_t total)
 static void test_progress_and_empty(void)
 {
 	static const double zeros[NG * NS];
-	fx_mat m = mat();
+	fx_mat m = fx_matrix(NG, NS, fx_ensembl(), fx_symbols(), samples, counts);
 	fx_opts o = cellranger();
 	gx_matrix_opts mo;
 	gx_matrix *mx = NULL;

@@ -11,10 +11,6 @@
 #define NG 4
 #define NS 3
 
-static const char *const genes[NG] = {
-	"ENSG00000000003", "ENSG00000000005", "ENSG00000000419", "ENSG00000000457"
-};
-static const char *const symbols[NG] = { "TSPAN6", "TNMD", "DPM1", "SCYL3" };
 static const char *const samples[NS] = { "cell-a", "cell-b", "cell-c" };
 /* float32-exact values; zeros are not stored in sparse X */
 static const double vals[NG * NS] = {
@@ -23,28 +19,6 @@ static const double vals[NG * NS] = {
 	3, 0, 0,
 	-0.5, 8, 1024,
 };
-
-static fx_mat mat(void)
-{
-	fx_mat m;
-	memset(&m, 0, sizeof(m));
-	m.G = NG;
-	m.S = NS;
-	m.genes = genes;
-	m.symbols = symbols;
-	m.samples = samples;
-	m.v = vals;
-	return m;
-}
-
-static const char *attr(const gx_matrix_info *in, size_t sample, const char *name)
-{
-	size_t a;
-	for (a = 0; a < in->attrs.n_attrs; a++)
-		if (!strcmp(in->attrs.names[a], name))
-			return in->attrs.values[sample * in->attrs.n_attrs + a];
-	return "(no such attribute)";
-}
 
 static int has_attr(const gx_matrix_info *in, const char *name)
 {
@@ -97,7 +71,7 @@ static void obs_v8(const char *path)
 
 static void test_v8_dense(void)
 {
-	fx_mat m = mat();
+	fx_mat m = fx_matrix(NG, NS, fx_ensembl(), fx_symbols(), samples, vals);
 	fx_opts o;
 	gx_matrix *mx = NULL;
 	fx_got got = { 0 };
@@ -124,22 +98,22 @@ static void test_v8_dense(void)
 	ok(!got.info->sparse && got.n_samples == NS && got.n_genes == NG, "h5ad: dense, %zu x %ld",
 	   got.n_samples, got.n_genes);
 	is_str(got.info->sample_ids[2], "cell-c", "h5ad: samples are the obs index");
-	is_str(got.gene0, genes[0], "h5ad: genes are var gene_ids");
-	is_str(got.sym0, symbols[0], "h5ad: symbols are the var index");
+	is_str(got.gene0, fx_ensembl()[0], "h5ad: genes are var gene_ids");
+	is_str(got.sym0, fx_symbols()[0], "h5ad: symbols are the var index");
 	is_int(fx_same(&got, &m, 0), 0, "h5ad dense: every cell, zeros included, values exact");
 	ok(got.dense_batches == got.batches && !got.bad_batch, "h5ad dense: dense row-major batches");
 	is_int(got.info->attrs.n_attrs, 7, "h5ad: 7 obs columns (unknown encoding and 2-D skipped)");
 	is_str(got.info->attrs.names[0], "cell_type", "h5ad: attributes in column-order");
-	is_str(attr(got.info, 0, "cell_type"), "B cell", "h5ad 0.8: categorical code -> label");
-	ok(attr(got.info, 1, "cell_type") == NULL, "h5ad 0.8: categorical code -1 is missing");
-	is_str(attr(got.info, 2, "n_genes"), "-5", "h5ad: int64 column as text");
-	is_str(attr(got.info, 0, "pct"), "0.1", "h5ad: float32 column, shortest text");
-	is_str(attr(got.info, 0, "score"), "1e-07", "h5ad: float64 column, shortest exact text");
-	ok(attr(got.info, 1, "score") == NULL, "h5ad: NaN is missing");
-	is_str(attr(got.info, 1, "is_ok"), "False", "h5ad: bool enum as False/True");
-	is_str(attr(got.info, 1, "donor"), "D\xc3\xa9", "h5ad: UTF-8 string-array");
-	is_str(attr(got.info, 0, "age"), "40", "h5ad: nullable-integer value");
-	ok(attr(got.info, 1, "age") == NULL, "h5ad: nullable-integer masked value is missing");
+	is_str(fx_attr_value(got.info, 0, "cell_type"), "B cell", "h5ad 0.8: categorical code -> label");
+	ok(fx_attr_value(got.info, 1, "cell_type") == NULL, "h5ad 0.8: categorical code -1 is missing");
+	is_str(fx_attr_value(got.info, 2, "n_genes"), "-5", "h5ad: int64 column as text");
+	is_str(fx_attr_value(got.info, 0, "pct"), "0.1", "h5ad: float32 column, shortest text");
+	is_str(fx_attr_value(got.info, 0, "score"), "1e-07", "h5ad: float64 column, shortest exact text");
+	ok(fx_attr_value(got.info, 1, "score") == NULL, "h5ad: NaN is missing");
+	is_str(fx_attr_value(got.info, 1, "is_ok"), "False", "h5ad: bool enum as False/True");
+	is_str(fx_attr_value(got.info, 1, "donor"), "D\xc3\xa9", "h5ad: UTF-8 string-array");
+	is_str(fx_attr_value(got.info, 0, "age"), "40", "h5ad: nullable-integer value");
+	ok(fx_attr_value(got.info, 1, "age") == NULL, "h5ad: nullable-integer masked value is missing");
 	ok(!has_attr(got.info, "weird") && !has_attr(got.info, "emb"), "h5ad: skipped columns");
 	gx_matrix_close(mx);
 	fx_got_free(&got);
@@ -147,7 +121,7 @@ static void test_v8_dense(void)
 
 static void test_v8_sparse(void)
 {
-	fx_mat m = mat();
+	fx_mat m = fx_matrix(NG, NS, fx_ensembl(), fx_symbols(), samples, vals);
 	fx_opts o;
 	fx_got got = { 0 };
 	gx_err err;
@@ -184,7 +158,7 @@ static void test_v8_sparse(void)
 static void test_var_names(void)
 {
 	static const char *const dup[NG] = { "A", "B", "A", "A-1" };
-	fx_mat m = mat();
+	fx_mat m = fx_matrix(NG, NS, fx_ensembl(), fx_symbols(), samples, vals);
 	fx_opts o;
 	fx_got got = { 0 };
 	gx_err err;
@@ -214,7 +188,7 @@ static void test_v7(void)
 	static const char *const cats[] = { "lo", "mid", "hi" };
 	static const int64_t codes[NS] = { 2, 0, -1 };
 	static const double num[NS] = { 73, 0, 255 };
-	fx_mat m = mat();
+	fx_mat m = fx_matrix(NG, NS, fx_ensembl(), fx_symbols(), samples, vals);
 	fx_opts o;
 	gx_matrix *mx = NULL;
 	fx_got got = { 0 };
@@ -246,10 +220,10 @@ static void test_v7(void)
 		return;
 	}
 	is_int(fx_same(&got, &m, 1), 0, "h5ad 0.7: entries exact through LZF");
-	is_str(attr(got.info, 0, "cat"), "hi", "h5ad 0.7: codes resolved through the reference");
-	is_str(attr(got.info, 1, "cat"), "lo", "h5ad 0.7: code 0");
-	ok(attr(got.info, 2, "cat") == NULL, "h5ad 0.7: code -1 is missing");
-	is_str(attr(got.info, 2, "num"), "255", "h5ad 0.7: uint8 column");
+	is_str(fx_attr_value(got.info, 0, "cat"), "hi", "h5ad 0.7: codes resolved through the reference");
+	is_str(fx_attr_value(got.info, 1, "cat"), "lo", "h5ad 0.7: code 0");
+	ok(fx_attr_value(got.info, 2, "cat") == NULL, "h5ad 0.7: code -1 is missing");
+	is_str(fx_attr_value(got.info, 2, "num"), "255", "h5ad 0.7: uint8 column");
 	gx_matrix_close(mx);
 	fx_got_free(&got);
 }
@@ -263,7 +237,7 @@ static void test_v6(void)
 		float n_counts;
 	} rows[NS] = { { "cell-a", 1, 10.5f }, { "cell-b", 0, 3 }, { "cell-c", 1, 0 } };
 	static const char *const cats[] = { "0", "CD4 T" };
-	fx_mat m = mat();
+	fx_mat m = fx_matrix(NG, NS, fx_ensembl(), fx_symbols(), samples, vals);
 	fx_opts o;
 	gx_matrix *mx = NULL;
 	fx_got got = { 0 };
@@ -304,12 +278,12 @@ static void test_v6(void)
 		return;
 	}
 	is_int(fx_same(&got, &m, 1), 0, "h5ad 0.6: entries exact");
-	is_str(got.gene0, genes[0], "h5ad 0.6: gene ids from the var gene_ids field");
-	is_str(got.sym0, symbols[0], "h5ad 0.6: symbols from the var index field");
+	is_str(got.gene0, fx_ensembl()[0], "h5ad 0.6: gene ids from the var gene_ids field");
+	is_str(got.sym0, fx_symbols()[0], "h5ad 0.6: symbols from the var index field");
 	is_str(got.info->sample_ids[1], "cell-b", "h5ad 0.6: samples from the obs index field");
-	is_str(attr(got.info, 0, "louvain"), "CD4 T", "h5ad 0.6: codes resolved via uns categories");
-	is_str(attr(got.info, 1, "louvain"), "0", "h5ad 0.6: code 0");
-	is_str(attr(got.info, 0, "n_counts"), "10.5", "h5ad 0.6: float32 field");
+	is_str(fx_attr_value(got.info, 0, "louvain"), "CD4 T", "h5ad 0.6: codes resolved via uns categories");
+	is_str(fx_attr_value(got.info, 1, "louvain"), "0", "h5ad 0.6: code 0");
+	is_str(fx_attr_value(got.info, 0, "n_counts"), "10.5", "h5ad 0.6: float32 field");
 	gx_matrix_close(mx);
 	fx_got_free(&got);
 
@@ -330,7 +304,7 @@ static void test_raw_and_layers(void)
 	};
 	static const double rv[(NG + 2) * NS] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 0, 0, 13,
 	                                           14, 0, 0 };
-	fx_mat m = mat(), r;
+	fx_mat m = fx_matrix(NG, NS, fx_ensembl(), fx_symbols(), samples, vals), r;
 	fx_opts o;
 	fx_got got = { 0 };
 	gx_err err;
@@ -374,7 +348,7 @@ static void test_raw_and_layers(void)
 
 static void test_no_x(void)
 {
-	fx_mat m = mat();
+	fx_mat m = fx_matrix(NG, NS, fx_ensembl(), fx_symbols(), samples, vals);
 	fx_opts o;
 	fx_got got = { 0 };
 	gx_err err;

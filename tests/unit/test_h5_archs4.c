@@ -10,9 +10,6 @@
 #define NG 4
 #define NS 3
 
-static const char *const genes[NG] = { "ENSG00000000003", "ENSG00000000005",
-                                       "ENSG00000000419", "ENSG00000000457" };
-static const char *const symbols[NG] = { "TSPAN6", "TNMD", "DPM1", "SCYL3" };
 static const char *const samples[NS] = { "GSM1000", "GSM1001", "GSM1002" };
 static const double vals[NG * NS] = {
 	0, 12, 4000000000.0,
@@ -21,33 +18,11 @@ static const double vals[NG * NS] = {
 	250, 0, 3,
 };
 
-static fx_mat mat(void)
-{
-	fx_mat m;
-	memset(&m, 0, sizeof(m));
-	m.G = NG;
-	m.S = NS;
-	m.genes = genes;
-	m.symbols = symbols;
-	m.samples = samples;
-	m.v = vals;
-	return m;
-}
-
-static const char *attr(const gx_matrix_info *in, size_t sample, const char *name)
-{
-	size_t a;
-	for (a = 0; a < in->attrs.n_attrs; a++)
-		if (!strcmp(in->attrs.names[a], name))
-			return in->attrs.values[sample * in->attrs.n_attrs + a];
-	return "(no such attribute)";
-}
-
 static void test_v2(int rows_samples)
 {
 	static const char *const titles[NS] = { "blood, sepsis day 1", "blood, control", "PBMC" };
 	static const double prob[NS] = { 0.01, 0.5, 1 };
-	fx_mat m = mat();
+	fx_mat m = fx_matrix(NG, NS, fx_ensembl(), fx_symbols(), samples, vals);
 	fx_opts o;
 	gx_matrix *mx = NULL;
 	fx_got got = { 0 };
@@ -82,12 +57,12 @@ static void test_v2(int rows_samples)
 	is_str(got.format, "dense-h5", "archs4: format");
 	ok(got.n_genes == NG && got.n_samples == NS, "archs4: %ld genes, %zu samples", got.n_genes,
 	   got.n_samples);
-	is_str(got.gene0, genes[0], "archs4: genes from meta/genes/ensembl_gene");
-	is_str(got.sym0, symbols[0], "archs4: symbols from meta/genes/symbol");
+	is_str(got.gene0, fx_ensembl()[0], "archs4: genes from meta/genes/ensembl_gene");
+	is_str(got.sym0, fx_symbols()[0], "archs4: symbols from meta/genes/symbol");
 	is_int(fx_same(&got, &m, 0), 0, "archs4: every cell, uint32 values exact");
 	is_int(got.info->attrs.n_attrs, 2, "archs4: 2 sample attributes (id column excluded)");
-	is_str(attr(got.info, 0, "title"), "blood, sepsis day 1", "archs4: title attribute");
-	is_str(attr(got.info, 0, "singlecellprobability"), "0.01", "archs4: numeric attribute");
+	is_str(fx_attr_value(got.info, 0, "title"), "blood, sepsis day 1", "archs4: title attribute");
+	is_str(fx_attr_value(got.info, 0, "singlecellprobability"), "0.01", "archs4: numeric attribute");
 	gx_matrix_close(mx);
 	fx_got_free(&got);
 }
@@ -98,7 +73,7 @@ static void test_v1(void)
 	static const char *const syms[NG] = { "TSPAN6", "TNMD", "TSPAN6", "SCYL3" };
 	static const char *const ids[NG] = { "TSPAN6", "TNMD", "TSPAN6-1", "SCYL3" };
 	static const char *const series[NS] = { "GSE1", "GSE1,GSE2", "GSE3" };
-	fx_mat m = mat(), w;
+	fx_mat m = fx_matrix(NG, NS, fx_ensembl(), fx_symbols(), samples, vals), w;
 	gx_matrix *mx = NULL;
 	fx_got got = { 0 };
 	gx_err err;
@@ -130,7 +105,7 @@ static void test_v1(void)
 	w.genes = ids;
 	w.symbols = syms;
 	is_int(fx_same(&got, &w, 0), 0, "archs4 v1: symbols as ids (repeat renamed), values exact");
-	is_str(attr(got.info, 1, "series_id"), "GSE1,GSE2", "archs4 v1: Sample_ prefix dropped");
+	is_str(fx_attr_value(got.info, 1, "series_id"), "GSE1,GSE2", "archs4 v1: Sample_ prefix dropped");
 	gx_matrix_close(mx);
 	fx_got_free(&got);
 }
@@ -139,7 +114,7 @@ static void test_orientation_errors(void)
 {
 	static const char *const g3[3] = { "ENSG1", "ENSG2", "ENSG3" };
 	static const double v9[9] = { 1, 2, 3, 4, 5, 6, 7, 8, 9 };
-	fx_mat m = mat();
+	fx_mat m = fx_matrix(NG, NS, fx_ensembl(), fx_symbols(), samples, vals);
 	fx_opts o;
 	fx_got got = { 0 };
 	gx_err err;
@@ -157,7 +132,7 @@ static void test_orientation_errors(void)
 	   fx_err_has(&err, "/data/expression"), "archs4: as many genes as samples is refused");
 	ok(got.n == 0, "... nothing passed on");
 
-	m = mat();
+	m = fx_matrix(NG, NS, fx_ensembl(), fx_symbols(), samples, vals);
 	fx_archs4(fx_path("mismatch.h5"), &m, &o);
 	f = fx_reopen(fx_path("mismatch.h5"));
 	H5Ldelete(f, "/meta/samples/geo_accession", H5P_DEFAULT);

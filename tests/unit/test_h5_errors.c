@@ -13,8 +13,6 @@
 #define NG 4
 #define NS 3
 
-static const char *const genes[NG] = { "ENSG00000000003", "ENSG00000000005",
-                                       "ENSG00000000419", "ENSG00000000457" };
 static const char *const samples[NS] = { "AAAC-1", "AAAG-1", "AACT-1" };
 static const double counts[NG * NS] = {
 	1, 0, 3,
@@ -22,18 +20,6 @@ static const double counts[NG * NS] = {
 	5, 1, 0,
 	0, 0, 4,
 };
-
-static fx_mat mat(void)
-{
-	fx_mat m;
-	memset(&m, 0, sizeof(m));
-	m.G = NG;
-	m.S = NS;
-	m.genes = genes;
-	m.samples = samples;
-	m.v = counts;
-	return m;
-}
 
 static fx_opts opts(void)
 {
@@ -49,7 +35,7 @@ static fx_opts opts(void)
 /* a valid 10x v3 file, to be broken by the caller */
 static const char *v3(const char *name)
 {
-	fx_mat m = mat();
+	fx_mat m = fx_matrix(NG, NS, fx_ensembl(), NULL, samples, counts);
 	fx_opts o = opts();
 	const char *p = fx_path(name);
 	fx_10x_v3(p, &m, &o);
@@ -244,7 +230,7 @@ static void test_ids(void)
 	static const char *const dups[NS] = { "AAAC-1", "AAAG-1", "AAAC-1" };
 	static const char *const empty[NS] = { "AAAC-1", "", "AACT-1" };
 	static const char *const spaced[NS] = { "AAAC-1", "AAAG-1 ", "AACT-1" };
-	fx_mat m = mat();
+	fx_mat m = fx_matrix(NG, NS, fx_ensembl(), NULL, samples, counts);
 	fx_opts o = opts();
 	const char *p;
 
@@ -253,7 +239,7 @@ static void test_ids(void)
 	fx_10x_v3(p, &m, &o);
 	expect(p, NULL, GX_E_DUP_GENE, 1, "/matrix/features/id", "elements 0 and 2",
 	       "duplicate feature id");
-	m = mat();
+	m = fx_matrix(NG, NS, fx_ensembl(), NULL, samples, counts);
 	m.samples = dups;
 	p = fx_path("dups.h5");
 	fx_10x_v3(p, &m, &o);
@@ -282,7 +268,7 @@ static void test_filters(void)
 		H5Z_CLASS_T_VERS, (H5Z_filter_t)40000, 1, 1, "made-up", NULL, NULL,
 		(H5Z_func_t)dummy_filter
 	};
-	fx_mat m = mat();
+	fx_mat m = fx_matrix(NG, NS, fx_ensembl(), NULL, samples, counts);
 	fx_opts o = opts();
 	const char *p = fx_path("filter.h5");
 
@@ -323,7 +309,7 @@ static void test_filters(void)
 static void test_dense(void)
 {
 	static const double inf[NG * NS] = { 1, 2, 3, 4, 5, INFINITY, 7, 8, 9, 10, 11, 12 };
-	fx_mat m = mat();
+	fx_mat m = fx_matrix(NG, NS, fx_ensembl(), NULL, samples, counts);
 	fx_opts o;
 	const char *p = fx_path("inf.loom");
 

@@ -21,35 +21,13 @@ static const double vals[NG * NS] = {
 	1e6, 2, 0, 0,
 };
 
-static fx_mat mat(void)
-{
-	fx_mat m;
-	memset(&m, 0, sizeof(m));
-	m.G = NG;
-	m.S = NS;
-	m.genes = genes;
-	m.symbols = symbols;
-	m.samples = samples;
-	m.v = vals;
-	return m;
-}
-
-static const char *attr(const gx_matrix_info *in, size_t sample, const char *name)
-{
-	size_t a;
-	for (a = 0; a < in->attrs.n_attrs; a++)
-		if (!strcmp(in->attrs.names[a], name))
-			return in->attrs.values[sample * in->attrs.n_attrs + a];
-	return "(no such attribute)";
-}
-
 static void test_v3(void)
 {
 	static const char *const cluster[NS] = { "Neurons", "Astro\xc3\xaf" "des", "Neurons", "OPC" };
 	static const double total[NS] = { 1.25, 2, 3, 4 }, valid[NS] = { 1, 0, 1, 1 };
 	static const double emb[NS * 2] = { 0, 1, 2, 3, 4, 5, 6, 7 };
 	hsize_t d1[2] = { NS, 1 }, d2[2] = { NS, 2 };
-	fx_mat m = mat();
+	fx_mat m = fx_matrix(NG, NS, genes, symbols, samples, vals);
 	fx_opts o;
 	gx_matrix *mx = NULL;
 	fx_got got = { 0 };
@@ -83,9 +61,9 @@ static void test_v3(void)
 	is_int(fx_same(&got, &m, 0), 0, "loom: every cell, zeros included, exact");
 	ok(got.dense_batches == got.batches, "loom: dense row-major batches");
 	is_int(got.info->attrs.n_attrs, 3, "loom: 3 per-cell attributes (the (M, 2) one skipped)");
-	is_str(attr(got.info, 1, "ClusterName"), "Astro\xc3\xaf" "des", "loom 3: UTF-8 attribute");
-	is_str(attr(got.info, 0, "Total"), "1.25", "loom: float attribute");
-	is_str(attr(got.info, 1, "Valid"), "0", "loom: (M, 1) attribute");
+	is_str(fx_attr_value(got.info, 1, "ClusterName"), "Astro\xc3\xaf" "des", "loom 3: UTF-8 attribute");
+	is_str(fx_attr_value(got.info, 0, "Total"), "1.25", "loom: float attribute");
+	is_str(fx_attr_value(got.info, 1, "Valid"), "0", "loom: (M, 1) attribute");
 	gx_matrix_close(mx);
 	fx_got_free(&got);
 
@@ -108,7 +86,7 @@ static void test_v2(void)
 	static const char *const syms[NG] = { "Caf&#233;", "Pbsn", "Caf\xc3\xa9" };
 	static const char *const want_ids[NG] = { "Caf\xc3\xa9", "Pbsn", "Caf\xc3\xa9-1" };
 	static const char *const nums[NS] = { "0", "1", "2", "3" };
-	fx_mat m = mat(), w;
+	fx_mat m = fx_matrix(NG, NS, genes, symbols, samples, vals), w;
 	fx_opts o;
 	gx_matrix *mx = NULL;
 	fx_got got = { 0 };
@@ -153,7 +131,7 @@ static void test_cell_ids(void)
 {
 	static const char *const dup[NS] = { "x", "y", "x", "z" };
 	static const double ints[NS] = { 0, 1, 0, 1 };
-	fx_mat m = mat();
+	fx_mat m = fx_matrix(NG, NS, genes, symbols, samples, vals);
 	fx_opts o;
 	fx_got got = { 0 };
 	gx_err err;

@@ -12,10 +12,6 @@
 #define NG 5
 #define NS 4
 
-static const char *const genes[NG] = { "ENSG00000000003", "ENSG00000000005",
-                                       "ENSG00000000419", "ENSG00000000457",
-                                       "ENSG00000000460" };
-static const char *const symbols[NG] = { "TSPAN6", "TNMD", "DPM1", "SCYL3", "C1orf112" };
 static const char *const samples[NS] = { "GSM1", "GSM2", "SRR3", "SRR4" };
 
 static const double reals[NG * NS] = {
@@ -123,13 +119,7 @@ static void run(const double *v, hid_t vt, const char *tag)
 	seen tsv;
 	char name[64];
 
-	memset(&m, 0, sizeof(m));
-	m.G = NG;
-	m.S = NS;
-	m.genes = genes;
-	m.symbols = symbols;
-	m.samples = samples;
-	m.v = v;
+	m = fx_matrix(NG, NS, fx_ensembl(), fx_symbols(), samples, v);
 	m.stored = all;
 	snprintf(name, sizeof(name), "%s.tsv", tag);
 	fx_tsv(fx_path(name), &m);
