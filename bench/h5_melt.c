@@ -3,7 +3,8 @@
  *
  *   h5_melt [--hash] [--info] [--h5-path PATH] FILE
  *
- * Prints one line: format, samples, genes, cells passed on, the time to open (tables,
+ * Prints one line: format, samples, genes, cells passed on and the sum of their values
+ * (to compare with another reader), the time to open (tables,
  * structure checks) and to scan, cells per second of the scan, and the process's peak
  * RSS (getrusage).  --hash also does the per-cell work of the loader's
  * extract stage (record hash of every cell, per-sample digest), so that the rate is what
@@ -64,6 +65,8 @@ static int on_cells(void *vctx, const gx_cells *c, gx_err *err)
 			p[i] = gx_gene_hash(c->gene_ids[i], strlen(c->gene_ids[i]));
 		m->gene_hash_n = c->n_genes;
 	}
+	for (i = 0; i < c->n; i++)
+		m->sum += c->value[i];
 	for (i = 0; i < c->n; i++) {
 		size_t g = c->gene ? c->gene[i] : i / m->n_samples;
 		size_t s = c->sample ? c->sample[i] : i % m->n_samples;
@@ -141,9 +144,10 @@ int main(int argc, char **argv)
 	info = gx_matrix_info_of(mx);
 	secs = (double)(t2.tv_sec - t1.tv_sec) + (double)(t2.tv_nsec - t1.tv_nsec) / 1e9;
 	getrusage(RUSAGE_SELF, &ru);
-	printf("%s: format %s, %zu samples, %ld genes, %llu cells%s; open %.3f s, scan %.3f s, "
-	       "%.2f M cells/s; peak RSS %.1f MiB%s\n", path, info->format, info->n_samples,
-	       info->n_genes, (unsigned long long)m.cells, info->sparse ? " (stored entries)" : "",
+	printf("%s: format %s, %zu samples, %ld genes, %llu cells%s, sum %.17g; open %.3f s, "
+	       "scan %.3f s, %.2f M cells/s; peak RSS %.1f MiB%s\n", path, info->format,
+	       info->n_samples, info->n_genes, (unsigned long long)m.cells,
+	       info->sparse ? " (stored entries)" : "", m.sum,
 	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, secs,
 	       secs > 0 ? (double)m.cells / secs / 1e6 : 0.0, (double)ru.ru_maxrss / 1024.0,
 	       m.hash ? "; with record hashes and sample digests" : "");
