@@ -87,7 +87,13 @@ static int frame_open(gx_h5_layout *L, const char *path, frame *f, gx_err *err)
 	rc = gx_h5_attr_text(h, path, "_index", name, sizeof(name), err);
 	if (rc < 0)
 		return rc;
-	if (!(f->index = gx_h5_path(L, "%s/%s", path, rc ? name : "_index")))
+	if (rc == 0) {
+		/* no _index attribute: the default name, or 'index' as older writers used */
+		char *p = gx_h5_path(L, "%s/_index", path);
+		snprintf(name, sizeof(name), "%s",
+		         p && gx_h5_kind_of(h, p) == GX_H5_NONE ? "index" : "_index");
+	}
+	if (!(f->index = gx_h5_path(L, "%s/%s", path, name)))
 		return gx_err_set(err, GX_E_NOMEM, "out of memory");
 	if (gx_h5_column_len(h, f->index, &f->n, err) != 1)
 		return gx_h5_err(h, err, GX_E_HDF5, "missing dataset '%s' (the index of '%s')",

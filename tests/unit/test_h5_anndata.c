@@ -211,6 +211,9 @@ static void test_v7(void)
 	fx_ints(f, "/obs/cat", H5T_STD_I8LE, NS, codes, NULL);
 	fx_attr_ref(f, "/obs/cat", "categories", "/obs/__categories/cat");
 	fx_nums(f, "/obs/num", H5T_STD_U8LE, NS, num, NULL);
+	/* a var without the _index attribute whose index dataset is called 'index' */
+	H5Adelete_by_name(f, "/var", "_index", H5P_DEFAULT);
+	H5Lmove(f, "/var/_index", f, "/var/index", H5P_DEFAULT, H5P_DEFAULT);
 	H5Fclose(f);
 	got.keep = 1;
 	rc = fx_scan_want(p, NULL, NULL, &got, &mx, &err);
@@ -224,6 +227,7 @@ static void test_v7(void)
 	is_str(fx_attr_value(got.info, 1, "cat"), "lo", "h5ad 0.7: code 0");
 	ok(fx_attr_value(got.info, 2, "cat") == NULL, "h5ad 0.7: code -1 is missing");
 	is_str(fx_attr_value(got.info, 2, "num"), "255", "h5ad 0.7: uint8 column");
+	is_str(got.sym0, fx_symbols()[0], "h5ad 0.7: var index 'index' found without _index");
 	gx_matrix_close(mx);
 	fx_got_free(&got);
 }
