@@ -1,8 +1,5 @@
 /*
- * cmd.c - helpers shared by the subcommands (declared in cmd.h).
- *
- * Kept out of main.c so that the library objects (everything but main.o), which the unit
- * tests and bench tools link, resolve every symbol the commands use.
+ * cmd.c - helpers shared by the subcommands.
  */
 #include "cmd/cmd.h"
 
@@ -11,7 +8,6 @@
 int gx_cmd_wants_help(int argc, char **argv)
 {
 	int i;
-
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--"))
 			return 0;
