@@ -14,7 +14,8 @@
 #include <unistd.h>
 
 static const gx_matrix_reader *const readers[] = {
-	&gx_matrix_tsv_reader,
+	&gx_matrix_hdf5_reader, /* probe: the HDF5 signature; layouts are told apart inside */
+	&gx_matrix_tsv_reader,  /* probe: not HDF5 */
 };
 
 #define NREADERS (sizeof(readers) / sizeof(readers[0]))
