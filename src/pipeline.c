@@ -976,6 +976,9 @@ static int load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_rows
 		goto fail;
 	p->res->counts.samples_changed = gone ? (long)gone->nrows : 0;
 	if (write_facts) {
+		/* genes first: a backend may use their keys to find the changed samples' rows */
+		if ((rc = pre_resolve_genes(p, err)))
+			goto fail;
 		if (!mode_full) {
 			int64_t deleted = 0;
 			keys = gx_calloc(p->n_samples ? p->n_samples : 1, sizeof(*keys));
@@ -993,8 +996,6 @@ static int load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_rows
 			/* the old facts are replaced whole (vanished samples' rows included) */
 			p->res->counts.rows_deleted = p->old_n_values;
 		}
-		if ((rc = pre_resolve_genes(p, err)))
-			goto fail;
 		if ((rc = p->s->ops->facts_begin(p->s, p->study_key,
 		                                 mode_full ? GX_FACTS_REPLACE : GX_FACTS_APPEND, &w, err)))
 			goto fail;

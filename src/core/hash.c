@@ -8,6 +8,9 @@
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
+/* inlined: a record hash is 16 bytes, where the call into libxxhash costs as much as
+ * the hash itself; the same functions, so the same values (tests/unit/test_hash.c) */
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 /* Seeds separate the hash domains; they are part of GX_HASH_VERSION 1. */
@@ -16,9 +19,13 @@
 
 static void put_le64(unsigned char *p, uint64_t v)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	memcpy(p, &v, 8); /* one store: byte stores read back as a word stall the CPU */
+#else
 	int i;
 	for (i = 0; i < 8; i++)
 		p[i] = (unsigned char)(v >> (8 * i));
+#endif
 }
 
 int gx_hash_file(const char *path, gx_hash128 *out, uint64_t *size, gx_err *err)

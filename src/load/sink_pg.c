@@ -62,6 +62,7 @@ typedef struct pg_impl {
 	char version[32];
 	long run_id;
 	struct gx_fact_writer *active;  /* the writer whose COPY is open, if any */
+	gx_buf tx_genes;    /* "k1,k2,..." of the genes resolved in this transaction */
 } pg_impl;
 
 /* One range of sample_keys of a big study's new partition: [lo, next leaf's lo). */
@@ -166,16 +167,22 @@ nomem:
 
 static int pg_begin(gx_sink *s, gx_err *err)
 {
+	pg_impl *im = s->impl;
+	gx_buf_reset(&im->tx_genes);
 	return pg_exec(s, "BEGIN", err);
 }
 
 static int pg_commit(gx_sink *s, gx_err *err)
 {
+	pg_impl *im = s->impl;
+	gx_buf_reset(&im->tx_genes);
 	return pg_exec(s, "COMMIT", err);
 }
 
 static int pg_rollback(gx_sink *s)
 {
+	pg_impl *im = s->impl;
+	gx_buf_reset(&im->tx_genes);
 	return pg_exec(s, "ROLLBACK", NULL);
 }
 
@@ -303,6 +310,12 @@ static int pg_resolve_genes(gx_sink *s, size_t n, const char *const *ids,
 		} else {
 			keys[i] = (int32_t)strtol(k, NULL, 10);
 		}
+		/* remembered for pg_delete_samples */
+		if (gx_buf_printf(&im->tx_genes, "%s%d", im->tx_genes.len ? "," : "",
+		                  (int)keys[i]) < 0) {
+			rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+			goto out;
+		}
 	}
 out:
 	gx_rows_free(r);
@@ -313,14 +326,37 @@ out:
 	return rc;
 }
 
+/* run a DELETE with parameters; *deleted = rows deleted */
+static int delete_rows(gx_sink *s, const char *sql, int np, const char *const *p,
+                       int64_t *deleted, gx_err *err)
+{
+	pg_impl *im = s->impl;
+	PGresult *res = PQexecParams(im->conn, sql, np, NULL, p, NULL, NULL, 0);
+	int rc = 0;
+
+	if (!ok_status(res))
+		rc = pg_fail(s, res, "cannot delete changed samples", err);
+	else
+		*deleted = strtoll(PQcmdTuples(res), NULL, 10);
+	PQclear(res);
+	return rc;
+}
+
+/*
+ * The rows of a study's samples.  Finding them by sample_key alone scans the partition
+ * (its key is (gene_key, sample_key)); when the transaction has resolved the genes of
+ * the new matrix (the loader does that first), one index probe per (gene, sample) finds
+ * them instead.  Rows of genes the matrix no longer has would be missed that way, so
+ * the count is checked against the samples' n_values and the scan runs only when they
+ * differ.
+ */
 static int pg_delete_samples(gx_sink *s, int32_t study_key, size_t n, const int32_t *keys,
                              int64_t *deleted, gx_err *err)
 {
 	pg_impl *im = s->impl;
 	gx_buf list = { 0 };
 	char sk[16];
-	const char *p[2];
-	PGresult *res;
+	const char *p[3];
 	size_t i;
 	int rc = 0;
 
@@ -337,14 +373,29 @@ static int pg_delete_samples(gx_sink *s, int32_t study_key, size_t n, const int3
 	snprintf(sk, sizeof(sk), "%d", (int)study_key);
 	p[0] = sk;
 	p[1] = list.data;
-	res = PQexecParams(im->conn,
-	                   "DELETE FROM fact_gene_expression WHERE study_key = $1::int "
-	                   "AND sample_key = ANY ($2::int[])", 2, NULL, p, NULL, NULL, 0);
-	if (!ok_status(res))
-		rc = pg_fail(s, res, "cannot delete changed samples", err);
-	else
-		*deleted = strtoll(PQcmdTuples(res), NULL, 10);
-	PQclear(res);
+	if (im->tx_genes.len) {
+		gx_buf genes = { 0 };
+		long expected = 0;
+		int64_t more = 0;
+		gx_buf_printf(&genes, "{%s}", im->tx_genes.data);
+		p[2] = genes.data;
+		if (!genes.data)
+			rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+		else if (!(rc = gx_sink_query_long(s, "SELECT COALESCE(sum(n_values), 0) FROM dim_sample "
+		                                   "WHERE study_key = $1::int AND sample_key = ANY ($2::int[])",
+		                                   2, p, &expected, err)))
+			rc = delete_rows(s, "DELETE FROM fact_gene_expression WHERE study_key = $1::int "
+			                 "AND gene_key = ANY ($3::int[]) AND sample_key = ANY ($2::int[])",
+			                 3, p, deleted, err);
+		if (!rc && *deleted != (int64_t)expected &&
+		    !(rc = delete_rows(s, "DELETE FROM fact_gene_expression WHERE study_key = $1::int "
+		                       "AND sample_key = ANY ($2::int[])", 2, p, &more, err)))
+			*deleted += more;
+		gx_buf_release(&genes);
+	} else {
+		rc = delete_rows(s, "DELETE FROM fact_gene_expression WHERE study_key = $1::int "
+		                 "AND sample_key = ANY ($2::int[])", 2, p, deleted, err);
+	}
 	gx_buf_release(&list);
 	return rc;
 }
@@ -1006,6 +1057,7 @@ static void pg_close(gx_sink *s)
 		return;
 	if (im->conn)
 		PQfinish(im->conn);
+	gx_buf_release(&im->tx_genes);
 	gx_free(im);
 	s->impl = NULL;
 }
