@@ -222,6 +222,28 @@ static int pre_resolve_genes(pipe *p, gx_err *err)
 	return 0;
 }
 
+/* One cell (index i of the batch) of gene g of the batch's table, for sample sm. */
+static inline int on_cell(scan *sc, sample *sm, size_t g, const gx_cells *c, size_t i,
+                          gx_err *err)
+{
+	double v = c->value[i];
+
+	if (!sm->want || (c->missing && c->missing[i]))
+		return 0;
+	gx_digest_add(&sm->dig, gx_record_hash(sc->ghash[g], v));
+	sm->n_values++;
+	sc->n_values++;
+	if (!sc->emit)
+		return 0;
+	sc->fs[sc->fn] = sm->key;
+	sc->fg[sc->fn] = sc->gkey[g];
+	sc->fv[sc->fn] = v;
+	sc->fl[sc->fn] = !sc->p->linear ? v : v >= 0 ? log2(v + 1.0) : NAN;
+	if (++sc->fn == FACT_BATCH)
+		return flush_facts(sc, err);
+	return 0;
+}
+
 static int on_cells(void *ctx, const gx_cells *c, gx_err *err)
 {
 	scan *sc = ctx;
@@ -259,26 +281,19 @@ static int on_cells(void *ctx, const gx_cells *c, gx_err *err)
 		sc->probe_left -= (long)c->n_genes;
 		return sc->probe_left <= 0 ? PROBE_STOP : 0;
 	}
-	for (i = 0; i < c->n; i++) {
-		size_t g = c->gene ? c->gene[i] : i / ns;
-		size_t col = c->sample ? c->sample[i] : i % ns;
-		sample *sm = &p->samples[colmap[col]];
-		double v = c->value[i];
-
-		if (!sm->want || (c->missing && c->missing[i]))
-			continue;
-		gx_digest_add(&sm->dig, gx_record_hash(sc->ghash[g], v));
-		sm->n_values++;
-		sc->n_values++;
-		if (!sc->emit)
-			continue;
-		sc->fs[sc->fn] = sm->key;
-		sc->fg[sc->fn] = sc->gkey[g];
-		sc->fv[sc->fn] = v;
-		sc->fl[sc->fn] = !p->linear ? v : v >= 0 ? log2(v + 1.0) : NAN;
-		if (++sc->fn == FACT_BATCH && (rc = flush_facts(sc, err)))
-			return rc;
+	if (!c->gene && !c->sample) {
+		/* dense, row-major: walk rows and columns (no division per cell) */
+		size_t g, col;
+		for (g = 0, i = 0; i < c->n; g++)
+			for (col = 0; col < ns; col++, i++)
+				if ((rc = on_cell(sc, &p->samples[colmap[col]], g, c, i, err)))
+					return rc;
+		return 0;
 	}
+	for (i = 0; i < c->n; i++)
+		if ((rc = on_cell(sc, &p->samples[colmap[c->sample ? c->sample[i] : i % ns]],
+		                  c->gene ? c->gene[i] : i / ns, c, i, err)))
+			return rc;
 	return 0;
 }
 
@@ -337,6 +352,7 @@ static int scan_all(pipe *p, gx_fact_writer *w, gx_err *err)
 		p->mats[m]->opts.progress_ctx = &sc;
 		sc.gcap = 0; /* a new matrix has a new gene table */
 		rc = gx_matrix_scan(p->mats[m], want, on_cells, &sc, err);
+		p->mats[m]->opts.progress = NULL; /* &sc dies here; other scans report nothing */
 		gx_free(want);
 		p->bytes_before += info->bytes;
 	}

@@ -22,6 +22,9 @@
 
 #include <csv.h>
 #include <errno.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -35,6 +38,8 @@
  * to 4 MiB (a 200,000-sample line); longer lines stream through libcsv */
 #define BUF_MIN (2 * CHUNK)
 #define BUF_MAX (4u << 20)
+/* bytes after the buffer that the 16-byte loads of the fast path may read */
+#define SLACK 16
 
 struct gx_tsv {
 	char *path;
@@ -57,6 +62,8 @@ struct gx_tsv {
 	int rc;             /* first non-zero callback result */
 	gx_err *err;
 	gx_tsv_field_fn field_fn;
+	const unsigned char *deliver; /* per field index: 0 = do not pass it on (NULL: all) */
+	size_t ndeliver;
 	gx_tsv_row_fn row_fn;
 	void *ctx;
 	void (*progress)(void *, uint64_t, uint64_t);
@@ -115,7 +122,8 @@ static void on_field(void *s, size_t len, void *data)
 		for (i = 0; i < len; i++)
 			t->embedded += p[i] == '\n';
 	}
-	t->rc = t->field_fn ? t->field_fn(t->ctx, p, len, t->err) : 0;
+	if (t->field_fn && (t->nfield >= t->ndeliver || t->deliver[t->nfield]))
+		t->rc = t->field_fn(t->ctx, p, len, t->err);
 	t->nfield++;
 }
 
@@ -172,7 +180,7 @@ int gx_tsv_open(const char *path, size_t max_field_bytes, gx_tsv **out, gx_err *
 	if (!t)
 		return gx_err_set(err, GX_E_NOMEM, "out of memory");
 	t->fd = -1;
-	if (!(t->path = gx_strdup(path)) || !(t->buf = gx_malloc(BUF_MIN))) {
+	if (!(t->path = gx_strdup(path)) || !(t->buf = gx_malloc(BUF_MIN + SLACK))) {
 		rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
 		goto fail;
 	}
@@ -214,6 +222,12 @@ fail:
 void gx_tsv_set_chunk(gx_tsv *t, size_t n)
 {
 	t->chunk = n == 0 ? 1 : n > CHUNK ? CHUNK : n;
+}
+
+void gx_tsv_set_fields(gx_tsv *t, const unsigned char *deliver, size_t n)
+{
+	t->deliver = deliver;
+	t->ndeliver = deliver ? n : 0;
 }
 
 void gx_tsv_set_fast_path(gx_tsv *t, int on)
@@ -265,32 +279,93 @@ static int has_long_field(const gx_tsv *t, const char *p, const char *nl)
 	return 0;
 }
 
+#ifdef __SSE2__
+/* masks of 16 bytes at p (x86-64 always has SSE2): bit i set where p[i] is a tab, or
+ * where it is a quote, CR or NUL */
+static inline unsigned tabs16(const char *p)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')));
+}
+
+static inline unsigned specials16(const char *p)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i m = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+	                         _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')),
+	                                      _mm_cmpeq_epi8(v, _mm_setzero_si128())));
+	return (unsigned)_mm_movemask_epi8(m);
+}
+#endif
+
+/* 1 if [p, p + len) has a quote, CR or NUL (may read up to 15 bytes past the end) */
+static int has_special(const char *p, size_t len)
+{
+#ifdef __SSE2__
+	size_t i;
+	for (i = 0; i + 16 <= len; i += 16)
+		if (specials16(p + i))
+			return 1;
+	return i < len && (specials16(p + i) & ((1u << (len - i)) - 1));
+#else
+	return memchr(p, '"', len) || memchr(p, '\r', len) || memchr(p, 0, len);
+#endif
+}
+
+/* Pass the field [p, fe) on (if wanted), NUL-terminated in place; 0 or the callback's
+ * result. */
+static inline int deliver_field(gx_tsv *t, char *p, char *fe)
+{
+	int rc = 0;
+
+	if (t->field_fn && (t->nfield >= t->ndeliver || t->deliver[t->nfield])) {
+		*fe = '\0';
+		rc = t->rc = t->field_fn(t->ctx, p, (size_t)(fe - p), t->err);
+	}
+	t->nfield++;
+	return rc;
+}
+
 /*
- * The fast path for one whole line [p, nl) (nl points at its LF).  Sets *plain to 0 when
- * the line is not plain (libcsv must take it; nothing was delivered); returns 0 or the
- * first callback result.
+ * The fast path for one whole line [p, nl) (nl points at its LF; the buffer has 16
+ * bytes of slack after it).  Sets *plain to 0 when the line is not plain (libcsv must
+ * take it; nothing was delivered); returns 0 or the first callback result.
  */
 static int plain_line(gx_tsv *t, char *p, char *nl, int *plain)
 {
 	size_t len = (size_t)(nl - p);
+	char *start = p;
+	int rc;
 
-	*plain = !t->pending_cr && !memchr(p, '"', len) && !memchr(p, '\r', len) &&
-	         !memchr(p, 0, len) &&
+	*plain = !t->pending_cr && !has_special(p, len) &&
 	         !(t->max_field && len > t->max_field && has_long_field(t, p, nl));
 	if (!*plain)
 		return 0;
 	if (len > 0) {
-		for (;;) {
-			char *tab = memchr(p, '\t', (size_t)(nl - p));
-			char *fe = tab ? tab : nl;
-			*fe = '\0';
-			if (t->field_fn && (t->rc = t->field_fn(t->ctx, p, (size_t)(fe - p), t->err)))
-				return t->rc;
-			t->nfield++;
-			if (!tab)
-				break;
-			p = tab + 1;
+#ifdef __SSE2__
+		size_t base;
+		for (base = 0; base < len; base += 16) {
+			unsigned m = tabs16(p + base);
+			if (len - base < 16)
+				m &= (1u << (len - base)) - 1;
+			while (m) {
+				char *tab = p + base + (unsigned)__builtin_ctz(m);
+				m &= m - 1;
+				if ((rc = deliver_field(t, start, tab)))
+					return rc;
+				start = tab + 1;
+			}
 		}
+#else
+		char *tab;
+		while ((tab = memchr(start, '\t', (size_t)(nl - start))) != NULL) {
+			if ((rc = deliver_field(t, start, tab)))
+				return rc;
+			start = tab + 1;
+		}
+#endif
+		if ((rc = deliver_field(t, start, nl)))
+			return rc;
 	}
 	end_row(t, t->nfield);
 	return t->rc;
@@ -371,7 +446,7 @@ int gx_tsv_run(gx_tsv *t, gx_tsv_field_fn field, gx_tsv_row_fn row, void *ctx, g
 		}
 		if (t->blen == t->cap) {
 			if (t->cap < BUF_MAX) {
-				unsigned char *nb = gx_realloc(t->buf, t->cap * 2);
+				unsigned char *nb = gx_realloc(t->buf, t->cap * 2 + SLACK);
 				if (!nb)
 					return gx_err_set(err, GX_E_NOMEM, "out of memory");
 				t->buf = nb;
