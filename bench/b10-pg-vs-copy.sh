@@ -12,17 +12,12 @@
 set -eu
 . "$BENCH_DIR/lib.sh"
 . "$GXLOAD_TOP/tests/lib/pg.sh"
-PSQL="psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p $GXTEST_PGPORT -U gxtest"
-res="$BENCH_RESULTS/b10-pg-vs-copy.md"
-W="$BENCH_WORK/b10"
-rm -rf "$W"; mkdir -p "$W"
-
+bench_init b10-pg-vs-copy
 gen B20KX500 20000 500 --melted "$BENCH_DATA/B20KX500.csv"
 tsv="$BENCH_DATA/B20KX500/B20KX500.tsv"
 csv="$BENCH_DATA/B20KX500.csv"
 rows=10000000
 conninfo="host=127.0.0.1 port=$GXTEST_PGPORT user=gxtest dbname=gxbench"
-note=$(load_note)
 
 check() { # WHAT
 	n=$(count_facts gxbench)

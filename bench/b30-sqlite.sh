@@ -6,13 +6,10 @@
 # Output: bench/results/b30-sqlite.md
 set -eu
 . "$BENCH_DIR/lib.sh"
-res="$BENCH_RESULTS/b30-sqlite.md"
-W="$BENCH_WORK/b30"
-rm -rf "$W"; mkdir -p "$W"
+bench_init b30-sqlite
 gen B20KX500 20000 500 --melted "$BENCH_DATA/B20KX500.csv"
 csv="$BENCH_DATA/B20KX500.csv"
 tsv="$BENCH_DATA/B20KX500/B20KX500.tsv"
-note=$(load_note)
 
 count() { sqlite3 "$1" "SELECT count(*) FROM fact_gene_expression"; }
 i=0

@@ -10,10 +10,8 @@
 set -eu
 . "$BENCH_DIR/lib.sh"
 . "$GXLOAD_TOP/tests/lib/pg.sh"
-PSQL="psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p $GXTEST_PGPORT -U gxtest"
-res="$BENCH_RESULTS/b40-rerun.md"
-W="$BENCH_WORK/b40"
-rm -rf "$W"; mkdir -p "$W/data/B20KX500"
+bench_init b40-rerun
+mkdir -p "$W/data/B20KX500"
 gen B20KX500 20000 500 --melted "$BENCH_DATA/B20KX500.csv"
 [ -f "$BENCH_DATA/changed/B20KX500/B20KX500.tsv" ] ||
 	"$BENCH_TOOLS/gen_study" --out "$BENCH_DATA/changed" --acc B20KX500 --genes 20000 \
@@ -22,7 +20,6 @@ orig="$BENCH_DATA/B20KX500/B20KX500.tsv"
 chg="$BENCH_DATA/changed/B20KX500/B20KX500.tsv"
 cp "$BENCH_DATA/B20KX500/metadata_B20KX500.tsv" "$W/data/B20KX500/"
 export BENCH_ROOT="$W/data"
-note=$(load_note)
 
 last_run="SELECT status || '|' || mode || '|' || rows_inserted || '|' || rows_deleted FROM meta_etl_run ORDER BY run_id DESC LIMIT 1"
 expect() { # BACKEND WANT: the last run's "status|mode|inserted|deleted" (or status) is WANT

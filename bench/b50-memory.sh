@@ -6,13 +6,9 @@
 set -eu
 . "$BENCH_DIR/lib.sh"
 . "$GXLOAD_TOP/tests/lib/pg.sh"
-PSQL="psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p $GXTEST_PGPORT -U gxtest"
-res="$BENCH_RESULTS/b50-memory.md"
-W="$BENCH_WORK/b50"
-rm -rf "$W"; mkdir -p "$W"
+bench_init b50-memory
 gen B20KX500 20000 500
 gen B20KX5000 20000 5000
-note=$(load_note)
 
 fresh_db gxbench
 gx_pg "$W/pg500" gxbench B20KX500

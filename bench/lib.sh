@@ -5,7 +5,8 @@
 #   median FILE COL        median of column COL (1-based) over the lines of FILE
 #   cell FILE              "wall | user | sys | RSS | server CPU" table cells (medians)
 #   gen ACC GENES SAMPLES [gen_study args...]   generate a study into $BENCH_DATA once
-#   load_note              the load average, to flag a busy machine next to a result
+#   bench_init NAME        $res (bench/results/NAME.md), an empty work dir $W, $note
+#                          (the load average, to flag a busy machine next to a result)
 #   PSQL, fresh_db DB, ref_table DB pk|nopk, count_facts DB, pg_cpu
 #   gx_pg OUT DB ACC [args]    measure gxload loading ACC into PostgreSQL database DB
 #   gx_sq OUT FILE ACC [args]  the same into SQLite file FILE
@@ -69,8 +70,12 @@ gen() { # ACC GENES SAMPLES [gen_study args...]: once, cached in $BENCH_DATA
 	fi
 }
 
-load_note() {
-	printf 'load average before: %s' "$(cut -d' ' -f1-3 /proc/loadavg)"
+bench_init() { # NAME
+	res="$BENCH_RESULTS/$1.md"
+	W="$BENCH_WORK/$1"
+	rm -rf "$W"
+	mkdir -p "$W"
+	note="load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
 fresh_db() { # DB: an empty database with gxload's schema

@@ -71,19 +71,18 @@ int gx_pg_fail(PGconn *conn, PGresult *res, const char *what, gx_err *err)
 	return rc;
 }
 
-/* End the COPY; 0 if the server accepted it (errmsg == NULL) */
-static int copy_end(gx_pg_stream *st, const char *errmsg, gx_err *err)
+int gx_pg_copy_end(PGconn *conn, const char *errmsg, gx_err *err)
 {
 	PGresult *res;
 	int rc = 0;
 
-	if (PQputCopyEnd(st->conn, errmsg) != 1)
-		rc = gx_pg_fail(st->conn, NULL, "cannot end COPY", err);
-	while ((res = PQgetResult(st->conn)) != NULL) {
+	if (PQputCopyEnd(conn, errmsg) != 1)
+		rc = gx_pg_fail(conn, NULL, "cannot end COPY", err);
+	while ((res = PQgetResult(conn)) != NULL) {
 		if (!rc && !errmsg && PQresultStatus(res) != PGRES_COMMAND_OK)
-			rc = gx_pg_fail(st->conn, res, "COPY failed", err);
+			rc = gx_pg_fail(conn, res, "COPY failed", err);
 		PQclear(res);
-		if (PQstatus(st->conn) == CONNECTION_BAD)
+		if (PQstatus(conn) == CONNECTION_BAD)
 			break;
 	}
 	return rc;
@@ -105,9 +104,9 @@ static void *sender(void *arg)
 		}
 	}
 	if (rc || gx_bufq_aborted(st->q)) {
-		copy_end(st, "load aborted by gxload", NULL);
-	} else if (!(rc = copy_end(st, NULL, &st->err)) && st->after && st->after[0] &&
-	           !gx_bufq_aborted(st->q)) {
+		gx_pg_copy_end(st->conn, "load aborted by gxload", NULL);
+	} else if (!(rc = gx_pg_copy_end(st->conn, NULL, &st->err)) && st->after &&
+	           st->after[0] && !gx_bufq_aborted(st->q)) {
 		PGresult *res = PQexec(st->conn, st->after);
 		ExecStatusType s = PQresultStatus(res);
 		if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
@@ -159,7 +158,7 @@ int gx_pg_stream_start(PGconn *conn, const char *sql, size_t nbufs, size_t bufsi
 	rc = pthread_create(&st->thread, NULL, sender, st);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc) {
-		copy_end(st, "load aborted by gxload", NULL);
+		gx_pg_copy_end(st->conn, "load aborted by gxload", NULL);
 		rc = gx_err_set(err, GX_E_NOMEM, "cannot start a COPY thread: %s", strerror(rc));
 		goto fail;
 	}

@@ -63,6 +63,12 @@ void gx_pg_stream_close(gx_pg_stream *st);
 PGconn *gx_pg_stream_conn(gx_pg_stream *st);
 
 /*
+ * End the COPY that is open on 'conn': successfully (errmsg NULL; 0 if the server
+ * accepted the data) or failing it with 'errmsg'.  Reads every result.
+ */
+int gx_pg_copy_end(PGconn *conn, const char *errmsg, gx_err *err);
+
+/*
  * Fill 'err' from a failed libpq call on 'conn' ('res' may be NULL): message, detail and
  * SQLSTATE, classified as lost connection (GX_E_DB_LOST), disk full (GX_E_DB_FULL), lock
  * or serialization conflict (GX_E_DB_BUSY) or GX_E_DB.  Returns the negative code.

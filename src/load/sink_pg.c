@@ -460,8 +460,9 @@ static int pg_delete_samples(gx_sink *s, int32_t study_key, size_t n, const int3
 		p[2] = genes.data;
 		if (!genes.data)
 			rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
-		else if (!(rc = gx_sink_query_long(s, "SELECT COALESCE(sum(n_values), 0) FROM dim_sample "
-		                                   "WHERE study_key = $1::int AND sample_key = ANY ($2::int[])",
+		else if (!(rc = gx_sink_query_long(s, "SELECT COALESCE(sum(n_values), 0) "
+		                                   "FROM dim_sample WHERE study_key = $1::int "
+		                                   "AND sample_key = ANY ($2::int[])",
 		                                   2, p, &expected, err)))
 			rc = delete_rows(s, "DELETE FROM fact_gene_expression WHERE study_key = $1::int "
 			                 "AND gene_key = ANY ($3::int[]) AND sample_key = ANY ($2::int[])",
@@ -587,21 +588,10 @@ static int copy_put(gx_fact_writer *w, int32_t sample, int32_t gene, double valu
 static int copy_end(gx_fact_writer *w, const char *errmsg, gx_err *err)
 {
 	pg_impl *im = w->s->impl;
-	PGresult *res;
-	int rc = 0;
 
 	w->copying = 0;
 	im->active = NULL;
-	if (PQputCopyEnd(im->conn, errmsg) != 1)
-		rc = pg_fail(w->s, NULL, "cannot end COPY", err);
-	while ((res = PQgetResult(im->conn)) != NULL) {
-		if (!rc && !errmsg && PQresultStatus(res) != PGRES_COMMAND_OK)
-			rc = pg_fail(w->s, res, "COPY failed", err);
-		PQclear(res);
-		if (PQstatus(im->conn) == CONNECTION_BAD)
-			break;
-	}
-	return rc;
+	return gx_pg_copy_end(im->conn, errmsg, err);
 }
 
 /* Send the trailer and end the COPY successfully. */
@@ -1006,6 +996,8 @@ static int leaves_finish(gx_fact_writer *w, gx_err *err)
 		rc = gx_pg_stream_end(lf->st, lf->buf, after, err);
 		lf->buf = NULL;
 	}
+	if (rc)
+		return rc; /* leaves_close stops every session, ended or not */
 	for (i = 0; i < w->nleaves; i++) {
 		gx_err e2;
 		int r2;
