@@ -69,7 +69,7 @@ hash=$("$BENCH_TOOLS/hash_speed" "$orig" 9)
 			"$(ratio "$(median "$W/$be.one" 1)" "$(median "$W/$be.full" 1)")"
 	done
 	echo
-	echo "File hashing alone (bench/hash_speed, XXH3-128 from the page cache, fastest of 9): $hash"
+	echo "File hashing alone (bench/hash_speed, XXH3-128 from the page cache, 9 runs): $hash"
 	echo
 	echo "Targets: unchanged re-run <= 0.1 s plus hashing at >= 5 GB/s; 1 of 500 changed <= 10% of the full load."
 } > "$res"

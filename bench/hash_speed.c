@@ -4,9 +4,9 @@
  *
  *   hash_speed FILE [RUNS]
  *
- * Prints one line: the file size, the fastest and median wall time of RUNS (default 5)
- * hashes of the file from the page cache (one untimed read first), and GB/s of the
- * fastest.  Used by bench/b40-rerun.sh.
+ * Prints one line: the file size, the fastest and the median wall time of RUNS (default
+ * 5) hashes of the file from the page cache (one untimed read first), each with its
+ * GB/s.  Used by bench/b40-rerun.sh.
  */
 #include "core/err.h"
 #include "core/hash.h"
@@ -44,7 +44,8 @@ int main(int argc, char **argv)
 		t[i] = gx_mono() - t0;
 	}
 	qsort(t, (size_t)runs, sizeof(t[0]), cmp_double);
-	printf("%s: %llu bytes, fastest %.4f s, median %.4f s, %.2f GB/s\n", argv[1],
-	       (unsigned long long)size, t[0], t[runs / 2], (double)size / t[0] / 1e9);
+	printf("%s: %llu bytes, fastest %.4f s (%.2f GB/s), median %.4f s (%.2f GB/s)\n",
+	       argv[1], (unsigned long long)size, t[0], (double)size / t[0] / 1e9, t[runs / 2],
+	       (double)size / t[runs / 2] / 1e9);
 	return 0;
 }
