@@ -13,8 +13,11 @@
  *     rewrites only new and changed samples and removes vanished ones, unless more than
  *     load.full_reload_fraction of them changed, then the study is rebuilt whole;
  *   - memory is O(samples) plus one batch of cells and one batch of facts.
+ *   - every sample is labelled (illness) and its platform normalized by the rule engines
+ *     (transform/); the rules' hash is part of the input fingerprint, so changed rules
+ *     relabel a study's samples without touching its facts.
  * Does not: validate beyond structural integrity (validation checks are a separate
- * stage), label illness or normalize platforms (the rule engines do).
+ * stage).
  */
 #include "pipeline.h"
 #include "core/buf.h"
@@ -29,6 +32,7 @@
 #include "extract/matrix.h"
 #include "extract/metadata.h"
 #include "extract/study.h"
+#include "transform/fields.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -53,6 +57,8 @@ typedef struct sample {
 	int existed;
 	char old_digest[GX_HASH_HEX];
 	long old_n_values;
+	gx_illness_label ill;       /* illness label and what decided it */
+	gx_platform plat;           /* normalized platform */
 	int want;                   /* facts of this sample are (re)written */
 	gx_digest dig;
 	long n_values;
@@ -80,6 +86,8 @@ typedef struct pipe {
 	char old_scale[8];          /* value_scale of the loaded study, "" if none */
 	int linear;                 /* value scale: 1 linear, 0 log2 */
 	gx_hset gene_keys;          /* gene hash -> gene_key, for this run */
+	gx_rows *illness_keys;      /* code, illness_key */
+	gx_rows *platform_keys;     /* code, platform_key */
 	gx_progress prog;
 	uint64_t bytes_before;      /* progress: bytes of earlier matrices */
 	uint64_t bytes_total;
@@ -448,13 +456,72 @@ static int sample_json(pipe *p, sample *sm, gx_err *err)
 		return gx_err_set(err, GX_E_NOMEM, "out of memory");
 	}
 	sm->meta_json = gx_buf_steal(&b);
-	{
-		gx_buf h = { 0 };
-		gx_buf_printf(&h, "%s%c%s%c%s", sm->accession, 0, sm->column, 0, sm->meta_json);
-		gx_hash128_hex(gx_hash_bytes(h.data, h.len), sm->content_hash);
-		gx_buf_release(&h);
-	}
 	return 0;
+}
+
+/* The dimension row's hash: identity, metadata, and what the rules made of them. */
+static int sample_hash(sample *sm, gx_err *err)
+{
+	gx_buf h = { 0 };
+
+	if (gx_buf_printf(&h, "%s%c%s%c%s%c%s%c%s%c%.17g%c%s%c%s%c%s%c%s%c%s", sm->accession, 0,
+	                  sm->column, 0, sm->meta_json, 0, sm->ill.code, 0, sm->ill.decided_by, 0,
+	                  sm->ill.confidence, 0, sm->ill.field, 0, sm->ill.text, 0, sm->plat.key, 0,
+	                  sm->plat.accession, 0, sm->plat.rule_id) < 0) {
+		gx_buf_release(&h);
+		return gx_err_set(err, GX_E_NOMEM, "out of memory");
+	}
+	gx_hash128_hex(gx_hash_bytes(h.data, h.len), sm->content_hash);
+	gx_buf_release(&h);
+	return 0;
+}
+
+/*
+ * Label every sample and normalize its platform: the rules see every field of the
+ * sample's metadata row and of the matrix's own attributes, by their raw names
+ * (transform/fields.h maps them to the rules' logical fields).
+ */
+static int label_samples(pipe *p, gx_err *err)
+{
+	const gx_rulebook *rb = p->opts->rules;
+	gx_fields *f = NULL;
+	size_t i, j, unknown = 0;
+	int rc;
+
+	if ((rc = gx_fields_new(&f, err)))
+		return rc;
+	for (i = 0; i < p->n_samples && !rc; i++) {
+		sample *sm = &p->samples[i];
+		const gx_matrix_info *info = gx_matrix_info_of(p->mats[sm->matrix]);
+		size_t col = 0;
+
+		gx_fields_clear(f);
+		if (sm->row)
+			for (j = 0; j < p->md->n_cols && !rc; j++)
+				if (sm->row->values[j][0])
+					rc = gx_fields_add_raw(f, p->md->cols[j], sm->row->values[j], err);
+		for (j = 0; j < info->n_samples; j++)
+			if (p->col_sample[sm->matrix][j] == i)
+				col = j;
+		for (j = 0; j < info->attrs.n_attrs && !rc; j++) {
+			const char *v = info->attrs.values[col * info->attrs.n_attrs + j];
+			if (v && v[0] && !(sm->row && gx_metadata_col(p->md, info->attrs.names[j]) >= 0))
+				rc = gx_fields_add_raw(f, info->attrs.names[j], v, err);
+		}
+		if (rc)
+			break;
+		if ((rc = gx_illness_label_sample(rb->illness, p->acc, sm->accession, f, &sm->ill, err)))
+			break;
+		if ((rc = gx_platform_normalize_fields(rb->platforms, f, &sm->plat, err)))
+			break;
+		unknown += !strcmp(sm->ill.code, gx_illness_default(rb->illness));
+		rc = sample_hash(sm, err);
+	}
+	gx_fields_free(f);
+	if (!rc && p->n_samples)
+		gx_log(GX_LOG_INFO, "transform", "labelled %zu samples (%zu %s), rules %s", p->n_samples,
+		       unknown, gx_illness_default(rb->illness), rb->hash);
+	return rc;
 }
 
 static const char *field(const pipe *p, const sample *sm, gx_meta_col c)
@@ -526,6 +593,8 @@ static int build_samples(pipe *p, gx_err *err)
 	for (i = 0; i < p->n_samples; i++)
 		if ((rc = sample_json(p, &p->samples[i], err)))
 			return rc;
+	if ((rc = label_samples(p, err)))
+		return rc;
 	if (by_title)
 		gx_log(GX_LOG_INFO, "extract",
 		       "%zu matrix columns are sample titles (2018 layout), matched to accessions "
@@ -622,7 +691,8 @@ static void fingerprint(pipe *p)
 	gx_buf b = { 0 };
 	size_t i;
 
-	gx_buf_printf(&b, "gxload-input v1\nhash_version=%d\n", GX_HASH_VERSION);
+	gx_buf_printf(&b, "gxload-input v1\nhash_version=%d\nrules=%s\n", GX_HASH_VERSION,
+	              p->opts->rules->hash);
 	for (i = 0; i < p->files->n; i++)
 		gx_buf_printf(&b, "file %s %s %s\n", p->files->files[i].role, p->files->files[i].name,
 		              p->files->files[i].hash);
@@ -667,6 +737,21 @@ static int matrices_unchanged(pipe *p, gx_err *err, int *unchanged)
 
 /* ---- writes (inside the load transaction) ---- */
 
+/* The technology shared by every sample's platform, or NULL when unknown or mixed. */
+static const char *samples_technology(const pipe *p)
+{
+	const char *t = NULL;
+	size_t i;
+
+	for (i = 0; i < p->n_samples; i++) {
+		const char *s = p->samples[i].plat.technology;
+		if (!s || !strcmp(s, "UNKNOWN") || (t && strcmp(t, s)))
+			return NULL;
+		t = s;
+	}
+	return t;
+}
+
 static int upsert_study(pipe *p, gx_err *err)
 {
 	const gx_study_meta *sm = p->sm;
@@ -693,7 +778,7 @@ static int upsert_study(pipe *p, gx_err *err)
 	par[0] = p->acc;
 	par[1] = sm ? sm->title : NULL;
 	par[2] = sm ? sm->description : NULL;
-	par[3] = sm ? sm->technology : NULL;
+	par[3] = sm && sm->technology ? sm->technology : samples_technology(p);
 	par[4] = organism;
 	par[5] = srcdb;
 	par[6] = sm ? sm->experiment_json : NULL;
@@ -723,6 +808,136 @@ static int upsert_study(pipe *p, gx_err *err)
 	return rc;
 }
 
+/* Key of 'code' in a (code, key) result, or NULL. */
+static const char *key_of(const gx_rows *r, const char *code)
+{
+	size_t i;
+
+	for (i = 0; r && i < r->nrows; i++)
+		if (!strcmp(gx_rows_get(r, i, 0), code))
+			return gx_rows_get(r, i, 1);
+	return NULL;
+}
+
+static int upsert_platform(pipe *p, const char *code, const char *acc, const char *name,
+                           const char *manufacturer, const char *technology,
+                           const char *const *accs, size_t n_accs, int known, gx_err *err)
+{
+	gx_buf a = { 0 }, h = { 0 };
+	char now[32], hash[GX_HASH_HEX];
+	const char *par[9];
+	size_t i;
+	int rc;
+
+	gx_buf_putc(&a, '[');
+	for (i = 0; i < n_accs; i++) {
+		if (i)
+			gx_buf_putc(&a, ',');
+		gx_buf_json_str(&a, accs[i], strlen(accs[i]));
+	}
+	gx_buf_putc(&a, ']');
+	gx_buf_printf(&h, "%s%c%s%c%s%c%s%c%s%c%s%c%d", code, 0, acc ? acc : "", 0, name, 0,
+	              manufacturer ? manufacturer : "", 0, technology, 0, gx_buf_cstr(&a), 0, known);
+	if (!a.data || !h.data) {
+		gx_buf_release(&a);
+		gx_buf_release(&h);
+		return gx_err_set(err, GX_E_NOMEM, "out of memory");
+	}
+	gx_hash128_hex(gx_hash_bytes(h.data, h.len), hash);
+	gx_sink_now(now);
+	par[0] = code;
+	par[1] = acc && acc[0] ? acc : NULL;
+	par[2] = name;
+	par[3] = manufacturer && manufacturer[0] ? manufacturer : NULL;
+	par[4] = technology;
+	par[5] = a.data;
+	par[6] = known ? "1" : "0";
+	par[7] = hash;
+	par[8] = now;
+	rc = gx_sink_query(p->s,
+		"INSERT INTO dim_platform (code, accession, name, manufacturer, technology, "
+		"accessions, known, content_hash, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+		"ON CONFLICT (code) DO UPDATE SET accession = excluded.accession, name = excluded.name, "
+		"manufacturer = excluded.manufacturer, technology = excluded.technology, "
+		"accessions = excluded.accessions, known = excluded.known, "
+		"content_hash = excluded.content_hash, updated_at = excluded.updated_at "
+		"WHERE dim_platform.content_hash IS DISTINCT FROM excluded.content_hash",
+		9, par, NULL, err);
+	gx_buf_release(&a);
+	gx_buf_release(&h);
+	return rc;
+}
+
+/*
+ * dim_illness and dim_platform from the rules: every category, every known platform,
+ * and the platforms samples were seen on that the table does not know.  A row changes
+ * only when its content hash does.
+ */
+static int upsert_rule_dims(pipe *p, gx_err *err)
+{
+	const gx_rulebook *rb = p->opts->rules;
+	char now[32];
+	size_t i;
+	int rc;
+
+	gx_sink_now(now);
+	for (i = 0; i < gx_illness_category_count(rb->illness); i++) {
+		const gx_illness_category *c = gx_illness_category_at(rb->illness, i);
+		char hash[GX_HASH_HEX];
+		gx_buf h = { 0 };
+		const char *par[5];
+		gx_buf_printf(&h, "%s%c%s%c%s", c->code, 0, c->label, 0,
+		              c->description ? c->description : "");
+		gx_hash128_hex(gx_hash_bytes(h.data ? h.data : "", h.len), hash);
+		gx_buf_release(&h);
+		par[0] = c->code;
+		par[1] = c->label;
+		par[2] = c->description;
+		par[3] = hash;
+		par[4] = now;
+		if ((rc = gx_sink_query(p->s,
+			"INSERT INTO dim_illness (code, label, description, content_hash, updated_at) "
+			"VALUES ($1, $2, $3, $4, $5) ON CONFLICT (code) DO UPDATE SET "
+			"label = excluded.label, description = excluded.description, "
+			"content_hash = excluded.content_hash, updated_at = excluded.updated_at "
+			"WHERE dim_illness.content_hash IS DISTINCT FROM excluded.content_hash",
+			5, par, NULL, err)))
+			return rc;
+	}
+	for (i = 0; i < gx_platforms_count(rb->platforms); i++) {
+		const gx_platform_def *d = gx_platforms_at(rb->platforms, i);
+		if ((rc = upsert_platform(p, d->key, d->accession, d->name, d->manufacturer,
+		                          d->technology, d->accessions, d->n_accessions, 1, err)))
+			return rc;
+	}
+	for (i = 0; i < p->n_samples; i++) {
+		const gx_platform *pl = &p->samples[i].plat;
+		const char *acc = pl->accession;
+		if (pl->known || !pl->key[0])
+			continue;
+		if ((rc = upsert_platform(p, pl->key, pl->chip_accession, pl->name[0] ? pl->name : pl->key,
+		                          pl->manufacturer, pl->technology, acc[0] ? &acc : NULL,
+		                          acc[0] ? 1 : 0, 0, err)))
+			return rc;
+	}
+	if ((rc = gx_sink_query(p->s, "SELECT code, CAST(illness_key AS text) FROM dim_illness", 0,
+	                        NULL, &p->illness_keys, err)))
+		return rc;
+	return gx_sink_query(p->s, "SELECT code, CAST(platform_key AS text) FROM dim_platform", 0,
+	                     NULL, &p->platform_keys, err);
+}
+
+static const char *illness_source_name(gx_illness_source s)
+{
+	switch (s) {
+	case GX_ILLNESS_RULE: return "rule";
+	case GX_ILLNESS_STUDY_OVERRIDE: return "study_override";
+	case GX_ILLNESS_SAMPLE_OVERRIDE: return "sample_override";
+	case GX_ILLNESS_DEFAULT: break;
+	}
+	return "default";
+}
+
 static int upsert_samples(pipe *p, long *meta_changed, gx_err *err)
 {
 	char sk[16], now[32];
@@ -734,8 +949,10 @@ static int upsert_samples(pipe *p, long *meta_changed, gx_err *err)
 	gx_sink_now(now);
 	for (i = 0; i < p->n_samples; i++) {
 		sample *sm = &p->samples[i];
-		const char *par[11];
+		const char *par[20];
+		char conf[32];
 		long key = 0;
+		snprintf(conf, sizeof(conf), "%.17g", sm->ill.confidence);
 		par[0] = sk;
 		par[1] = sm->accession;
 		par[2] = sm->column;
@@ -747,18 +964,38 @@ static int upsert_samples(pipe *p, long *meta_changed, gx_err *err)
 		par[8] = sm->meta_json;
 		par[9] = sm->content_hash;
 		par[10] = now;
+		par[11] = key_of(p->illness_keys, sm->ill.code);
+		par[12] = illness_source_name(sm->ill.source);
+		par[13] = sm->ill.decided_by;
+		par[14] = conf;
+		par[15] = sm->ill.field[0] ? sm->ill.field : NULL;
+		par[16] = sm->ill.text[0] ? sm->ill.text : NULL;
+		par[17] = sm->plat.key[0] ? key_of(p->platform_keys, sm->plat.key) : NULL;
+		par[18] = sm->plat.accession[0] ? sm->plat.accession : NULL;
+		par[19] = sm->plat.rule_id[0] ? sm->plat.rule_id : NULL;
 		rc = gx_sink_query_long(p->s,
 			"INSERT INTO dim_sample (study_key, accession, column_name, title, platform_raw, "
 			"organism, disease_raw, source_database, metadata, content_hash, created_at, "
-			"updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) "
+			"updated_at, illness_key, illness_source, illness_rule_id, illness_confidence, "
+			"illness_field, illness_matched_text, platform_key, platform_accession, "
+			"platform_rule_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, "
+			"$12, $13, $14, $15, $16, $17, $18, $19, $20) "
 			"ON CONFLICT (study_key, accession) DO UPDATE SET "
 			"column_name = excluded.column_name, title = excluded.title, "
 			"platform_raw = excluded.platform_raw, organism = excluded.organism, "
 			"disease_raw = excluded.disease_raw, source_database = excluded.source_database, "
 			"metadata = excluded.metadata, content_hash = excluded.content_hash, "
-			"updated_at = excluded.updated_at "
+			"updated_at = excluded.updated_at, illness_key = excluded.illness_key, "
+			"illness_source = excluded.illness_source, "
+			"illness_rule_id = excluded.illness_rule_id, "
+			"illness_confidence = excluded.illness_confidence, "
+			"illness_field = excluded.illness_field, "
+			"illness_matched_text = excluded.illness_matched_text, "
+			"platform_key = excluded.platform_key, "
+			"platform_accession = excluded.platform_accession, "
+			"platform_rule_id = excluded.platform_rule_id "
 			"WHERE dim_sample.content_hash IS DISTINCT FROM excluded.content_hash "
-			"RETURNING sample_key", 11, par, &key, err);
+			"RETURNING sample_key", 20, par, &key, err);
 		if (rc)
 			return rc;
 		if (key) {
@@ -813,7 +1050,7 @@ static int save_digests(pipe *p, gx_err *err)
 static int finish_study(pipe *p, int facts_written, gx_err *err)
 {
 	char sk[16], now[32];
-	const char *par[4] = { sk, p->fingerprint, now, NULL };
+	const char *par[5] = { sk, p->fingerprint, now, NULL, p->opts->rules->hash };
 	int rc;
 
 	snprintf(sk, sizeof(sk), "%d", (int)p->study_key);
@@ -821,12 +1058,12 @@ static int finish_study(pipe *p, int facts_written, gx_err *err)
 	if (facts_written)
 		par[3] = p->linear ? "linear" : "log2";
 	rc = gx_sink_query(p->s,
-		"UPDATE dim_study SET input_fingerprint = $2, updated_at = $3, "
+		"UPDATE dim_study SET input_fingerprint = $2, updated_at = $3, rules_hash = $5, "
 		"value_scale = COALESCE($4, value_scale), "
 		"n_samples = (SELECT count(*) FROM dim_sample s WHERE s.study_key = dim_study.study_key), "
 		"n_values = (SELECT COALESCE(sum(n_values), 0) FROM dim_sample s "
 		"            WHERE s.study_key = dim_study.study_key) "
-		"WHERE study_key = $1", 4, par, NULL, err);
+		"WHERE study_key = $1", 5, par, NULL, err);
 	if (rc || !facts_written)
 		return rc;
 	{
@@ -908,6 +1145,8 @@ static void pipe_release(pipe *p)
 	gx_metadata_free(p->md);
 	gx_study_meta_free(p->sm);
 	gx_hset_release(&p->gene_keys);
+	gx_rows_free(p->illness_keys);
+	gx_rows_free(p->platform_keys);
 	gx_study_files_free(p->files);
 }
 
@@ -971,7 +1210,8 @@ static int load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_rows
 	if ((rc = gx_sink_begin(p->s, err)))
 		return rc;
 	gx_test_point("begin");
-	if ((rc = upsert_study(p, err)) || (rc = upsert_samples(p, &meta_changed, err)) ||
+	if ((rc = upsert_study(p, err)) || (rc = upsert_rule_dims(p, err)) ||
+	    (rc = upsert_samples(p, &meta_changed, err)) ||
 	    (rc = remove_vanished(p, gone, err)))
 		goto fail;
 	p->res->counts.samples_changed = gone ? (long)gone->nrows : 0;

@@ -15,12 +15,14 @@
 #include "core/err.h"
 #include "load/meta.h"
 #include "load/sink.h"
+#include "transform/rulebook.h"
 
 typedef struct gx_load_opts {
 	int force;              /* reload everything even if unchanged */
 	int dry_run;            /* decide and report, write nothing */
 	const char *file;       /* load this one matrix file as the study (--file) */
 	int show_progress;
+	const gx_rulebook *rules; /* illness and platform rules (labels every sample) */
 } gx_load_opts;
 
 typedef struct gx_load_result {

@@ -47,6 +47,7 @@ int cmd_load(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 	gx_load_opts opts;
 	const char *study = NULL;
 	gx_sink *s = NULL;
+	gx_rulebook *rules = NULL;
 	gx_err first;
 	int c, i, rc, failed = 0;
 
@@ -77,6 +78,10 @@ int cmd_load(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 		return gx_err_set(err, GX_E_USAGE, "no accession given");
 	}
 	opts.show_progress = ctx->show_progress;
+	/* the rules label every sample: a bad rule file stops here, before any database work */
+	if ((rc = gx_rulebook_load(ctx->cfg, &rules, err)))
+		return rc;
+	opts.rules = rules;
 
 	if (opts.dry_run) {
 		/* a dry run writes nothing: without a database, or with one whose schema is not
@@ -104,7 +109,7 @@ int cmd_load(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 			       e.code ? e.msg : "schema not migrated");
 	} else {
 		if ((rc = gx_sink_open(ctx->cfg, "load", 0, &s, err)))
-			return rc;
+			goto out;
 		int applied = 0;
 		if ((rc = gx_migrate_apply(s, ctx->cfg->share_dir, &applied, err)))
 			goto out;
@@ -153,5 +158,6 @@ int cmd_load(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 	}
 out:
 	gx_sink_close(s);
+	gx_rulebook_free(rules);
 	return rc;
 }
