@@ -33,6 +33,7 @@ SRCS      := $(wildcard src/*.c src/*/*.c)
 LIB_SRCS  := $(filter-out src/main.c,$(SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 BENCH_SRCS := $(wildcard bench/*.c)
+TOOL_SRCS  := $(wildcard tests/tools/*.c)
 
 # $(1) = build dir
 objs     = $(patsubst src/%.c,$(1)/obj/%.o,$(2))
@@ -45,6 +46,7 @@ ASAN_LIB_OBJS := $(call objs,$(ASAN),$(LIB_SRCS))
 UNIT_BINS      := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 ASAN_UNIT_BINS := $(patsubst tests/unit/%.c,$(ASAN)/tests/%,$(UNIT_SRCS))
 BENCH_BINS     := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+TOOL_BINS      := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
 
 .PHONY: all deps run test test-unit test-sqlite test-pg check bench install uninstall \
         clean help units units-asan
@@ -65,6 +67,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS)
 
+# test tools (fixture writers used by the integration tests)
+$(BUILD)/tools/%: tests/tools/%.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS)
+
 $(BUILD)/bench/%: bench/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS)
@@ -81,8 +88,8 @@ $(ASAN)/tests/%: tests/unit/%.c $(ASAN_LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $< $(ASAN_LIB_OBJS) $(LIBS)
 
-units: $(UNIT_BINS)
-units-asan: $(ASAN_UNIT_BINS)
+units: $(UNIT_BINS) $(TOOL_BINS)
+units-asan: $(ASAN_UNIT_BINS) $(TOOL_BINS)
 
 deps:                                        ## install missing Debian packages (apt-get)
 	@sh deploy/install-deps.sh

@@ -99,9 +99,10 @@ typedef struct scan {
 	pipe *p;
 	size_t mat;
 	int emit;                   /* write facts */
-	int probe;                  /* stop after probe rows (scale detection) */
+	int probe;                  /* stop after probe_left cells (scale detection) */
 	long probe_left;
 	double probe_max;
+	int probe_fraction;         /* a probed value has a fractional part (or is negative) */
 	/* per-gene caches for the current gene table */
 	size_t gcap;
 	int32_t *gkey;
@@ -261,10 +262,16 @@ static int on_cells(void *ctx, const gx_cells *c, gx_err *err)
 		sc->n_genes += (long)c->n_genes;
 	}
 	if (sc->probe) {
-		for (i = 0; i < c->n; i++)
-			if ((!c->missing || !c->missing[i]) && c->value[i] > sc->probe_max)
-				sc->probe_max = c->value[i];
-		sc->probe_left -= (long)c->n_genes;
+		for (i = 0; i < c->n; i++) {
+			double v = c->value[i];
+			if (c->missing && c->missing[i])
+				continue;
+			if (v > sc->probe_max)
+				sc->probe_max = v;
+			if (v < 0 || v != floor(v))
+				sc->probe_fraction = 1;
+		}
+		sc->probe_left -= (long)c->n;
 		return sc->probe_left <= 0 ? PROBE_STOP : 0;
 	}
 	for (i = 0; i < c->n; i++) {
@@ -362,13 +369,18 @@ static int scan_all(pipe *p, gx_fact_writer *w, gx_err *err)
 	return rc;
 }
 
-/* Decide log2 vs linear from the first transform.scale_probe_rows gene rows. */
+/*
+ * Decide log2 vs linear from the first cells (transform.scale_probe_rows rows' worth:
+ * rows x samples): linear if a value exceeds transform.linear_threshold (refine.bio's own
+ * rule), or if every value is a non-negative integer and some exceeds 1 (counts, as in
+ * 10x and other single-cell matrices); log2 otherwise.
+ */
 static int detect_scale(pipe *p, int partial, gx_err *err)
 {
 	const gx_config *cfg = p->cfg;
 	scan sc;
 	size_t i;
-	int rc;
+	int rc, counts;
 
 	if (strcmp(cfg->value_scale, "auto")) {
 		p->linear = !strcmp(cfg->value_scale, "linear");
@@ -382,11 +394,12 @@ static int detect_scale(pipe *p, int partial, gx_err *err)
 	memset(&sc, 0, sizeof(sc));
 	sc.p = p;
 	sc.probe = 1;
-	sc.probe_left = cfg->scale_probe_rows;
 	sc.probe_max = -INFINITY;
-	for (i = 0; i < p->n_mats && sc.probe_left > 0; i++) {
+	for (i = 0; i < p->n_mats; i++) {
+		size_t ns = gx_matrix_info_of(p->mats[i])->n_samples;
 		sc.mat = i;
 		sc.gcap = 0;
+		sc.probe_left = cfg->scale_probe_rows * (long)(ns ? ns : 1);
 		rc = gx_matrix_scan(p->mats[i], NULL, on_cells, &sc, err);
 		if (rc < 0) {
 			scan_release(&sc);
@@ -394,11 +407,13 @@ static int detect_scale(pipe *p, int partial, gx_err *err)
 		}
 	}
 	scan_release(&sc);
-	p->linear = sc.probe_max > cfg->linear_threshold;
+	counts = !sc.probe_fraction && sc.probe_max > 1;
+	p->linear = sc.probe_max > cfg->linear_threshold || counts;
 	gx_log(GX_LOG_INFO, "transform",
-	       "value scale %s (largest of the first %ld gene rows: %g, threshold %g)",
+	       "value scale %s (first %ld rows' worth of cells: largest %g, threshold %g%s)",
 	       p->linear ? "linear: log2_value = log2(value + 1)" : "log2: log2_value = value",
-	       cfg->scale_probe_rows, sc.probe_max, cfg->linear_threshold);
+	       cfg->scale_probe_rows, sc.probe_max, cfg->linear_threshold,
+	       counts ? ", all non-negative integers: counts" : "");
 	return 0;
 }
 

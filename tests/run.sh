@@ -25,7 +25,7 @@ done
 [ -n "$bin" ] || { echo "run.sh: --bin is required" >&2; exit 64; }
 case "$bin" in /*) ;; *) bin="$top/$bin" ;; esac
 case "$units" in ""|/*) ;; *) units="$top/$units" ;; esac
-export GXLOAD_BIN="$bin" GXLOAD_TOP="$top"
+export GXLOAD_BIN="$bin" GXLOAD_TOP="$top" GXLOAD_TOOLS="$top/build/release/tools"
 logs="$top/build/test-logs"
 rm -rf "$logs"; mkdir -p "$logs"
 
