@@ -10,6 +10,8 @@ DESTDIR  ?=
 BINDIR    = $(PREFIX)/bin
 SHAREDIR  = $(PREFIX)/share/gxload
 DOCDIR    = $(PREFIX)/share/doc/gxload
+# where an installed gxload keeps its default database, data and locks
+VARDIR   ?= /var/lib/gxload
 
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 GITREV   := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -121,14 +123,16 @@ bench:                                       ## benchmarks (starts its own Postg
 	@$(MAKE) --no-print-directory gxload bench-tools
 	@sh bench/run.sh
 
-install: gxload                              ## install to $(DESTDIR)$(PREFIX)
+install: gxload                              ## install to $(DESTDIR)$(PREFIX) (default data in $(VARDIR))
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHAREDIR)/configs $(DESTDIR)$(DOCDIR)
 	install -m 0755 gxload $(DESTDIR)$(BINDIR)/gxload
 	for d in migrations/sqlite migrations/postgresql sql rules rules/overrides; do \
 	  if [ -d $$d ]; then install -d $(DESTDIR)$(SHAREDIR)/$$d; \
 	    for f in $$d/*; do [ -f $$f ] && install -m 0644 $$f $(DESTDIR)$(SHAREDIR)/$$d/; done; \
 	  fi; done; true
-	install -m 0644 configs/gxload.yaml $(DESTDIR)$(SHAREDIR)/configs/gxload.yaml
+	sed -e 's|\.\./var/|$(VARDIR)/|' -e 's|\.\./examples/data|$(VARDIR)/data|' \
+	  configs/gxload.yaml > $(DESTDIR)$(SHAREDIR)/configs/gxload.yaml
+	chmod 0644 $(DESTDIR)$(SHAREDIR)/configs/gxload.yaml
 	install -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
 
 uninstall:                                   ## remove what install put in place
