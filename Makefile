@@ -36,6 +36,7 @@ LIB_SRCS  := $(filter-out src/main.c,$(SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 BENCH_SRCS := $(wildcard bench/*.c)
 TOOL_SRCS  := $(wildcard tests/tools/*.c)
+FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 
 # $(1) = build dir
 objs     = $(patsubst src/%.c,$(1)/obj/%.o,$(2))
@@ -49,9 +50,12 @@ UNIT_BINS      := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 ASAN_UNIT_BINS := $(patsubst tests/unit/%.c,$(ASAN)/tests/%,$(UNIT_SRCS))
 BENCH_BINS     := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 TOOL_BINS      := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
+FUZZ_BINS      := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+ASAN_FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(ASAN)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_TIME     ?= 60
 
 .PHONY: all deps run test test-unit test-sqlite test-pg check bench install uninstall \
-        clean help units units-asan
+        clean help units units-asan fuzz bench-tools
 
 all: gxload                                  ## build ./gxload (default)
 
@@ -68,6 +72,15 @@ $(BUILD)/obj/%.o: src/%.c
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS)
+
+# fuzz targets linked with a replay driver: `make test` runs them over their corpus
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< tests/fuzz/replay.c $(LIB_OBJS) $(LIBS)
+
+$(ASAN)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(ASAN_LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $< tests/fuzz/replay.c $(ASAN_LIB_OBJS) $(LIBS)
 
 # test tools (fixture writers used by the integration tests)
 $(BUILD)/tools/%: tests/tools/%.c $(LIB_OBJS)
@@ -90,8 +103,8 @@ $(ASAN)/tests/%: tests/unit/%.c $(ASAN_LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $< $(ASAN_LIB_OBJS) $(LIBS)
 
-units: $(UNIT_BINS) $(TOOL_BINS)
-units-asan: $(ASAN_UNIT_BINS) $(TOOL_BINS)
+units: $(UNIT_BINS) $(TOOL_BINS) $(FUZZ_BINS)
+units-asan: $(ASAN_UNIT_BINS) $(TOOL_BINS) $(ASAN_FUZZ_BINS)
 
 deps:                                        ## install missing Debian packages (apt-get)
 	@sh deploy/install-deps.sh
@@ -102,10 +115,10 @@ run: deps                                    ## build, load the bundled example 
 
 test: deps                                   ## build and run every test (unit, SQLite, PostgreSQL)
 	@$(MAKE) --no-print-directory gxload units bench-tools
-	@sh tests/run.sh --bin ./gxload --units $(BUILD)/tests
+	@sh tests/run.sh --bin ./gxload --units $(BUILD)/tests --fuzz $(BUILD)/fuzz
 
-test-unit: gxload units                      ## unit tests only
-	@sh tests/run.sh --bin ./gxload --units $(BUILD)/tests --only unit
+test-unit: gxload units                      ## unit tests (and the fuzz corpus replay) only
+	@sh tests/run.sh --bin ./gxload --units $(BUILD)/tests --fuzz $(BUILD)/fuzz --only unit
 
 test-sqlite: gxload units                    ## unit tests and SQLite integration tests
 	@sh tests/run.sh --bin ./gxload --units $(BUILD)/tests --skip-pg
@@ -114,9 +127,21 @@ check: deps                                  ## the whole suite under ASan+UBSan
 	@$(MAKE) --no-print-directory $(ASAN)/gxload units-asan bench-tools
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	 sh tests/run.sh --bin $(ASAN)/gxload --units $(ASAN)/tests
+	 sh tests/run.sh --bin $(ASAN)/gxload --units $(ASAN)/tests --fuzz $(ASAN)/fuzz
 
 bench-tools: $(BENCH_BINS)
+
+# libFuzzer (clang): fuzz each target for FUZZ_TIME seconds; new inputs that reach new
+# code are added to tests/fuzz/corpus/<target>/, and `make test` replays them forever
+fuzz: deps                                   ## run the libFuzzer targets (FUZZ_TIME=60 s each, clang)
+	@mkdir -p build/libfuzzer
+	@for t in $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRCS)); do \
+	  clang $(CSTD) $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
+	    -o build/libfuzzer/fuzz_$$t tests/fuzz/fuzz_$$t.c $(LIB_SRCS) $(LIBS) || exit 1; \
+	  mkdir -p tests/fuzz/corpus/$$t; \
+	  build/libfuzzer/fuzz_$$t -max_total_time=$(FUZZ_TIME) -rss_limit_mb=512 \
+	    -artifact_prefix=build/libfuzzer/$$t- tests/fuzz/corpus/$$t || exit 1; \
+	done
 
 bench:                                       ## benchmarks (starts its own PostgreSQL); writes bench/results/
 	@GXLOAD_DEPS_BENCH=1 sh deploy/install-deps.sh
