@@ -477,17 +477,23 @@ static int sample_json(pipe *p, sample *sm, gx_err *err)
 /* The dimension row's hash: identity, metadata, and what the rules made of them. */
 static int sample_hash(sample *sm, gx_err *err)
 {
-	gx_buf h = { 0 };
+	char conf[32];
+	const char *f[11];
 
-	if (gx_buf_printf(&h, "%s%c%s%c%s%c%s%c%s%c%.17g%c%s%c%s%c%s%c%s%c%s", sm->accession, 0,
-	                  sm->column, 0, sm->meta_json, 0, sm->ill.code, 0, sm->ill.decided_by, 0,
-	                  sm->ill.confidence, 0, sm->ill.field, 0, sm->ill.text, 0, sm->plat.key, 0,
-	                  sm->plat.accession, 0, sm->plat.rule_id) < 0) {
-		gx_buf_release(&h);
+	snprintf(conf, sizeof(conf), "%.17g", sm->ill.confidence);
+	f[0] = sm->accession;
+	f[1] = sm->column;
+	f[2] = sm->meta_json;
+	f[3] = sm->ill.code;
+	f[4] = sm->ill.decided_by;
+	f[5] = conf;
+	f[6] = sm->ill.field;
+	f[7] = sm->ill.text;
+	f[8] = sm->plat.key;
+	f[9] = sm->plat.accession;
+	f[10] = sm->plat.rule_id;
+	if (gx_hash_fields(sm->content_hash, 11, f) < 0)
 		return gx_err_set(err, GX_E_NOMEM, "out of memory");
-	}
-	gx_hash128_hex(gx_hash_bytes(h.data, h.len), sm->content_hash);
-	gx_buf_release(&h);
 	return 0;
 }
 
@@ -773,7 +779,6 @@ static int upsert_study(pipe *p, gx_err *err)
 	const char *organism = sm ? sm->organism : NULL;
 	const char *srcdb = sm ? sm->source_database : NULL;
 	char now[32], hash[GX_HASH_HEX];
-	gx_buf h = { 0 };
 	const char *par[10];
 	long key;
 	size_t i;
@@ -797,10 +802,8 @@ static int upsert_study(pipe *p, gx_err *err)
 	par[4] = organism;
 	par[5] = srcdb;
 	par[6] = sm ? sm->experiment_json : NULL;
-	for (i = 0; i < 7; i++)
-		gx_buf_printf(&h, "%s%c", par[i] ? par[i] : "\\N", 0);
-	gx_hash128_hex(gx_hash_bytes(h.data ? h.data : "", h.len), hash);
-	gx_buf_release(&h);
+	if (gx_hash_fields(hash, 7, par) < 0)
+		return gx_err_set(err, GX_E_NOMEM, "out of memory");
 	par[7] = hash;
 	par[8] = now;
 	rc = gx_sink_query_long(p->s,
@@ -838,7 +841,7 @@ static int upsert_platform(pipe *p, const char *code, const char *acc, const cha
                            const char *manufacturer, const char *technology,
                            const char *const *accs, size_t n_accs, int known, gx_err *err)
 {
-	gx_buf a = { 0 }, h = { 0 };
+	gx_buf a = { 0 };
 	char now[32], hash[GX_HASH_HEX];
 	const char *par[9];
 	size_t i;
@@ -850,15 +853,10 @@ static int upsert_platform(pipe *p, const char *code, const char *acc, const cha
 			gx_buf_putc(&a, ',');
 		gx_buf_json_str(&a, accs[i], strlen(accs[i]));
 	}
-	gx_buf_putc(&a, ']');
-	gx_buf_printf(&h, "%s%c%s%c%s%c%s%c%s%c%s%c%d", code, 0, acc ? acc : "", 0, name, 0,
-	              manufacturer ? manufacturer : "", 0, technology, 0, gx_buf_cstr(&a), 0, known);
-	if (!a.data || !h.data) {
+	if (gx_buf_putc(&a, ']') < 0) {
 		gx_buf_release(&a);
-		gx_buf_release(&h);
 		return gx_err_set(err, GX_E_NOMEM, "out of memory");
 	}
-	gx_hash128_hex(gx_hash_bytes(h.data, h.len), hash);
 	gx_sink_now(now);
 	par[0] = code;
 	par[1] = acc && acc[0] ? acc : NULL;
@@ -867,6 +865,10 @@ static int upsert_platform(pipe *p, const char *code, const char *acc, const cha
 	par[4] = technology;
 	par[5] = a.data;
 	par[6] = known ? "1" : "0";
+	if (gx_hash_fields(hash, 7, par) < 0) {
+		gx_buf_release(&a);
+		return gx_err_set(err, GX_E_NOMEM, "out of memory");
+	}
 	par[7] = hash;
 	par[8] = now;
 	rc = gx_sink_query(p->s,
@@ -879,7 +881,6 @@ static int upsert_platform(pipe *p, const char *code, const char *acc, const cha
 		"WHERE dim_platform.content_hash IS DISTINCT FROM excluded.content_hash",
 		9, par, NULL, err);
 	gx_buf_release(&a);
-	gx_buf_release(&h);
 	return rc;
 }
 
@@ -899,15 +900,12 @@ static int upsert_rule_dims(pipe *p, gx_err *err)
 	for (i = 0; i < gx_illness_category_count(rb->illness); i++) {
 		const gx_illness_category *c = gx_illness_category_at(rb->illness, i);
 		char hash[GX_HASH_HEX];
-		gx_buf h = { 0 };
 		const char *par[5];
-		gx_buf_printf(&h, "%s%c%s%c%s", c->code, 0, c->label, 0,
-		              c->description ? c->description : "");
-		gx_hash128_hex(gx_hash_bytes(h.data ? h.data : "", h.len), hash);
-		gx_buf_release(&h);
 		par[0] = c->code;
 		par[1] = c->label;
 		par[2] = c->description;
+		if (gx_hash_fields(hash, 3, par) < 0)
+			return gx_err_set(err, GX_E_NOMEM, "out of memory");
 		par[3] = hash;
 		par[4] = now;
 		if ((rc = gx_sink_query(p->s,

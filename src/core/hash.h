@@ -33,6 +33,13 @@ int gx_hash_file(const char *path, gx_hash128 *out, uint64_t *size, gx_err *err)
 /* XXH3-128 of a buffer. */
 gx_hash128 gx_hash_bytes(const void *p, size_t n);
 
+/*
+ * Hex XXH3-128 of a list of text fields (a dimension row's content hash): each field
+ * followed by a NUL, a NULL field written as the two bytes "\N" plus NUL, so that NULL,
+ * "" and field boundaries are all told apart.  0, or -1 when out of memory.
+ */
+int gx_hash_fields(char out[33], size_t n, const char *const *fields);
+
 /* Canonical hex of a 128-bit hash. */
 void gx_hash128_hex(gx_hash128 h, char out[GX_HASH_HEX]);
 
