@@ -1299,8 +1299,8 @@ static int load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_rows
 	p->res->counts.samples_changed += write_facts ? 0 : meta_changed;
 	if ((rc = finish_study(p, write_facts, err)) || (rc = save_files(p, run_id, err)))
 		goto fail;
-	if ((rc = gx_valid_finish(p->val, p->s, run_id, p->acc, p->study_key, p->md, p->sm, err)) ||
-	    (rc = gx_cohort_refresh(p->s, p->cfg, p->study_key, NULL, err)))
+	if ((rc = gx_cohort_refresh(p->s, p->cfg, p->study_key, NULL, err)) ||
+	    (rc = gx_valid_finish(p->val, p->s, run_id, p->acc, p->study_key, p->md, p->sm, err)))
 		goto fail;
 	if ((rc = gx_check_interrupt(err)))
 		goto fail;

@@ -37,9 +37,10 @@ CREATE TABLE meta_etl_step (
 
 -- Per study x illness x gene statistics of log2_value, rewritten in each load
 -- transaction of the study; candidate_rank (1 = largest stddev) marks the genes
--- vw_gene_pairs_candidate pairs, NULL for the others.
+-- vw_gene_pairs_candidate pairs, NULL for the others.  No foreign keys, like the
+-- fact table: the loader writes both from the same dimension rows.
 CREATE TABLE fact_cohort_gene_stats (
-    study_key        integer NOT NULL REFERENCES dim_study (study_key) ON DELETE CASCADE,
+    study_key        integer NOT NULL,
     illness_key      integer NOT NULL,
     gene_key         integer NOT NULL,
     n                integer NOT NULL,

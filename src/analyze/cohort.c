@@ -1,13 +1,11 @@
 /*
  * cohort.c - per-study cohort statistics (see cohort.h).
  *
- * Three statements over the study's facts, written once for both backends:
- *   1. n, mean, min, max per illness x gene (one aggregate pass);
- *   2. stddev as the root of the summed squared deviations from that mean over n - 1
- *      (a second pass: stable where sum(x^2) - n*mean^2 cancels; SQLite has no stddev);
- *   3. candidate_rank: row_number() by stddev (ties by gene id) among the genes with
- *      n >= analysis.pair_min_samples and stddev >= analysis.pair_min_stddev (and > 0),
- *      kept for the first analysis.pair_top_n of each cohort.
+ * One INSERT ... SELECT over the study's facts, written once for both backends: an
+ * aggregate per illness x gene (count, avg, stddev_samp - SQLite's comes from
+ * load/sqlite_func.c - min, max), then row_number() by stddev (ties by gene id) over the
+ * genes with n >= analysis.pair_min_samples and stddev >= analysis.pair_min_stddev (and
+ * > 0): the first analysis.pair_top_n of each cohort keep their rank as candidate_rank.
  * Values whose log2_value is NULL (negative values of linear data) are not counted.
  * Does not: compute correlations (fact_gene_pair_stats belongs to the analysis step).
  */
@@ -33,39 +31,25 @@ int gx_cohort_refresh(gx_sink *s, const gx_config *cfg, int32_t study_key, long 
 	                        par, NULL, err)))
 		return rc;
 	if ((rc = gx_sink_query(s,
-		"INSERT INTO fact_cohort_gene_stats (study_key, illness_key, gene_key, n, mean, min, max) "
-		"SELECT f.study_key, s.illness_key, f.gene_key, count(*), avg(f.log2_value), "
-		"min(f.log2_value), max(f.log2_value) "
-		"FROM fact_gene_expression f JOIN dim_sample s ON s.sample_key = f.sample_key "
-		"WHERE f.study_key = CAST($1 AS integer) AND f.log2_value IS NOT NULL "
-		"AND s.illness_key IS NOT NULL "
-		"GROUP BY f.study_key, s.illness_key, f.gene_key", 1, par, NULL, err)))
-		return rc;
-	if ((rc = gx_sink_query(s,
-		"UPDATE fact_cohort_gene_stats SET stddev = d.sd FROM ("
-		"  SELECT s.illness_key, f.gene_key, "
-		"         sqrt(sum((f.log2_value - c.mean) * (f.log2_value - c.mean)) / (c.n - 1)) AS sd "
-		"  FROM fact_gene_expression f "
-		"  JOIN dim_sample s ON s.sample_key = f.sample_key "
-		"  JOIN fact_cohort_gene_stats c ON c.study_key = f.study_key "
-		"       AND c.illness_key = s.illness_key AND c.gene_key = f.gene_key "
-		"  WHERE f.study_key = CAST($1 AS integer) AND f.log2_value IS NOT NULL AND c.n > 1 "
-		"  GROUP BY s.illness_key, f.gene_key, c.n) d "
-		"WHERE fact_cohort_gene_stats.study_key = CAST($1 AS integer) "
-		"AND fact_cohort_gene_stats.illness_key = d.illness_key "
-		"AND fact_cohort_gene_stats.gene_key = d.gene_key", 1, par, NULL, err)))
-		return rc;
-	if ((rc = gx_sink_query(s,
-		"UPDATE fact_cohort_gene_stats SET candidate_rank = r.rk FROM ("
-		"  SELECT c.illness_key, c.gene_key, row_number() OVER ("
-		"         PARTITION BY c.illness_key ORDER BY c.stddev DESC, g.gene_id) AS rk "
-		"  FROM fact_cohort_gene_stats c JOIN dim_gene g ON g.gene_key = c.gene_key "
-		"  WHERE c.study_key = CAST($1 AS integer) AND c.n >= CAST($2 AS integer) "
-		"  AND c.stddev > 0 AND c.stddev >= CAST($3 AS double precision)) r "
-		"WHERE fact_cohort_gene_stats.study_key = CAST($1 AS integer) "
-		"AND fact_cohort_gene_stats.illness_key = r.illness_key "
-		"AND fact_cohort_gene_stats.gene_key = r.gene_key "
-		"AND r.rk <= CAST($4 AS integer)", 4, par, NULL, err)))
+		"INSERT INTO fact_cohort_gene_stats (study_key, illness_key, gene_key, n, mean, "
+		"stddev, min, max, candidate_rank) "
+		"SELECT a.study_key, a.illness_key, a.gene_key, a.n, a.mean, a.sd, a.lo, a.hi, "
+		"       CASE WHEN a.ok = 1 AND a.rk <= CAST($4 AS integer) THEN a.rk END "
+		"FROM (SELECT c.study_key, c.illness_key, c.gene_key, c.n, c.mean, c.sd, c.lo, c.hi, "
+		"             c.ok, row_number() OVER (PARTITION BY c.illness_key "
+		"                                     ORDER BY c.ok DESC, c.sd DESC, g.gene_id) AS rk "
+		"      FROM (SELECT b.study_key, b.illness_key, b.gene_key, b.n, b.mean, b.sd, b.lo, "
+		"                   b.hi, CASE WHEN b.n >= CAST($2 AS integer) AND b.sd > 0 AND "
+		"                   b.sd >= CAST($3 AS double precision) THEN 1 ELSE 0 END AS ok "
+		"            FROM (SELECT f.study_key, s.illness_key, f.gene_key, count(*) AS n, "
+		"                         avg(f.log2_value) AS mean, stddev_samp(f.log2_value) AS sd, "
+		"                         min(f.log2_value) AS lo, max(f.log2_value) AS hi "
+		"                  FROM fact_gene_expression f "
+		"                  JOIN dim_sample s ON s.sample_key = f.sample_key "
+		"                  WHERE f.study_key = CAST($1 AS integer) "
+		"                  AND f.log2_value IS NOT NULL AND s.illness_key IS NOT NULL "
+		"                  GROUP BY f.study_key, s.illness_key, f.gene_key) b) c "
+		"      JOIN dim_gene g ON g.gene_key = c.gene_key) a", 4, par, NULL, err)))
 		return rc;
 	if ((rc = gx_sink_query_long(s, "SELECT count(*) FROM fact_cohort_gene_stats "
 	                             "WHERE study_key = $1", 1, par, &n, err)))
