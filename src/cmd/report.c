@@ -236,28 +236,76 @@ static void print_text(const report *r)
 	}
 }
 
-/* JSON helpers: NULL cells become null */
-static json_t *jstr(const char *s)
+/* JSON from result rows: each field names its key, its column and its type */
+typedef struct jfield {
+	const char *key;
+	size_t col;
+	char type;          /* 's' string, 'i' integer, 'r' real, 'b' boolean (0/1) */
+} jfield;
+
+static json_t *jvalue(const char *t, char type)
 {
-	return s ? json_string(s) : json_null();
+	if (!t)
+		return type == 'b' ? json_false() : json_null();
+	switch (type) {
+	case 'i': return json_integer(atoll(t));
+	case 'r': return json_real(strtod(t, NULL));
+	case 'b': return json_boolean(!strcmp(t, "1"));
+	default: return json_string(t);
+	}
 }
 
-static json_t *jint(const char *s)
+/* Set the fields of one row on 'obj' (a new object if NULL); returns obj. */
+static json_t *jrow(json_t *obj, const gx_rows *r, size_t row, const jfield *f, size_t nf)
 {
-	return s ? json_integer(atoll(s)) : json_null();
+	size_t i;
+
+	if (!obj)
+		obj = json_object();
+	for (i = 0; i < nf; i++)
+		json_object_set_new(obj, f[i].key, jvalue(cell(r, row, f[i].col), f[i].type));
+	return obj;
 }
 
-static json_t *jreal(const char *s)
+/* An array with one object per row. */
+static json_t *jrows(const gx_rows *r, const jfield *f, size_t nf)
 {
-	return s ? json_real(strtod(s, NULL)) : json_null();
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < r->nrows; i++)
+		json_array_append_new(a, jrow(NULL, r, i, f, nf));
+	return a;
 }
+
+#define NF(a) (sizeof(a) / sizeof(a[0]))
 
 static int print_json(const report *r, gx_err *err)
 {
+	static const jfield run_f[] = {
+		{ "run_id", R_ID, 'i' }, { "study_accession", R_STUDY, 's' },
+		{ "status", R_STATUS, 's' }, { "mode", R_MODE, 's' }, { "command", R_COMMAND, 's' },
+		{ "forced", R_FORCED, 'b' }, { "gxload_version", R_VERSION, 's' },
+		{ "started_at", R_STARTED, 's' }, { "finished_at", R_FINISHED, 's' },
+		{ "duration_s", R_DURATION, 'r' },
+	};
+	static const jfield count_f[] = {
+		{ "rows_inserted", R_INS, 'i' }, { "rows_deleted", R_DEL, 'i' },
+		{ "samples_changed", R_CHG, 'i' }, { "files_skipped", R_SKIP, 'i' },
+	};
+	static const jfield check_f[] = {
+		{ "kind", 0, 's' }, { "name", 1, 's' }, { "status", 2, 's' },
+		{ "observed", 3, 'r' }, { "threshold", 4, 'r' }, { "message", 5, 's' },
+	};
+	static const jfield attr_f[] = {
+		{ "reason", 0, 's' }, { "unit", 1, 's' }, { "n", 2, 'i' }, { "message", 3, 's' },
+	};
+	static const jfield msg_f[] = {
+		{ "level", 0, 's' }, { "step", 1, 's' }, { "code", 2, 'i' }, { "message", 3, 's' },
+	};
 	const gx_rows *run = r->run;
-	json_t *root = json_object(), *counts = json_object(), *summary = json_object();
-	json_t *checks = json_array(), *attr = json_array(), *timings = json_object();
-	json_t *msgs = json_array(), *error = json_null();
+	json_t *root = jrow(NULL, run, 0, run_f, NF(run_f));
+	json_t *summary = json_object(), *timings = json_object(), *error = json_null();
 	long pass, warn, fail, integrity;
 	long long av, as;
 	char *text;
@@ -270,25 +318,10 @@ static int print_json(const report *r, gx_err *err)
 		error = json_object();
 		json_object_set_new(error, "code", json_integer(code));
 		json_object_set_new(error, "name", json_string(gx_code_name(code)));
-		json_object_set_new(error, "message", jstr(cell(run, 0, R_MSG)));
+		json_object_set_new(error, "message", jvalue(cell(run, 0, R_MSG), 's'));
 	}
-	json_object_set_new(root, "run_id", jint(cell(run, 0, R_ID)));
-	json_object_set_new(root, "study_accession", jstr(cell(run, 0, R_STUDY)));
-	json_object_set_new(root, "status", jstr(cell(run, 0, R_STATUS)));
-	json_object_set_new(root, "mode", jstr(cell(run, 0, R_MODE)));
-	json_object_set_new(root, "command", jstr(cell(run, 0, R_COMMAND)));
-	json_object_set_new(root, "forced", json_boolean(cell(run, 0, R_FORCED) &&
-	                                                 !strcmp(cell(run, 0, R_FORCED), "1")));
-	json_object_set_new(root, "gxload_version", jstr(cell(run, 0, R_VERSION)));
-	json_object_set_new(root, "started_at", jstr(cell(run, 0, R_STARTED)));
-	json_object_set_new(root, "finished_at", jstr(cell(run, 0, R_FINISHED)));
-	json_object_set_new(root, "duration_s", jreal(cell(run, 0, R_DURATION)));
 	json_object_set_new(root, "error", error);
-	json_object_set_new(counts, "rows_inserted", jint(cell(run, 0, R_INS)));
-	json_object_set_new(counts, "rows_deleted", jint(cell(run, 0, R_DEL)));
-	json_object_set_new(counts, "samples_changed", jint(cell(run, 0, R_CHG)));
-	json_object_set_new(counts, "files_skipped", jint(cell(run, 0, R_SKIP)));
-	json_object_set_new(root, "counts", counts);
+	json_object_set_new(root, "counts", jrow(NULL, run, 0, count_f, NF(count_f)));
 	json_object_set_new(summary, "checks", json_integer((json_int_t)r->checks->nrows));
 	json_object_set_new(summary, "pass", json_integer(pass));
 	json_object_set_new(summary, "warn", json_integer(warn));
@@ -297,39 +330,13 @@ static int print_json(const report *r, gx_err *err)
 	json_object_set_new(summary, "attrition_values", json_integer(av));
 	json_object_set_new(summary, "attrition_samples", json_integer(as));
 	json_object_set_new(root, "summary", summary);
-	for (i = 0; i < r->checks->nrows; i++) {
-		json_t *c = json_object();
-		json_object_set_new(c, "kind", jstr(cell(r->checks, i, 0)));
-		json_object_set_new(c, "name", jstr(cell(r->checks, i, 1)));
-		json_object_set_new(c, "status", jstr(cell(r->checks, i, 2)));
-		json_object_set_new(c, "observed", jreal(cell(r->checks, i, 3)));
-		json_object_set_new(c, "threshold", jreal(cell(r->checks, i, 4)));
-		json_object_set_new(c, "message", jstr(cell(r->checks, i, 5)));
-		json_array_append_new(checks, c);
-	}
-	json_object_set_new(root, "checks", checks);
-	for (i = 0; i < r->attr->nrows; i++) {
-		json_t *a = json_object();
-		json_object_set_new(a, "reason", jstr(cell(r->attr, i, 0)));
-		json_object_set_new(a, "unit", jstr(cell(r->attr, i, 1)));
-		json_object_set_new(a, "n", jint(cell(r->attr, i, 2)));
-		json_object_set_new(a, "message", jstr(cell(r->attr, i, 3)));
-		json_array_append_new(attr, a);
-	}
-	json_object_set_new(root, "attrition", attr);
+	json_object_set_new(root, "checks", jrows(r->checks, check_f, NF(check_f)));
+	json_object_set_new(root, "attrition", jrows(r->attr, attr_f, NF(attr_f)));
 	for (i = 0; i < r->steps->nrows; i++)
-		json_object_set_new(timings, cell(r->steps, i, 0), jreal(cell(r->steps, i, 1)));
-	json_object_set_new(timings, "total", jreal(cell(run, 0, R_DURATION)));
+		json_object_set_new(timings, cell(r->steps, i, 0), jvalue(cell(r->steps, i, 1), 'r'));
+	json_object_set_new(timings, "total", jvalue(cell(run, 0, R_DURATION), 'r'));
 	json_object_set_new(root, "timings", timings);
-	for (i = 0; i < r->msgs->nrows; i++) {
-		json_t *m = json_object();
-		json_object_set_new(m, "level", jstr(cell(r->msgs, i, 0)));
-		json_object_set_new(m, "step", jstr(cell(r->msgs, i, 1)));
-		json_object_set_new(m, "code", jint(cell(r->msgs, i, 2)));
-		json_object_set_new(m, "message", jstr(cell(r->msgs, i, 3)));
-		json_array_append_new(msgs, m);
-	}
-	json_object_set_new(root, "messages", msgs);
+	json_object_set_new(root, "messages", jrows(r->msgs, msg_f, NF(msg_f)));
 	text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
 	json_decref(root);
 	if (!text)
@@ -363,8 +370,7 @@ int cmd_report(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 			usage(stdout);
 			return 0;
 		default:
-			return gx_err_set(err, GX_E_USAGE, "unknown option '%s' or missing argument",
-			                  argv[optind - 1]);
+			return gx_cmd_bad_option(argv, err);
 		}
 	}
 	if (strcmp(format, "text") && strcmp(format, "json"))

@@ -167,18 +167,11 @@ int cmd_verify(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 			usage(stdout);
 			return 0;
 		default:
-			return gx_err_set(err, GX_E_USAGE, "unknown option '%s' or missing argument",
-			                  argv[optind - 1]);
+			return gx_cmd_bad_option(argv, err);
 		}
 	}
-	if (file || study) {
-		if (!file || !study || optind < argc)
-			return gx_err_set(err, GX_E_USAGE, "--file PATH and --study ACCESSION go together, "
-			                  "without other accessions");
-	} else if (optind >= argc) {
-		return gx_err_set(err, GX_E_USAGE, "no accession given");
-	}
-	if ((rc = gx_sink_open(ctx->cfg, "verify", 1, &s, err)))
+	if ((rc = gx_cmd_check_studies(argc, optind, file, study, err)) ||
+	    (rc = gx_sink_open(ctx->cfg, "verify", 1, &s, err)))
 		return rc;
 	for (i = file ? 0 : optind; file ? i < 1 : i < argc; i++) {
 		const char *acc = file ? study : argv[i];

@@ -115,6 +115,20 @@ typedef struct out {
 	int nomem;
 } out;
 
+/* Room for one more element in *arr (n used of *cap); 1 when out of memory. */
+static int grow(void **arr, size_t *cap, size_t n, size_t size)
+{
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	if (!(p = gx_reallocarray(*arr, *cap ? *cap * 2 : 16, size)))
+		return 1;
+	*arr = p;
+	*cap = *cap ? *cap * 2 : 16;
+	return 0;
+}
+
 static void add_check(out *o, const char *kind, const char *name, gx_check_status st,
                       double observed, double threshold, const char *fmt, ...)
 	__attribute__((format(printf, 7, 8)));
@@ -125,18 +139,8 @@ static void add_check(out *o, const char *kind, const char *name, gx_check_statu
 	gx_buf b = { 0 };
 	va_list ap;
 
-	if (o->nomem)
+	if (o->nomem || (o->nomem = grow((void **)&o->c, &o->cap, o->n, sizeof(*o->c))))
 		return;
-	if (o->n == o->cap) {
-		size_t cap = o->cap ? o->cap * 2 : 32;
-		gx_check *c = gx_reallocarray(o->c, cap, sizeof(*c));
-		if (!c) {
-			o->nomem = 1;
-			return;
-		}
-		o->c = c;
-		o->cap = cap;
-	}
 	va_start(ap, fmt);
 	if (gx_buf_vprintf(&b, fmt, ap) < 0 || !b.data) {
 		va_end(ap);
@@ -151,18 +155,8 @@ static void add_check(out *o, const char *kind, const char *name, gx_check_statu
 static void add_attr(out *o, const char *reason, const char *unit, int64_t n,
                      const char *message)
 {
-	if (o->nomem)
+	if (o->nomem || (o->nomem = grow((void **)&o->a, &o->capa, o->na, sizeof(*o->a))))
 		return;
-	if (o->na == o->capa) {
-		size_t cap = o->capa ? o->capa * 2 : 8;
-		gx_attrition *a = gx_reallocarray(o->a, cap, sizeof(*a));
-		if (!a) {
-			o->nomem = 1;
-			return;
-		}
-		o->a = a;
-		o->capa = cap;
-	}
 	o->a[o->na] = (gx_attrition){ reason, unit, n, gx_strdup(message) };
 	if (!o->a[o->na].message)
 		o->nomem = 1;
