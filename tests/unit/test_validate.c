@@ -1,6 +1,7 @@
 /* test_validate.c - validation checks: the threshold logic, the integrity check of each
  * structural error, and every check and attrition reason evaluated from study figures. */
 #include "transform/validate.h"
+#include "oom.h"
 #include "tap.h"
 
 #include <math.h>
@@ -75,6 +76,25 @@ static gx_valid_figures clean(void)
 	f.default_illness = "UNKNOWN";
 	f.n_platform_known = 4;
 	return f;
+}
+
+/* oom_check step: evaluate a problem study and free the results */
+typedef struct eval_ctx {
+	const gx_config *cfg;
+	const gx_valid_figures *f;
+} eval_ctx;
+
+static int eval_step(void *ctx, gx_err *err)
+{
+	eval_ctx *e = ctx;
+	gx_check *c = NULL;
+	gx_attrition *a = NULL;
+	size_t nc = 0, na = 0;
+	int rc = gx_valid_evaluate(e->cfg, e->f, &c, &nc, &a, &na, err);
+
+	gx_checks_free(c, nc);
+	gx_attrition_free(a, na);
+	return rc;
 }
 
 int main(void)
@@ -177,6 +197,11 @@ int main(void)
 	is_str(find_attr(a, na, "aggregated_sample_absent")->unit, "sample", "counted in samples");
 	gx_checks_free(c, nc);
 	gx_attrition_free(a, na);
+
+	{
+		eval_ctx e = { &cfg, &f };
+		oom_check("gx_valid_evaluate", eval_step, &e);
+	}
 
 	/* fail limits */
 	cfg.v_missing_fail = 0.1;
