@@ -448,12 +448,6 @@ void gx_valid_cells(gx_valid *v, const gx_cells *c, const size_t *colmap, size_t
 		gx_stats_add_cells(&v->stats, c, colmap, n_cols);
 }
 
-const gx_check *gx_valid_checks(const gx_valid *v, size_t *n)
-{
-	*n = v ? v->n_checks : 0;
-	return v ? v->checks : NULL;
-}
-
 /* "%.17g" of a double, or NULL for NAN */
 static const char *num(double d, char buf[40])
 {

@@ -158,7 +158,4 @@ int gx_valid_evaluate(const gx_config *cfg, const gx_valid_figures *f, gx_check 
 void gx_checks_free(gx_check *c, size_t n);
 void gx_attrition_free(gx_attrition *a, size_t n);
 
-/* The checks evaluated so far (by gx_valid_finish or gx_valid_failed); owned by v. */
-const gx_check *gx_valid_checks(const gx_valid *v, size_t *n);
-
 #endif
