@@ -16,8 +16,12 @@
  *   - every sample is labelled (illness) and its platform normalized by the rule engines
  *     (transform/); the rules' hash is part of the input fingerprint, so changed rules
  *     relabel a study's samples without touching its facts.
- * Does not: validate beyond structural integrity (validation checks are a separate
- * stage).
+ *   - validation (transform/validate.h) sees every batch of the facts scan and judges
+ *     the study in the load transaction, before the run is marked succeeded: a FAIL
+ *     rolls everything back; the cohort statistics (analyze/cohort.h) are rewritten in
+ *     the same transaction.
+ * Does not: detect structural errors itself (the readers do), or judge the data (the
+ * validation stage does).
  */
 #include "pipeline.h"
 #include "core/buf.h"
@@ -29,10 +33,12 @@
 #include "core/progress.h"
 #include "core/signals.h"
 #include "core/testhook.h"
+#include "analyze/cohort.h"
 #include "extract/matrix.h"
 #include "extract/metadata.h"
 #include "extract/study.h"
 #include "transform/fields.h"
+#include "transform/validate.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -89,6 +95,7 @@ typedef struct pipe {
 	gx_rows *illness_keys;      /* code, illness_key */
 	gx_rows *platform_keys;     /* code, platform_key */
 	gx_progress prog;
+	gx_valid *val;              /* this run's validation checks, NULL for dry runs */
 	uint64_t bytes_before;      /* progress: bytes of earlier matrices */
 	uint64_t bytes_total;
 } pipe;
@@ -274,6 +281,7 @@ static int on_cells(void *ctx, const gx_cells *c, gx_err *err)
 		sc->probe_left -= (long)c->n;
 		return sc->probe_left <= 0 ? PROBE_STOP : 0;
 	}
+	gx_valid_cells(p->val, c, colmap, ns);
 	for (i = 0; i < c->n; i++) {
 		size_t g = c->gene ? c->gene[i] : i / ns;
 		size_t col = c->sample ? c->sample[i] : i % ns;
@@ -614,7 +622,7 @@ static int build_samples(pipe *p, gx_err *err)
 	for (i = 0; i < p->n_samples; i++)
 		if ((rc = sample_json(p, &p->samples[i], err)))
 			return rc;
-	if ((rc = label_samples(p, err)))
+	if (p->opts->rules && (rc = label_samples(p, err)))
 		return rc;
 	if (by_title)
 		gx_log(GX_LOG_INFO, "extract",
@@ -721,6 +729,8 @@ static void fingerprint(pipe *p)
 	              p->cfg->value_scale, p->cfg->linear_threshold, p->cfg->scale_probe_rows);
 	for (i = 0; i < p->cfg->n_na_values; i++)
 		gx_buf_printf(&b, "[%s]", p->cfg->na_values[i]);
+	gx_buf_printf(&b, "\npair_top_n=%ld pair_min_stddev=%.17g pair_min_samples=%ld\n",
+	              p->cfg->pair_top_n, p->cfg->pair_min_stddev, p->cfg->pair_min_samples);
 	gx_hash128_hex(gx_hash_bytes(b.data ? b.data : "", b.len), p->fingerprint);
 	gx_buf_release(&b);
 }
@@ -1161,6 +1171,7 @@ static void pipe_release(pipe *p)
 	gx_rows_free(p->illness_keys);
 	gx_rows_free(p->platform_keys);
 	gx_study_files_free(p->files);
+	gx_valid_free(p->val);
 }
 
 /* Decide the mode and which samples to write; runs the digest pass when needed. */
@@ -1211,6 +1222,23 @@ static int plan(pipe *p, int *mode_full, int *write_facts, gx_err *err)
 	return 0;
 }
 
+/* Tell validation what each sample is before the facts stream (transform/validate.h). */
+static int validate_begin(pipe *p, gx_err *err)
+{
+	const char *unknown = gx_illness_default(p->opts->rules->illness);
+	size_t i;
+	int rc;
+
+	if ((rc = gx_valid_begin(p->val, p->n_samples, unknown, err)))
+		return rc;
+	for (i = 0; i < p->n_samples; i++) {
+		const sample *sm = &p->samples[i];
+		gx_valid_sample(p->val, i, sm->accession, sm->want, sm->row != NULL, sm->ill.code,
+		                sm->plat.known);
+	}
+	return 0;
+}
+
 static int load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_rows *gone,
                    gx_err *err)
 {
@@ -1225,7 +1253,7 @@ static int load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_rows
 	gx_test_point("begin");
 	if ((rc = upsert_study(p, err)) || (rc = upsert_rule_dims(p, err)) ||
 	    (rc = upsert_samples(p, &meta_changed, err)) ||
-	    (rc = remove_vanished(p, gone, err)))
+	    (rc = remove_vanished(p, gone, err)) || (rc = validate_begin(p, err)))
 		goto fail;
 	p->res->counts.samples_changed = gone ? (long)gone->nrows : 0;
 	if (write_facts) {
@@ -1268,6 +1296,9 @@ static int load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_rows
 	}
 	p->res->counts.samples_changed += write_facts ? 0 : meta_changed;
 	if ((rc = finish_study(p, write_facts, err)) || (rc = save_files(p, run_id, err)))
+		goto fail;
+	if ((rc = gx_cohort_refresh(p->s, p->cfg, p->study_key, NULL, err)) ||
+	    (rc = gx_valid_finish(p->val, p->s, run_id, p->acc, p->study_key, p->md, p->sm, err)))
 		goto fail;
 	if ((rc = gx_check_interrupt(err)))
 		goto fail;
@@ -1334,6 +1365,10 @@ int gx_pipeline_load(gx_sink *s, const gx_config *cfg, const char *accession,
 		if ((rlog = gx_run_log_new()) != NULL)
 			gx_log_set_hook(gx_run_log_hook, rlog);
 		s->ops->set_run(s, run_id, NULL);
+		if (!(p.val = gx_valid_new(cfg))) {
+			rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+			goto fail;
+		}
 		if ((rc = gx_meta_repair_stale(s, accession, run_id, &stale, err)))
 			goto fail;
 		if (stale)
@@ -1408,6 +1443,7 @@ fail:
 		res->counts.samples_changed = 0;
 		if (gx_meta_run_finish(s, run_id, st, res->mode, &res->counts, err, &e2))
 			gx_log_err(GX_LOG_WARNING, "meta", &e2);
+		gx_valid_failed(p.val, s, run_id, accession, err);
 	}
 	goto out;
 
@@ -1448,4 +1484,68 @@ out:
 	pipe_release(&p);
 	gx_log_set_context(0, NULL);
 	return rc;
+}
+
+/* ---- digests from the files alone (gxload verify) ---- */
+
+int gx_pipeline_digests(const gx_config *cfg, const char *accession, const char *file,
+                        gx_sample_digest **out, size_t *n, gx_err *err)
+{
+	gx_load_opts opts;
+	gx_load_result res;
+	const gx_study_file *f;
+	gx_sample_digest *d = NULL;
+	pipe p;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	memset(&p, 0, sizeof(p));
+	memset(&opts, 0, sizeof(opts));
+	memset(&res, 0, sizeof(res));
+	p.cfg = cfg;
+	p.opts = &opts; /* no rules: samples are not labelled */
+	p.res = &res;
+	p.acc = accession;
+	rc = file ? gx_study_from_file(file, accession, &p.files, err)
+	          : gx_study_resolve(cfg->data_root, accession, &p.files, err);
+	if (rc)
+		goto out;
+	if ((f = gx_study_find(p.files, "metadata")) &&
+	    (rc = gx_metadata_read(f->path, (size_t)cfg->max_field_bytes, &p.md, err)))
+		goto out;
+	if ((rc = build_samples(&p, err)))
+		goto out;
+	for (i = 0; i < p.n_samples; i++)
+		p.samples[i].want = 1;
+	if ((rc = scan_all(&p, NULL, err)))
+		goto out;
+	if (!(d = gx_calloc(p.n_samples ? p.n_samples : 1, sizeof(*d)))) {
+		rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < p.n_samples; i++) {
+		if (!(d[i].accession = gx_strdup(p.samples[i].accession))) {
+			gx_sample_digests_free(d, i);
+			rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+			goto out;
+		}
+		memcpy(d[i].digest, p.samples[i].digest, sizeof(d[i].digest));
+		d[i].n_values = p.samples[i].n_values;
+	}
+	*out = d;
+	*n = p.n_samples;
+out:
+	pipe_release(&p);
+	return rc;
+}
+
+void gx_sample_digests_free(gx_sample_digest *d, size_t n)
+{
+	size_t i;
+
+	for (i = 0; d && i < n; i++)
+		gx_free(d[i].accession);
+	gx_free(d);
 }

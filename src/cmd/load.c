@@ -65,18 +65,11 @@ int cmd_load(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 			usage(stdout);
 			return 0;
 		default:
-			return gx_err_set(err, GX_E_USAGE, "unknown option '%s' or missing argument",
-			                  argv[optind - 1]);
+			return gx_cmd_bad_option(argv, err);
 		}
 	}
-	if (opts.file || study) {
-		if (!opts.file || !study || optind < argc)
-			return gx_err_set(err, GX_E_USAGE,
-			                  "--file PATH and --study ACCESSION go together, without other "
-			                  "accessions");
-	} else if (optind >= argc) {
-		return gx_err_set(err, GX_E_USAGE, "no accession given");
-	}
+	if ((rc = gx_cmd_check_studies(argc, optind, opts.file, study, err)))
+		return rc;
 	opts.show_progress = ctx->show_progress;
 	/* the rules label every sample: a bad rule file stops here, before any database work */
 	if ((rc = gx_rulebook_load(ctx->cfg, &rules, err)))

@@ -24,6 +24,7 @@ for layout in 10x3 10x2 h5ad h5ad-csr h5ad-csc h5ad7 h5ad6 loom3 loom2 archs4; d
 	gx load "$acc"
 	is "$rc" 0 "$layout: loads from a study folder without a TSV"
 	is "$(digests "$acc")" "$want" "$layout: same per-sample digests as the TSV"
+	gx verify "$acc"; is "$rc" 0 "$layout: verify finds the database equal to the file"
 	db_values "$acc" > "$T/db.tsv"
 	same_doubles "$T/src.tsv" "$T/db.tsv"; ok $? "$layout: same values as the TSV"
 done
