@@ -122,6 +122,8 @@ uint64_t gx_record_hash(uint64_t gene_hash, double value)
 	unsigned char b[16];
 	uint64_t bits;
 
+	if (value == 0.0)
+		value = 0.0; /* -0.0 and 0.0 are one value (see hash.h) */
 	memcpy(&bits, &value, sizeof(bits));
 	put_le64(b, gene_hash);
 	put_le64(b + 8, bits);

@@ -74,4 +74,11 @@ cp "$DATA/SRP2002/SRP2002.tsv" "$T/one.tsv"
 gx load --file "$T/one.tsv" --study ONEFILE; is "$rc" 0 "load --file"
 gx verify --file "$T/one.tsv" --study ONEFILE; is "$rc" 0 "verify --file: agree"
 is "$(printf '%s\n' "$out" | grep -c ' ok ')" 3 "three samples"
+
+# negative zeros: equal to zero as numbers; SQLite stores them as 0, and they still verify
+printf 'Gene\tS1\tS2\nG1\t-0.0\t1.5\nG2\t0.0\t-0\n' > "$T/zero.tsv"
+gx load --file "$T/zero.tsv" --study NEGZERO; is "$rc" 0 "a matrix with negative zeros loads"
+gx verify --file "$T/zero.tsv" --study NEGZERO; is "$rc" 0 "and verifies"
+is "$(q "SELECT count(*) FROM fact_gene_expression f JOIN dim_study s USING (study_key)
+         WHERE s.accession = 'NEGZERO' AND f.value = 0")" 3 "the three zeros read back as zero"
 done_testing
