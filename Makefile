@@ -10,6 +10,8 @@ DESTDIR  ?=
 BINDIR    = $(PREFIX)/bin
 SHAREDIR  = $(PREFIX)/share/gxload
 DOCDIR    = $(PREFIX)/share/doc/gxload
+# where an installed gxload keeps its default database, data and locks
+VARDIR   ?= /var/lib/gxload
 
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 GITREV   := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -33,6 +35,8 @@ SRCS      := $(wildcard src/*.c src/*/*.c)
 LIB_SRCS  := $(filter-out src/main.c,$(SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 BENCH_SRCS := $(wildcard bench/*.c)
+TOOL_SRCS  := $(wildcard tests/tools/*.c)
+FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 
 # $(1) = build dir
 objs     = $(patsubst src/%.c,$(1)/obj/%.o,$(2))
@@ -45,9 +49,13 @@ ASAN_LIB_OBJS := $(call objs,$(ASAN),$(LIB_SRCS))
 UNIT_BINS      := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 ASAN_UNIT_BINS := $(patsubst tests/unit/%.c,$(ASAN)/tests/%,$(UNIT_SRCS))
 BENCH_BINS     := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+TOOL_BINS      := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
+FUZZ_BINS      := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+ASAN_FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(ASAN)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_TIME     ?= 60
 
 .PHONY: all deps run test test-unit test-sqlite test-pg check bench install uninstall \
-        clean help units units-asan
+        clean help units units-asan fuzz bench-tools
 
 all: gxload                                  ## build ./gxload (default)
 
@@ -62,6 +70,20 @@ $(BUILD)/obj/%.o: src/%.c
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS)
+
+# fuzz targets linked with a replay driver: `make test` runs them over their corpus
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< tests/fuzz/replay.c $(LIB_OBJS) $(LIBS)
+
+$(ASAN)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(ASAN_LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $< tests/fuzz/replay.c $(ASAN_LIB_OBJS) $(LIBS)
+
+# test tools (fixture writers used by the integration tests)
+$(BUILD)/tools/%: tests/tools/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS)
 
@@ -81,8 +103,8 @@ $(ASAN)/tests/%: tests/unit/%.c $(ASAN_LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $< $(ASAN_LIB_OBJS) $(LIBS)
 
-units: $(UNIT_BINS)
-units-asan: $(ASAN_UNIT_BINS)
+units: $(UNIT_BINS) $(TOOL_BINS) $(FUZZ_BINS)
+units-asan: $(ASAN_UNIT_BINS) $(TOOL_BINS) $(ASAN_FUZZ_BINS)
 
 deps:                                        ## install missing Debian packages (apt-get)
 	@sh deploy/install-deps.sh
@@ -93,10 +115,10 @@ run: deps                                    ## build, load the bundled example 
 
 test: deps                                   ## build and run every test (unit, SQLite, PostgreSQL)
 	@$(MAKE) --no-print-directory gxload units bench-tools
-	@sh tests/run.sh --bin ./gxload --units $(BUILD)/tests
+	@sh tests/run.sh --bin ./gxload --units $(BUILD)/tests --fuzz $(BUILD)/fuzz
 
-test-unit: gxload units                      ## unit tests only
-	@sh tests/run.sh --bin ./gxload --units $(BUILD)/tests --only unit
+test-unit: gxload units                      ## unit tests (and the fuzz corpus replay) only
+	@sh tests/run.sh --bin ./gxload --units $(BUILD)/tests --fuzz $(BUILD)/fuzz --only unit
 
 test-sqlite: gxload units                    ## unit tests and SQLite integration tests
 	@sh tests/run.sh --bin ./gxload --units $(BUILD)/tests --skip-pg
@@ -105,23 +127,37 @@ check: deps                                  ## the whole suite under ASan+UBSan
 	@$(MAKE) --no-print-directory $(ASAN)/gxload units-asan bench-tools
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	 sh tests/run.sh --bin $(ASAN)/gxload --units $(ASAN)/tests
+	 sh tests/run.sh --bin $(ASAN)/gxload --units $(ASAN)/tests --fuzz $(ASAN)/fuzz
 
 bench-tools: $(BENCH_BINS)
+
+# libFuzzer (clang): fuzz each target for FUZZ_TIME seconds; new inputs that reach new
+# code are added to tests/fuzz/corpus/<target>/, and `make test` replays them forever
+fuzz: deps                                   ## run the libFuzzer targets (FUZZ_TIME=60 s each, clang)
+	@mkdir -p build/libfuzzer
+	@for t in $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRCS)); do \
+	  clang $(CSTD) $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
+	    -o build/libfuzzer/fuzz_$$t tests/fuzz/fuzz_$$t.c $(LIB_SRCS) $(LIBS) || exit 1; \
+	  mkdir -p tests/fuzz/corpus/$$t; \
+	  build/libfuzzer/fuzz_$$t -max_total_time=$(FUZZ_TIME) -rss_limit_mb=512 \
+	    -artifact_prefix=build/libfuzzer/$$t- tests/fuzz/corpus/$$t || exit 1; \
+	done
 
 bench:                                       ## benchmarks (starts its own PostgreSQL); writes bench/results/
 	@GXLOAD_DEPS_BENCH=1 sh deploy/install-deps.sh
 	@$(MAKE) --no-print-directory gxload bench-tools
 	@sh bench/run.sh
 
-install: gxload                              ## install to $(DESTDIR)$(PREFIX)
+install: gxload                              ## install to $(DESTDIR)$(PREFIX) (default data in $(VARDIR))
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHAREDIR)/configs $(DESTDIR)$(DOCDIR)
 	install -m 0755 gxload $(DESTDIR)$(BINDIR)/gxload
 	for d in migrations/sqlite migrations/postgresql sql rules rules/overrides; do \
 	  if [ -d $$d ]; then install -d $(DESTDIR)$(SHAREDIR)/$$d; \
 	    for f in $$d/*; do [ -f $$f ] && install -m 0644 $$f $(DESTDIR)$(SHAREDIR)/$$d/; done; \
 	  fi; done; true
-	install -m 0644 configs/gxload.yaml $(DESTDIR)$(SHAREDIR)/configs/gxload.yaml
+	sed -e 's|\.\./var/|$(VARDIR)/|' -e 's|\.\./examples/data|$(VARDIR)/data|' \
+	  configs/gxload.yaml > $(DESTDIR)$(SHAREDIR)/configs/gxload.yaml
+	chmod 0644 $(DESTDIR)$(SHAREDIR)/configs/gxload.yaml
 	install -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
 
 uninstall:                                   ## remove what install put in place

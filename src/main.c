@@ -30,6 +30,8 @@ static const gx_cmd commands[] = {
 	{ "migrate", cmd_migrate, 1, "apply pending schema migrations ([--status])" },
 	{ "config", cmd_config, 1, "check the configuration and print it (check)" },
 	{ "rules", cmd_rules, 1, "check and evaluate the rule files (check, eval, explain, test)" },
+	{ "report", cmd_report, 1, "a run's validation checks, counts and timings (RUN_ID|ACCESSION)" },
+	{ "verify", cmd_verify, 1, "compare the database with the files, per sample (ACCESSION...)" },
 	{ "version", cmd_version, 0, "print versions of gxload and its libraries" },
 };
 

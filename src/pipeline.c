@@ -13,8 +13,15 @@
  *     rewrites only new and changed samples and removes vanished ones, unless more than
  *     load.full_reload_fraction of them changed, then the study is rebuilt whole;
  *   - memory is O(samples) plus one batch of cells and one batch of facts.
- * Does not: validate beyond structural integrity (validation checks are a separate
- * stage), label illness or normalize platforms (the rule engines do).
+ *   - every sample is labelled (illness) and its platform normalized by the rule engines
+ *     (transform/); the rules' hash is part of the input fingerprint, so changed rules
+ *     relabel a study's samples without touching its facts.
+ *   - validation (transform/validate.h) sees every batch of the facts scan and judges
+ *     the study in the load transaction, before the run is marked succeeded: a FAIL
+ *     rolls everything back; the cohort statistics (analyze/cohort.h) are rewritten in
+ *     the same transaction.
+ * Does not: detect structural errors itself (the readers do), or judge the data (the
+ * validation stage does).
  */
 #include "pipeline.h"
 #include "core/buf.h"
@@ -26,9 +33,12 @@
 #include "core/progress.h"
 #include "core/signals.h"
 #include "core/testhook.h"
+#include "analyze/cohort.h"
 #include "extract/matrix.h"
 #include "extract/metadata.h"
 #include "extract/study.h"
+#include "transform/fields.h"
+#include "transform/validate.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -53,6 +63,8 @@ typedef struct sample {
 	int existed;
 	char old_digest[GX_HASH_HEX];
 	long old_n_values;
+	gx_illness_label ill;       /* illness label and what decided it */
+	gx_platform plat;           /* normalized platform */
 	int want;                   /* facts of this sample are (re)written */
 	gx_digest dig;
 	long n_values;
@@ -80,7 +92,10 @@ typedef struct pipe {
 	char old_scale[8];          /* value_scale of the loaded study, "" if none */
 	int linear;                 /* value scale: 1 linear, 0 log2 */
 	gx_hset gene_keys;          /* gene hash -> gene_key, for this run */
+	gx_rows *illness_keys;      /* code, illness_key */
+	gx_rows *platform_keys;     /* code, platform_key */
 	gx_progress prog;
+	gx_valid *val;              /* this run's validation checks, NULL for dry runs */
 	uint64_t bytes_before;      /* progress: bytes of earlier matrices */
 	uint64_t bytes_total;
 } pipe;
@@ -91,9 +106,10 @@ typedef struct scan {
 	pipe *p;
 	size_t mat;
 	int emit;                   /* write facts */
-	int probe;                  /* stop after probe rows (scale detection) */
+	int probe;                  /* stop after probe_left cells (scale detection) */
 	long probe_left;
 	double probe_max;
+	int probe_fraction;         /* a probed value has a fractional part (or is negative) */
 	/* per-gene caches for the current gene table */
 	size_t gcap;
 	int32_t *gkey;
@@ -275,12 +291,19 @@ static int on_cells(void *ctx, const gx_cells *c, gx_err *err)
 		sc->n_genes += (long)c->n_genes;
 	}
 	if (sc->probe) {
-		for (i = 0; i < c->n; i++)
-			if ((!c->missing || !c->missing[i]) && c->value[i] > sc->probe_max)
-				sc->probe_max = c->value[i];
-		sc->probe_left -= (long)c->n_genes;
+		for (i = 0; i < c->n; i++) {
+			double v = c->value[i];
+			if (c->missing && c->missing[i])
+				continue;
+			if (v > sc->probe_max)
+				sc->probe_max = v;
+			if (v < 0 || v != floor(v))
+				sc->probe_fraction = 1;
+		}
+		sc->probe_left -= (long)c->n;
 		return sc->probe_left <= 0 ? PROBE_STOP : 0;
 	}
+	gx_valid_cells(p->val, c, colmap, ns);
 	if (!c->gene && !c->sample) {
 		/* dense, row-major: walk rows and columns (no division per cell) */
 		size_t g, col;
@@ -370,13 +393,18 @@ static int scan_all(pipe *p, gx_fact_writer *w, gx_err *err)
 	return rc;
 }
 
-/* Decide log2 vs linear from the first transform.scale_probe_rows gene rows. */
+/*
+ * Decide log2 vs linear from the first cells (transform.scale_probe_rows rows' worth:
+ * rows x samples): linear if a value exceeds transform.linear_threshold (refine.bio's own
+ * rule), or if every value is a non-negative integer and some exceeds 1 (counts, as in
+ * 10x and other single-cell matrices); log2 otherwise.
+ */
 static int detect_scale(pipe *p, int partial, gx_err *err)
 {
 	const gx_config *cfg = p->cfg;
 	scan sc;
 	size_t i;
-	int rc;
+	int rc, counts;
 
 	if (strcmp(cfg->value_scale, "auto")) {
 		p->linear = !strcmp(cfg->value_scale, "linear");
@@ -390,11 +418,12 @@ static int detect_scale(pipe *p, int partial, gx_err *err)
 	memset(&sc, 0, sizeof(sc));
 	sc.p = p;
 	sc.probe = 1;
-	sc.probe_left = cfg->scale_probe_rows;
 	sc.probe_max = -INFINITY;
-	for (i = 0; i < p->n_mats && sc.probe_left > 0; i++) {
+	for (i = 0; i < p->n_mats; i++) {
+		size_t ns = gx_matrix_info_of(p->mats[i])->n_samples;
 		sc.mat = i;
 		sc.gcap = 0;
+		sc.probe_left = cfg->scale_probe_rows * (long)(ns ? ns : 1);
 		rc = gx_matrix_scan(p->mats[i], NULL, on_cells, &sc, err);
 		if (rc < 0) {
 			scan_release(&sc);
@@ -402,11 +431,13 @@ static int detect_scale(pipe *p, int partial, gx_err *err)
 		}
 	}
 	scan_release(&sc);
-	p->linear = sc.probe_max > cfg->linear_threshold;
+	counts = !sc.probe_fraction && sc.probe_max > 1;
+	p->linear = sc.probe_max > cfg->linear_threshold || counts;
 	gx_log(GX_LOG_INFO, "transform",
-	       "value scale %s (largest of the first %ld gene rows: %g, threshold %g)",
+	       "value scale %s (first %ld rows' worth of cells: largest %g, threshold %g%s)",
 	       p->linear ? "linear: log2_value = log2(value + 1)" : "log2: log2_value = value",
-	       cfg->scale_probe_rows, sc.probe_max, cfg->linear_threshold);
+	       cfg->scale_probe_rows, sc.probe_max, cfg->linear_threshold,
+	       counts ? ", all non-negative integers: counts" : "");
 	return 0;
 }
 
@@ -464,13 +495,78 @@ static int sample_json(pipe *p, sample *sm, gx_err *err)
 		return gx_err_set(err, GX_E_NOMEM, "out of memory");
 	}
 	sm->meta_json = gx_buf_steal(&b);
-	{
-		gx_buf h = { 0 };
-		gx_buf_printf(&h, "%s%c%s%c%s", sm->accession, 0, sm->column, 0, sm->meta_json);
-		gx_hash128_hex(gx_hash_bytes(h.data, h.len), sm->content_hash);
-		gx_buf_release(&h);
-	}
 	return 0;
+}
+
+/* The dimension row's hash: identity, metadata, and what the rules made of them. */
+static int sample_hash(sample *sm, gx_err *err)
+{
+	char conf[32];
+	const char *f[11];
+
+	snprintf(conf, sizeof(conf), "%.17g", sm->ill.confidence);
+	f[0] = sm->accession;
+	f[1] = sm->column;
+	f[2] = sm->meta_json;
+	f[3] = sm->ill.code;
+	f[4] = sm->ill.decided_by;
+	f[5] = conf;
+	f[6] = sm->ill.field;
+	f[7] = sm->ill.text;
+	f[8] = sm->plat.key;
+	f[9] = sm->plat.accession;
+	f[10] = sm->plat.rule_id;
+	if (gx_hash_fields(sm->content_hash, 11, f) < 0)
+		return gx_err_set(err, GX_E_NOMEM, "out of memory");
+	return 0;
+}
+
+/*
+ * Label every sample and normalize its platform: the rules see every field of the
+ * sample's metadata row and of the matrix's own attributes, by their raw names
+ * (transform/fields.h maps them to the rules' logical fields).
+ */
+static int label_samples(pipe *p, gx_err *err)
+{
+	const gx_rulebook *rb = p->opts->rules;
+	gx_fields *f = NULL;
+	size_t i, j, unknown = 0;
+	int rc;
+
+	if ((rc = gx_fields_new(&f, err)))
+		return rc;
+	for (i = 0; i < p->n_samples && !rc; i++) {
+		sample *sm = &p->samples[i];
+		const gx_matrix_info *info = gx_matrix_info_of(p->mats[sm->matrix]);
+		size_t col = 0;
+
+		gx_fields_clear(f);
+		if (sm->row)
+			for (j = 0; j < p->md->n_cols && !rc; j++)
+				if (sm->row->values[j][0])
+					rc = gx_fields_add_raw(f, p->md->cols[j], sm->row->values[j], err);
+		for (j = 0; j < info->n_samples; j++)
+			if (p->col_sample[sm->matrix][j] == i)
+				col = j;
+		for (j = 0; j < info->attrs.n_attrs && !rc; j++) {
+			const char *v = info->attrs.values[col * info->attrs.n_attrs + j];
+			if (v && v[0] && !(sm->row && gx_metadata_col(p->md, info->attrs.names[j]) >= 0))
+				rc = gx_fields_add_raw(f, info->attrs.names[j], v, err);
+		}
+		if (rc)
+			break;
+		if ((rc = gx_illness_label_sample(rb->illness, p->acc, sm->accession, f, &sm->ill, err)))
+			break;
+		if ((rc = gx_platform_normalize_fields(rb->platforms, f, &sm->plat, err)))
+			break;
+		unknown += !strcmp(sm->ill.code, gx_illness_default(rb->illness));
+		rc = sample_hash(sm, err);
+	}
+	gx_fields_free(f);
+	if (!rc && p->n_samples)
+		gx_log(GX_LOG_INFO, "transform", "labelled %zu samples (%zu %s), rules %s", p->n_samples,
+		       unknown, gx_illness_default(rb->illness), rb->hash);
+	return rc;
 }
 
 static const char *field(const pipe *p, const sample *sm, gx_meta_col c)
@@ -542,6 +638,8 @@ static int build_samples(pipe *p, gx_err *err)
 	for (i = 0; i < p->n_samples; i++)
 		if ((rc = sample_json(p, &p->samples[i], err)))
 			return rc;
+	if (p->opts->rules && (rc = label_samples(p, err)))
+		return rc;
 	if (by_title)
 		gx_log(GX_LOG_INFO, "extract",
 		       "%zu matrix columns are sample titles (2018 layout), matched to accessions "
@@ -638,7 +736,8 @@ static void fingerprint(pipe *p)
 	gx_buf b = { 0 };
 	size_t i;
 
-	gx_buf_printf(&b, "gxload-input v1\nhash_version=%d\n", GX_HASH_VERSION);
+	gx_buf_printf(&b, "gxload-input v1\nhash_version=%d\nrules=%s\n", GX_HASH_VERSION,
+	              p->opts->rules->hash);
 	for (i = 0; i < p->files->n; i++)
 		gx_buf_printf(&b, "file %s %s %s\n", p->files->files[i].role, p->files->files[i].name,
 		              p->files->files[i].hash);
@@ -646,6 +745,8 @@ static void fingerprint(pipe *p)
 	              p->cfg->value_scale, p->cfg->linear_threshold, p->cfg->scale_probe_rows);
 	for (i = 0; i < p->cfg->n_na_values; i++)
 		gx_buf_printf(&b, "[%s]", p->cfg->na_values[i]);
+	gx_buf_printf(&b, "\npair_top_n=%ld pair_min_stddev=%.17g pair_min_samples=%ld\n",
+	              p->cfg->pair_top_n, p->cfg->pair_min_stddev, p->cfg->pair_min_samples);
 	gx_hash128_hex(gx_hash_bytes(b.data ? b.data : "", b.len), p->fingerprint);
 	gx_buf_release(&b);
 }
@@ -683,13 +784,27 @@ static int matrices_unchanged(pipe *p, gx_err *err, int *unchanged)
 
 /* ---- writes (inside the load transaction) ---- */
 
+/* The technology shared by every sample's platform, or NULL when unknown or mixed. */
+static const char *samples_technology(const pipe *p)
+{
+	const char *t = NULL;
+	size_t i;
+
+	for (i = 0; i < p->n_samples; i++) {
+		const char *s = p->samples[i].plat.technology;
+		if (!s || !strcmp(s, "UNKNOWN") || (t && strcmp(t, s)))
+			return NULL;
+		t = s;
+	}
+	return t;
+}
+
 static int upsert_study(pipe *p, gx_err *err)
 {
 	const gx_study_meta *sm = p->sm;
 	const char *organism = sm ? sm->organism : NULL;
 	const char *srcdb = sm ? sm->source_database : NULL;
 	char now[32], hash[GX_HASH_HEX];
-	gx_buf h = { 0 };
 	const char *par[10];
 	long key;
 	size_t i;
@@ -709,14 +824,12 @@ static int upsert_study(pipe *p, gx_err *err)
 	par[0] = p->acc;
 	par[1] = sm ? sm->title : NULL;
 	par[2] = sm ? sm->description : NULL;
-	par[3] = sm ? sm->technology : NULL;
+	par[3] = sm && sm->technology ? sm->technology : samples_technology(p);
 	par[4] = organism;
 	par[5] = srcdb;
 	par[6] = sm ? sm->experiment_json : NULL;
-	for (i = 0; i < 7; i++)
-		gx_buf_printf(&h, "%s%c", par[i] ? par[i] : "\\N", 0);
-	gx_hash128_hex(gx_hash_bytes(h.data ? h.data : "", h.len), hash);
-	gx_buf_release(&h);
+	if (gx_hash_fields(hash, 7, par) < 0)
+		return gx_err_set(err, GX_E_NOMEM, "out of memory");
 	par[7] = hash;
 	par[8] = now;
 	rc = gx_sink_query_long(p->s,
@@ -739,6 +852,131 @@ static int upsert_study(pipe *p, gx_err *err)
 	return rc;
 }
 
+/* Key of 'code' in a (code, key) result, or NULL. */
+static const char *key_of(const gx_rows *r, const char *code)
+{
+	size_t i;
+
+	for (i = 0; r && i < r->nrows; i++)
+		if (!strcmp(gx_rows_get(r, i, 0), code))
+			return gx_rows_get(r, i, 1);
+	return NULL;
+}
+
+static int upsert_platform(pipe *p, const char *code, const char *acc, const char *name,
+                           const char *manufacturer, const char *technology,
+                           const char *const *accs, size_t n_accs, int known, gx_err *err)
+{
+	gx_buf a = { 0 };
+	char now[32], hash[GX_HASH_HEX];
+	const char *par[9];
+	size_t i;
+	int rc;
+
+	gx_buf_putc(&a, '[');
+	for (i = 0; i < n_accs; i++) {
+		if (i)
+			gx_buf_putc(&a, ',');
+		gx_buf_json_str(&a, accs[i], strlen(accs[i]));
+	}
+	if (gx_buf_putc(&a, ']') < 0) {
+		gx_buf_release(&a);
+		return gx_err_set(err, GX_E_NOMEM, "out of memory");
+	}
+	gx_sink_now(now);
+	par[0] = code;
+	par[1] = acc && acc[0] ? acc : NULL;
+	par[2] = name;
+	par[3] = manufacturer && manufacturer[0] ? manufacturer : NULL;
+	par[4] = technology;
+	par[5] = a.data;
+	par[6] = known ? "1" : "0";
+	if (gx_hash_fields(hash, 7, par) < 0) {
+		gx_buf_release(&a);
+		return gx_err_set(err, GX_E_NOMEM, "out of memory");
+	}
+	par[7] = hash;
+	par[8] = now;
+	rc = gx_sink_query(p->s,
+		"INSERT INTO dim_platform (code, accession, name, manufacturer, technology, "
+		"accessions, known, content_hash, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+		"ON CONFLICT (code) DO UPDATE SET accession = excluded.accession, name = excluded.name, "
+		"manufacturer = excluded.manufacturer, technology = excluded.technology, "
+		"accessions = excluded.accessions, known = excluded.known, "
+		"content_hash = excluded.content_hash, updated_at = excluded.updated_at "
+		"WHERE dim_platform.content_hash IS DISTINCT FROM excluded.content_hash",
+		9, par, NULL, err);
+	gx_buf_release(&a);
+	return rc;
+}
+
+/*
+ * dim_illness and dim_platform from the rules: every category, every known platform,
+ * and the platforms samples were seen on that the table does not know.  A row changes
+ * only when its content hash does.
+ */
+static int upsert_rule_dims(pipe *p, gx_err *err)
+{
+	const gx_rulebook *rb = p->opts->rules;
+	char now[32];
+	size_t i;
+	int rc;
+
+	gx_sink_now(now);
+	for (i = 0; i < gx_illness_category_count(rb->illness); i++) {
+		const gx_illness_category *c = gx_illness_category_at(rb->illness, i);
+		char hash[GX_HASH_HEX];
+		const char *par[5];
+		par[0] = c->code;
+		par[1] = c->label;
+		par[2] = c->description;
+		if (gx_hash_fields(hash, 3, par) < 0)
+			return gx_err_set(err, GX_E_NOMEM, "out of memory");
+		par[3] = hash;
+		par[4] = now;
+		if ((rc = gx_sink_query(p->s,
+			"INSERT INTO dim_illness (code, label, description, content_hash, updated_at) "
+			"VALUES ($1, $2, $3, $4, $5) ON CONFLICT (code) DO UPDATE SET "
+			"label = excluded.label, description = excluded.description, "
+			"content_hash = excluded.content_hash, updated_at = excluded.updated_at "
+			"WHERE dim_illness.content_hash IS DISTINCT FROM excluded.content_hash",
+			5, par, NULL, err)))
+			return rc;
+	}
+	for (i = 0; i < gx_platforms_count(rb->platforms); i++) {
+		const gx_platform_def *d = gx_platforms_at(rb->platforms, i);
+		if ((rc = upsert_platform(p, d->key, d->accession, d->name, d->manufacturer,
+		                          d->technology, d->accessions, d->n_accessions, 1, err)))
+			return rc;
+	}
+	for (i = 0; i < p->n_samples; i++) {
+		const gx_platform *pl = &p->samples[i].plat;
+		const char *acc = pl->accession;
+		if (pl->known || !pl->key[0])
+			continue;
+		if ((rc = upsert_platform(p, pl->key, pl->chip_accession, pl->name[0] ? pl->name : pl->key,
+		                          pl->manufacturer, pl->technology, acc[0] ? &acc : NULL,
+		                          acc[0] ? 1 : 0, 0, err)))
+			return rc;
+	}
+	if ((rc = gx_sink_query(p->s, "SELECT code, CAST(illness_key AS text) FROM dim_illness", 0,
+	                        NULL, &p->illness_keys, err)))
+		return rc;
+	return gx_sink_query(p->s, "SELECT code, CAST(platform_key AS text) FROM dim_platform", 0,
+	                     NULL, &p->platform_keys, err);
+}
+
+static const char *illness_source_name(gx_illness_source s)
+{
+	switch (s) {
+	case GX_ILLNESS_RULE: return "rule";
+	case GX_ILLNESS_STUDY_OVERRIDE: return "study_override";
+	case GX_ILLNESS_SAMPLE_OVERRIDE: return "sample_override";
+	case GX_ILLNESS_DEFAULT: break;
+	}
+	return "default";
+}
+
 static int upsert_samples(pipe *p, long *meta_changed, gx_err *err)
 {
 	char sk[16], now[32];
@@ -750,8 +988,10 @@ static int upsert_samples(pipe *p, long *meta_changed, gx_err *err)
 	gx_sink_now(now);
 	for (i = 0; i < p->n_samples; i++) {
 		sample *sm = &p->samples[i];
-		const char *par[11];
+		const char *par[20];
+		char conf[32];
 		long key = 0;
+		snprintf(conf, sizeof(conf), "%.17g", sm->ill.confidence);
 		par[0] = sk;
 		par[1] = sm->accession;
 		par[2] = sm->column;
@@ -763,18 +1003,38 @@ static int upsert_samples(pipe *p, long *meta_changed, gx_err *err)
 		par[8] = sm->meta_json;
 		par[9] = sm->content_hash;
 		par[10] = now;
+		par[11] = key_of(p->illness_keys, sm->ill.code);
+		par[12] = illness_source_name(sm->ill.source);
+		par[13] = sm->ill.decided_by;
+		par[14] = conf;
+		par[15] = sm->ill.field[0] ? sm->ill.field : NULL;
+		par[16] = sm->ill.text[0] ? sm->ill.text : NULL;
+		par[17] = sm->plat.key[0] ? key_of(p->platform_keys, sm->plat.key) : NULL;
+		par[18] = sm->plat.accession[0] ? sm->plat.accession : NULL;
+		par[19] = sm->plat.rule_id[0] ? sm->plat.rule_id : NULL;
 		rc = gx_sink_query_long(p->s,
 			"INSERT INTO dim_sample (study_key, accession, column_name, title, platform_raw, "
 			"organism, disease_raw, source_database, metadata, content_hash, created_at, "
-			"updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) "
+			"updated_at, illness_key, illness_source, illness_rule_id, illness_confidence, "
+			"illness_field, illness_matched_text, platform_key, platform_accession, "
+			"platform_rule_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, "
+			"$12, $13, $14, $15, $16, $17, $18, $19, $20) "
 			"ON CONFLICT (study_key, accession) DO UPDATE SET "
 			"column_name = excluded.column_name, title = excluded.title, "
 			"platform_raw = excluded.platform_raw, organism = excluded.organism, "
 			"disease_raw = excluded.disease_raw, source_database = excluded.source_database, "
 			"metadata = excluded.metadata, content_hash = excluded.content_hash, "
-			"updated_at = excluded.updated_at "
+			"updated_at = excluded.updated_at, illness_key = excluded.illness_key, "
+			"illness_source = excluded.illness_source, "
+			"illness_rule_id = excluded.illness_rule_id, "
+			"illness_confidence = excluded.illness_confidence, "
+			"illness_field = excluded.illness_field, "
+			"illness_matched_text = excluded.illness_matched_text, "
+			"platform_key = excluded.platform_key, "
+			"platform_accession = excluded.platform_accession, "
+			"platform_rule_id = excluded.platform_rule_id "
 			"WHERE dim_sample.content_hash IS DISTINCT FROM excluded.content_hash "
-			"RETURNING sample_key", 11, par, &key, err);
+			"RETURNING sample_key", 20, par, &key, err);
 		if (rc)
 			return rc;
 		if (key) {
@@ -829,7 +1089,7 @@ static int save_digests(pipe *p, gx_err *err)
 static int finish_study(pipe *p, int facts_written, gx_err *err)
 {
 	char sk[16], now[32];
-	const char *par[4] = { sk, p->fingerprint, now, NULL };
+	const char *par[5] = { sk, p->fingerprint, now, NULL, p->opts->rules->hash };
 	int rc;
 
 	snprintf(sk, sizeof(sk), "%d", (int)p->study_key);
@@ -837,12 +1097,12 @@ static int finish_study(pipe *p, int facts_written, gx_err *err)
 	if (facts_written)
 		par[3] = p->linear ? "linear" : "log2";
 	rc = gx_sink_query(p->s,
-		"UPDATE dim_study SET input_fingerprint = $2, updated_at = $3, "
+		"UPDATE dim_study SET input_fingerprint = $2, updated_at = $3, rules_hash = $5, "
 		"value_scale = COALESCE($4, value_scale), "
 		"n_samples = (SELECT count(*) FROM dim_sample s WHERE s.study_key = dim_study.study_key), "
 		"n_values = (SELECT COALESCE(sum(n_values), 0) FROM dim_sample s "
 		"            WHERE s.study_key = dim_study.study_key) "
-		"WHERE study_key = $1", 4, par, NULL, err);
+		"WHERE study_key = $1", 5, par, NULL, err);
 	if (rc || !facts_written)
 		return rc;
 	{
@@ -924,7 +1184,10 @@ static void pipe_release(pipe *p)
 	gx_metadata_free(p->md);
 	gx_study_meta_free(p->sm);
 	gx_hset_release(&p->gene_keys);
+	gx_rows_free(p->illness_keys);
+	gx_rows_free(p->platform_keys);
 	gx_study_files_free(p->files);
+	gx_valid_free(p->val);
 }
 
 /* Decide the mode and which samples to write; runs the digest pass when needed. */
@@ -975,6 +1238,23 @@ static int plan(pipe *p, int *mode_full, int *write_facts, gx_err *err)
 	return 0;
 }
 
+/* Tell validation what each sample is before the facts stream (transform/validate.h). */
+static int validate_begin(pipe *p, gx_err *err)
+{
+	const char *unknown = gx_illness_default(p->opts->rules->illness);
+	size_t i;
+	int rc;
+
+	if ((rc = gx_valid_begin(p->val, p->n_samples, unknown, err)))
+		return rc;
+	for (i = 0; i < p->n_samples; i++) {
+		const sample *sm = &p->samples[i];
+		gx_valid_sample(p->val, i, sm->accession, sm->want, sm->row != NULL, sm->ill.code,
+		                sm->plat.known);
+	}
+	return 0;
+}
+
 static int load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_rows *gone,
                    gx_err *err)
 {
@@ -987,8 +1267,9 @@ static int load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_rows
 	if ((rc = gx_sink_begin(p->s, err)))
 		return rc;
 	gx_test_point("begin");
-	if ((rc = upsert_study(p, err)) || (rc = upsert_samples(p, &meta_changed, err)) ||
-	    (rc = remove_vanished(p, gone, err)))
+	if ((rc = upsert_study(p, err)) || (rc = upsert_rule_dims(p, err)) ||
+	    (rc = upsert_samples(p, &meta_changed, err)) ||
+	    (rc = remove_vanished(p, gone, err)) || (rc = validate_begin(p, err)))
 		goto fail;
 	p->res->counts.samples_changed = gone ? (long)gone->nrows : 0;
 	if (write_facts) {
@@ -1032,6 +1313,9 @@ static int load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_rows
 	}
 	p->res->counts.samples_changed += write_facts ? 0 : meta_changed;
 	if ((rc = finish_study(p, write_facts, err)) || (rc = save_files(p, run_id, err)))
+		goto fail;
+	if ((rc = gx_cohort_refresh(p->s, p->cfg, p->study_key, NULL, err)) ||
+	    (rc = gx_valid_finish(p->val, p->s, run_id, p->acc, p->study_key, p->md, p->sm, err)))
 		goto fail;
 	if ((rc = gx_check_interrupt(err)))
 		goto fail;
@@ -1098,6 +1382,10 @@ int gx_pipeline_load(gx_sink *s, const gx_config *cfg, const char *accession,
 		if ((rlog = gx_run_log_new()) != NULL)
 			gx_log_set_hook(gx_run_log_hook, rlog);
 		s->ops->set_run(s, run_id, NULL);
+		if (!(p.val = gx_valid_new(cfg))) {
+			rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+			goto fail;
+		}
 		if ((rc = gx_meta_repair_stale(s, accession, run_id, &stale, err)))
 			goto fail;
 		if (stale)
@@ -1172,6 +1460,7 @@ fail:
 		res->counts.samples_changed = 0;
 		if (gx_meta_run_finish(s, run_id, st, res->mode, &res->counts, err, &e2))
 			gx_log_err(GX_LOG_WARNING, "meta", &e2);
+		gx_valid_failed(p.val, s, run_id, accession, err);
 	}
 	goto out;
 
@@ -1212,4 +1501,68 @@ out:
 	pipe_release(&p);
 	gx_log_set_context(0, NULL);
 	return rc;
+}
+
+/* ---- digests from the files alone (gxload verify) ---- */
+
+int gx_pipeline_digests(const gx_config *cfg, const char *accession, const char *file,
+                        gx_sample_digest **out, size_t *n, gx_err *err)
+{
+	gx_load_opts opts;
+	gx_load_result res;
+	const gx_study_file *f;
+	gx_sample_digest *d = NULL;
+	pipe p;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	memset(&p, 0, sizeof(p));
+	memset(&opts, 0, sizeof(opts));
+	memset(&res, 0, sizeof(res));
+	p.cfg = cfg;
+	p.opts = &opts; /* no rules: samples are not labelled */
+	p.res = &res;
+	p.acc = accession;
+	rc = file ? gx_study_from_file(file, accession, &p.files, err)
+	          : gx_study_resolve(cfg->data_root, accession, &p.files, err);
+	if (rc)
+		goto out;
+	if ((f = gx_study_find(p.files, "metadata")) &&
+	    (rc = gx_metadata_read(f->path, (size_t)cfg->max_field_bytes, &p.md, err)))
+		goto out;
+	if ((rc = build_samples(&p, err)))
+		goto out;
+	for (i = 0; i < p.n_samples; i++)
+		p.samples[i].want = 1;
+	if ((rc = scan_all(&p, NULL, err)))
+		goto out;
+	if (!(d = gx_calloc(p.n_samples ? p.n_samples : 1, sizeof(*d)))) {
+		rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < p.n_samples; i++) {
+		if (!(d[i].accession = gx_strdup(p.samples[i].accession))) {
+			gx_sample_digests_free(d, i);
+			rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+			goto out;
+		}
+		memcpy(d[i].digest, p.samples[i].digest, sizeof(d[i].digest));
+		d[i].n_values = p.samples[i].n_values;
+	}
+	*out = d;
+	*n = p.n_samples;
+out:
+	pipe_release(&p);
+	return rc;
+}
+
+void gx_sample_digests_free(gx_sample_digest *d, size_t n)
+{
+	size_t i;
+
+	for (i = 0; d && i < n; i++)
+		gx_free(d[i].accession);
+	gx_free(d);
 }

@@ -13,14 +13,17 @@
 
 #include "core/config.h"
 #include "core/err.h"
+#include "core/hash.h"
 #include "load/meta.h"
 #include "load/sink.h"
+#include "transform/rulebook.h"
 
 typedef struct gx_load_opts {
 	int force;              /* reload everything even if unchanged */
 	int dry_run;            /* decide and report, write nothing */
 	const char *file;       /* load this one matrix file as the study (--file) */
 	int show_progress;
+	const gx_rulebook *rules; /* illness and platform rules (labels every sample) */
 } gx_load_opts;
 
 typedef struct gx_load_result {
@@ -41,5 +44,22 @@ typedef struct gx_load_result {
  */
 int gx_pipeline_load(gx_sink *s, const gx_config *cfg, const char *accession,
                      const gx_load_opts *opts, gx_load_result *res, gx_err *err);
+
+/* A sample's digest and value count (core/hash.h), as a load computes them. */
+typedef struct gx_sample_digest {
+	char *accession;
+	char digest[GX_HASH_HEX];
+	long n_values;
+} gx_sample_digest;
+
+/*
+ * The digest of every sample of study 'accession' (or of the one matrix 'file', as
+ * load --file reads it), computed from the files exactly as a load computes them - the
+ * same readers, column-to-sample mapping and scan - without a database.  *out holds *n
+ * entries in matrix column order, owned by the caller (gx_sample_digests_free).
+ */
+int gx_pipeline_digests(const gx_config *cfg, const char *accession, const char *file,
+                        gx_sample_digest **out, size_t *n, gx_err *err);
+void gx_sample_digests_free(gx_sample_digest *d, size_t n);
 
 #endif

@@ -1,7 +1,8 @@
 #!/bin/sh
 # run.sh - run gxload's test suite and report like TAP's prove.
 #
-#   sh tests/run.sh --bin ./gxload --units build/release/tests [--only unit|int] [--skip-pg]
+#   sh tests/run.sh --bin ./gxload --units build/release/tests [--fuzz build/release/fuzz]
+#                   [--only unit|int] [--skip-pg]
 #
 # Unit test binaries (tests/unit/test_*.c, built into --units) run first, then every
 # tests/integration/t*.sh against the real binary, for each backend: a real SQLite file
@@ -12,11 +13,12 @@ set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
-bin=""; units=""; only=""; skip_pg=0
+bin=""; units=""; fuzz=""; only=""; skip_pg=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--bin) bin=$2; shift 2 ;;
 	--units) units=$2; shift 2 ;;
+	--fuzz) fuzz=$2; shift 2 ;;
 	--only) only=$2; shift 2 ;;
 	--skip-pg) skip_pg=1; shift ;;
 	*) echo "run.sh: unknown argument '$1'" >&2; exit 64 ;;
@@ -25,7 +27,8 @@ done
 [ -n "$bin" ] || { echo "run.sh: --bin is required" >&2; exit 64; }
 case "$bin" in /*) ;; *) bin="$top/$bin" ;; esac
 case "$units" in ""|/*) ;; *) units="$top/$units" ;; esac
-export GXLOAD_BIN="$bin" GXLOAD_TOP="$top"
+case "$fuzz" in ""|/*) ;; *) fuzz="$top/$fuzz" ;; esac
+export GXLOAD_BIN="$bin" GXLOAD_TOP="$top" GXLOAD_TOOLS="$top/build/release/tools"
 logs="$top/build/test-logs"
 rm -rf "$logs"; mkdir -p "$logs"
 
@@ -66,6 +69,12 @@ if [ "$only" != "int" ] && [ -n "$units" ]; then
 	for t in "$units"/test_*; do
 		[ -x "$t" ] || continue
 		run_one "unit/$(basename "$t")" "$t"
+	done
+	# every committed fuzz input, replayed (tests/fuzz/replay.c)
+	for t in ${fuzz:+"$fuzz"/fuzz_*}; do
+		[ -x "$t" ] || continue
+		name=$(basename "$t")
+		run_one "fuzz/$name" "$t" "$here/fuzz/corpus/${name#fuzz_}"
 	done
 fi
 

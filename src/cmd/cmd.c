@@ -6,6 +6,7 @@
  */
 #include "cmd/cmd.h"
 
+#include <getopt.h>
 #include <string.h>
 
 int gx_cmd_wants_help(int argc, char **argv)
@@ -16,6 +17,25 @@ int gx_cmd_wants_help(int argc, char **argv)
 			return 0;
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
 			return 1;
+	}
+	return 0;
+}
+
+int gx_cmd_bad_option(char **argv, gx_err *err)
+{
+	return gx_err_set(err, GX_E_USAGE, "unknown option '%s' or missing argument",
+	                  argv[optind - 1]);
+}
+
+int gx_cmd_check_studies(int argc, int first, const char *file, const char *study,
+                         gx_err *err)
+{
+	if (file || study) {
+		if (!file || !study || first < argc)
+			return gx_err_set(err, GX_E_USAGE, "--file PATH and --study ACCESSION go "
+			                  "together, without other accessions");
+	} else if (first >= argc) {
+		return gx_err_set(err, GX_E_USAGE, "no accession given");
 	}
 	return 0;
 }

@@ -28,8 +28,20 @@ int cmd_migrate(gx_ctx *ctx, int argc, char **argv, gx_err *err);
 int cmd_config(gx_ctx *ctx, int argc, char **argv, gx_err *err);
 int cmd_rules(gx_ctx *ctx, int argc, char **argv, gx_err *err);
 int cmd_version(gx_ctx *ctx, int argc, char **argv, gx_err *err);
+int cmd_report(gx_ctx *ctx, int argc, char **argv, gx_err *err);
+int cmd_verify(gx_ctx *ctx, int argc, char **argv, gx_err *err);
 
 /* Shared option helper: 1 if argv[i] is -h/--help. */
 int gx_cmd_wants_help(int argc, char **argv);
+
+/* GX_E_USAGE for the option getopt_long just refused (argv[optind - 1]). */
+int gx_cmd_bad_option(char **argv, gx_err *err);
+
+/*
+ * The studies of load and verify: ACCESSION... (argv[first] to argv[argc - 1]) or, with
+ * --file PATH, exactly the one study named by --study.  0 or GX_E_USAGE.
+ */
+int gx_cmd_check_studies(int argc, int first, const char *file, const char *study,
+                         gx_err *err);
 
 #endif

@@ -47,6 +47,7 @@ int cmd_load(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 	gx_load_opts opts;
 	const char *study = NULL;
 	gx_sink *s = NULL;
+	gx_rulebook *rules = NULL;
 	gx_err first;
 	int c, i, rc, failed = 0;
 
@@ -64,19 +65,16 @@ int cmd_load(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 			usage(stdout);
 			return 0;
 		default:
-			return gx_err_set(err, GX_E_USAGE, "unknown option '%s' or missing argument",
-			                  argv[optind - 1]);
+			return gx_cmd_bad_option(argv, err);
 		}
 	}
-	if (opts.file || study) {
-		if (!opts.file || !study || optind < argc)
-			return gx_err_set(err, GX_E_USAGE,
-			                  "--file PATH and --study ACCESSION go together, without other "
-			                  "accessions");
-	} else if (optind >= argc) {
-		return gx_err_set(err, GX_E_USAGE, "no accession given");
-	}
+	if ((rc = gx_cmd_check_studies(argc, optind, opts.file, study, err)))
+		return rc;
 	opts.show_progress = ctx->show_progress;
+	/* the rules label every sample: a bad rule file stops here, before any database work */
+	if ((rc = gx_rulebook_load(ctx->cfg, &rules, err)))
+		return rc;
+	opts.rules = rules;
 
 	if (opts.dry_run) {
 		/* a dry run writes nothing: without a database, or with one whose schema is not
@@ -104,7 +102,7 @@ int cmd_load(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 			       e.code ? e.msg : "schema not migrated");
 	} else {
 		if ((rc = gx_sink_open(ctx->cfg, "load", 0, &s, err)))
-			return rc;
+			goto out;
 		int applied = 0;
 		if ((rc = gx_migrate_apply(s, ctx->cfg->share_dir, &applied, err)))
 			goto out;
@@ -153,5 +151,6 @@ int cmd_load(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 	}
 out:
 	gx_sink_close(s);
+	gx_rulebook_free(rules);
 	return rc;
 }

@@ -3,7 +3,8 @@
  *
  *   rules check [FILE...]          validate rule files (the configured ones by default)
  *   rules eval LABELS.tsv          score the illness rules against a labelled TSV
- *   rules explain FILE.tsv [SAMPLE...]  why each sample of a metadata TSV gets its label
+ *   rules explain ACCESSION|FILE.tsv [SAMPLE...]  why each sample (of a loaded study or a
+ *                                     metadata TSV) gets its label
  *   rules test CASES.tsv...        run rule cases (rules/tests/), TAP output
  *   rules platform STRING [GPL]    normalize one platform string
  *
@@ -14,6 +15,7 @@
  * loaded study from the database belongs to the pipeline (not here yet).
  */
 #include "cmd/cmd.h"
+#include "load/sink.h"
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -21,6 +23,7 @@
 #include "transform/fields.h"
 #include "transform/rulebook.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -506,6 +509,82 @@ static int explain_row(void *ctx, const table *t, gx_err *err)
 	return 0;
 }
 
+/*
+ * Explain a loaded study: each sample's stored label (what the last load decided) and,
+ * from the sample's stored metadata, why the rules in effect now decide what they do.
+ */
+static int explain_db(gx_ctx *ctx, explain_ctx *x, const char *acc, gx_err *err)
+{
+	static const char sql[] =
+		"SELECT s.accession, s.metadata, i.code, s.illness_source, s.illness_rule_id, "
+		"s.illness_field, s.illness_matched_text, p.code "
+		"FROM dim_sample s JOIN dim_study st ON st.study_key = s.study_key "
+		"LEFT JOIN dim_illness i ON i.illness_key = s.illness_key "
+		"LEFT JOIN dim_platform p ON p.platform_key = s.platform_key "
+		"WHERE st.accession = $1 ORDER BY s.accession";
+	const char *par[1] = { acc };
+	gx_sink *s = NULL;
+	gx_rows *r = NULL;
+	size_t i;
+	int rc, k;
+
+	if ((rc = gx_sink_open(ctx->cfg, "rules", 1, &s, err)) ||
+	    (rc = gx_sink_query(s, sql, 1, par, &r, err)))
+		goto out;
+	if (r->nrows == 0) {
+		rc = gx_err_set(err, GX_E_NO_STUDY, "study '%s' has no samples in %s", acc,
+		                s->url_redacted);
+		goto out;
+	}
+	for (i = 0; i < r->nrows && !rc; i++) {
+		const char *sample = gx_rows_get(r, i, 0), *stored = gx_rows_get(r, i, 2);
+		json_error_t je;
+		json_t *obj, *v;
+		const char *key;
+		gx_illness_label now;
+		int want = x->nonly == 0;
+
+		for (k = 0; k < x->nonly && !want; k++)
+			want = !strcmp(sample, x->only[k]);
+		if (!want)
+			continue;
+		x->shown++;
+		obj = json_loads(gx_rows_get(r, i, 1), 0, &je);
+		gx_fields_clear(x->run.f);
+		json_object_foreach(obj, key, v) {
+			if (json_is_string(v) &&
+			    (rc = gx_fields_add_raw(x->run.f, key, json_string_value(v), err)))
+				break;
+		}
+		json_decref(obj);
+		if (rc)
+			break;
+		gx_buf_reset(&x->out);
+		if ((rc = gx_illness_explain(x->run.rb->illness, acc, sample, x->run.f, &x->out, err)) ||
+		    (rc = gx_illness_label_sample(x->run.rb->illness, acc, sample, x->run.f, &now, err)))
+			break;
+		gx_buf_printf(&x->out, "  stored by the last load: %s (%s '%s'%s%s%s%s), platform %s\n",
+		              stored ? stored : "-", gx_rows_get(r, i, 3) ? gx_rows_get(r, i, 3) : "-",
+		              gx_rows_get(r, i, 4) ? gx_rows_get(r, i, 4) : "-",
+		              gx_rows_get(r, i, 5) ? ", field " : "",
+		              gx_rows_get(r, i, 5) ? gx_rows_get(r, i, 5) : "",
+		              gx_rows_get(r, i, 6) ? ", matched " : "",
+		              gx_rows_get(r, i, 6) ? gx_rows_get(r, i, 6) : "",
+		              gx_rows_get(r, i, 7) ? gx_rows_get(r, i, 7) : "-");
+		if (stored && strcmp(stored, now.code))
+			gx_buf_printf(&x->out, "  NOTE: the rules in effect now say %s; the next load "
+			              "relabels this sample\n", now.code);
+		fwrite(x->out.data, 1, x->out.len, stdout);
+	}
+	if (!rc && x->nonly && x->shown < x->nonly)
+		rc = gx_err_set(err, GX_E_NO_SAMPLES, "%ld of %d samples not found in study '%s'",
+		                (long)x->nonly - x->shown, x->nonly, acc);
+out:
+	gx_rows_free(r);
+	gx_sink_close(s);
+	return rc;
+}
+
 static int rules_explain(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 {
 	explain_ctx x;
@@ -514,19 +593,19 @@ static int rules_explain(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 
 	memset(&x, 0, sizeof(x));
 	if (argc < 1)
-		return gx_err_set(err, GX_E_USAGE, "expected 'gxload rules explain FILE.tsv "
-		                  "[SAMPLE...]'");
-	if (stat(argv[0], &st) != 0 || !S_ISREG(st.st_mode))
-		return gx_err_set(err, GX_E_USAGE, "'%s' is not a metadata file (explaining a "
-		                  "loaded study from the database is not available yet)", argv[0]);
+		return gx_err_set(err, GX_E_USAGE, "expected 'gxload rules explain ACCESSION "
+		                  "[SAMPLE...]' or 'gxload rules explain FILE.tsv [SAMPLE...]'");
 	x.only = argv + 1;
 	x.nonly = argc - 1;
 	rc = run_open(ctx, &x.run, err);
-	if (!rc)
+	if (!rc && stat(argv[0], &st) == 0 && S_ISREG(st.st_mode)) {
 		rc = run_read(&x.run, argv[0], explain_row, err);
-	if (!rc && x.nonly && x.shown < x.nonly)
-		rc = gx_err_set(err, GX_E_NO_SAMPLES, "%ld of %d samples not found in '%s'",
-		                (long)x.nonly - x.shown, x.nonly, argv[0]);
+		if (!rc && x.nonly && x.shown < x.nonly)
+			rc = gx_err_set(err, GX_E_NO_SAMPLES, "%ld of %d samples not found in '%s'",
+			                (long)x.nonly - x.shown, x.nonly, argv[0]);
+	} else if (!rc) {
+		rc = explain_db(ctx, &x, argv[0], err);
+	}
 	gx_buf_release(&x.out);
 	run_release(&x.run);
 	return rc;
@@ -693,7 +772,10 @@ static const struct {
 	  "recall, the confusion matrix and per-study accuracy; the last line is\n"
 	  "'accuracy: 0.XXXX (n=N)'.  --misses first explains every wrong label." },
 	{ "explain", rules_explain,
-	  "usage: gxload rules explain METADATA.tsv [SAMPLE...]\n\n"
+	  "usage: gxload rules explain ACCESSION [SAMPLE...]\n"
+	  "       gxload rules explain METADATA.tsv [SAMPLE...]\n\n"
+	  "A loaded study (by accession): per sample, the label stored by the last load and\n"
+	  "why the rules in effect now decide what they do (from the stored metadata).\n"
 	  "For each sample of a metadata TSV (or only the SAMPLE accessions given): its\n"
 	  "illness label, the override or rule that decided it, the field and the matched\n"
 	  "text, every other rule that matched, and the normalized platform." },
@@ -728,7 +810,7 @@ int cmd_rules(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 	if (gx_cmd_wants_help(argc, argv)) {
 		puts("usage: gxload rules check [FILE...]\n"
 		     "       gxload rules eval [--misses] LABELS.tsv\n"
-		     "       gxload rules explain METADATA.tsv [SAMPLE...]\n"
+		     "       gxload rules explain ACCESSION|METADATA.tsv [SAMPLE...]\n"
 		     "       gxload rules test CASES.tsv...\n"
 		     "       gxload rules platform STRING [PLATFORM_ID]\n\n"
 		     "Check, evaluate and explain the illness and platform rules (docs/RULES.md).\n"

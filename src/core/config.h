@@ -41,6 +41,27 @@ typedef struct gx_config {
 	char *rules_platforms;  /* rules.platforms */
 	char *rules_overrides_dir; /* rules.overrides_dir ("" = none) */
 
+	/* validation thresholds (docs/VALIDATION.md): *_warn / *_fail per check */
+	long v_min_samples;             /* validation.min_samples */
+	double v_no_metadata_warn;      /* validation.samples_without_metadata_warn */
+	double v_no_metadata_fail;      /* validation.samples_without_metadata_fail */
+	long v_genes_per_sample_warn;   /* validation.genes_per_sample_warn */
+	long v_genes_per_sample_fail;   /* validation.genes_per_sample_fail */
+	double v_missing_warn;          /* validation.missing_values_warn */
+	double v_missing_fail;          /* validation.missing_values_fail */
+	double v_negative_warn;         /* validation.negative_values_warn */
+	double v_negative_fail;         /* validation.negative_values_fail */
+	double v_log2_max_value;        /* validation.log2_max_value */
+	double v_unknown_illness_warn;  /* validation.unknown_illness_warn */
+	double v_unknown_illness_fail;  /* validation.unknown_illness_fail */
+	double v_platform_coverage_warn; /* validation.platform_coverage_warn */
+	double v_platform_coverage_fail; /* validation.platform_coverage_fail */
+
+	/* cohort statistics and gene-pair candidates (analysis.*) */
+	long pair_top_n;                /* analysis.pair_top_n */
+	double pair_min_stddev;         /* analysis.pair_min_stddev */
+	long pair_min_samples;          /* analysis.pair_min_samples */
+
 	double lock_timeout_s;  /* load.lock_timeout_s */
 	double full_reload_fraction; /* load.full_reload_fraction */
 

@@ -143,6 +143,7 @@ const char *gx_code_name(gx_code code)
 	case GX_E_HDF5: return "hdf5";
 	case GX_E_ACCESSION: return "accession";
 	case GX_E_VALIDATION: return "validation";
+	case GX_E_MISMATCH: return "mismatch";
 	case GX_E_DB_CONNECT: return "db_connect";
 	case GX_E_DB: return "db";
 	case GX_E_DB_LOST: return "db_lost";

@@ -69,6 +69,7 @@ typedef enum gx_code {
 	GX_E_ACCESSION = 2040,      /* accession with characters outside [A-Za-z0-9._-] */
 
 	GX_E_VALIDATION = 3001,     /* a validation check failed */
+	GX_E_MISMATCH = 3002,       /* verify: the database does not hold what the files hold */
 
 	GX_E_DB_CONNECT = 4001,     /* database unreachable at start */
 	GX_E_DB = 4002,             /* statement failed */

@@ -222,6 +222,28 @@ void gx_hash128_hex(gx_hash128 h, char out[GX_HASH_HEX])
 	out[32] = '\0';
 }
 
+int gx_hash_fields(char out[GX_HASH_HEX], size_t n, const char *const *fields)
+{
+	XXH3_state_t *st = XXH3_createState();
+	XXH128_hash_t h;
+	size_t i;
+
+	if (!st)
+		return -1;
+	XXH3_128bits_reset(st);
+	for (i = 0; i < n; i++) {
+		const char *f = fields[i] ? fields[i] : "\\N";
+		XXH3_128bits_update(st, f, strlen(f) + 1);
+	}
+	h = XXH3_128bits_digest(st);
+	XXH3_freeState(st);
+	{
+		gx_hash128 r = { h.high64, h.low64 };
+		gx_hash128_hex(r, out);
+	}
+	return 0;
+}
+
 uint64_t gx_gene_hash(const char *id, size_t len)
 {
 	return XXH3_64bits_withSeed(id, len, SEED_GENE);
@@ -232,6 +254,8 @@ uint64_t gx_record_hash(uint64_t gene_hash, double value)
 	unsigned char b[16];
 	uint64_t bits;
 
+	if (value == 0.0)
+		value = 0.0; /* -0.0 and 0.0 are one value (see hash.h) */
 	memcpy(&bits, &value, sizeof(bits));
 	put_le64(b, gene_hash);
 	put_le64(b + 8, bits);

@@ -33,13 +33,24 @@ int gx_hash_file(const char *path, gx_hash128 *out, uint64_t *size, gx_err *err)
 /* XXH3-128 of a buffer. */
 gx_hash128 gx_hash_bytes(const void *p, size_t n);
 
+/*
+ * Hex XXH3-128 of a list of text fields (a dimension row's content hash): each field
+ * followed by a NUL, a NULL field written as the two bytes "\N" plus NUL, so that NULL,
+ * "" and field boundaries are all told apart.  0, or -1 when out of memory.
+ */
+int gx_hash_fields(char out[33], size_t n, const char *const *fields);
+
 /* Canonical hex of a 128-bit hash. */
 void gx_hash128_hex(gx_hash128 h, char out[GX_HASH_HEX]);
 
 /* Hash of a gene id; computed once per gene and fed to gx_record_hash. */
 uint64_t gx_gene_hash(const char *id, size_t len);
 
-/* Record hash of one (gene, value); -0.0 and 0.0 differ (the value is kept exactly). */
+/*
+ * Record hash of one (gene, value).  -0.0 hashes as 0.0: SQLite stores a REAL without a
+ * fractional part as an integer and so turns -0.0 into 0.0, and the two are equal as
+ * numbers; every other value is hashed by its exact IEEE-754 bits.
+ */
 uint64_t gx_record_hash(uint64_t gene_hash, double value);
 
 /* Order-independent accumulator for a sample digest.  {0} is empty. */

@@ -391,10 +391,20 @@ static int h5_scan(gx_matrix *m, const unsigned char *want, gx_cells_fn fn, void
 	                 : gx_h5_scan_dense(L, want, fn, ctx, err);
 }
 
+/* The gene table is read and checked at open: hand it over in one batch. */
+static int h5_genes(gx_matrix *m, gx_genes_fn fn, void *ctx, gx_err *err)
+{
+	gx_h5_layout *L = m->impl;
+
+	return fn(ctx, L->n_genes, (const char *const *)L->gene_ids,
+	          (const char *const *)L->gene_symbols, err);
+}
+
 const gx_matrix_reader gx_matrix_hdf5_reader = {
 	.name = "hdf5",
 	.probe = h5_probe,
 	.open = h5_open,
 	.scan = h5_scan,
+	.genes = h5_genes,
 	.close = h5_close,
 };

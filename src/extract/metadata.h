@@ -52,6 +52,9 @@ void gx_metadata_free(gx_metadata *md);
  * or, for titles, if several rows share it. */
 const gx_sample_row *gx_metadata_find(const gx_metadata *md, const char *key, int by_title);
 
+/* Index of the column named 'name', or -1. */
+int gx_metadata_col(const gx_metadata *md, const char *name);
+
 /* Value of a well-known column of a row: NULL when the column is absent or empty. */
 const char *gx_metadata_get(const gx_metadata *md, const gx_sample_row *row, gx_meta_col c);
 

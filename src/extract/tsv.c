@@ -75,11 +75,15 @@ struct gx_tsv {
  * reader that is parsing (gxload parses one file at a time per thread).
  */
 static _Thread_local size_t field_cap;
+static _Thread_local int field_cap_hit; /* the last refusal was the cap, not memory */
 
 static void *capped_realloc(void *p, size_t n)
 {
-	if (field_cap && n > field_cap + 1024)
+	if (field_cap && n > field_cap + 1024) {
+		field_cap_hit = 1;
 		return NULL;
+	}
+	field_cap_hit = 0;
 	return gx_realloc(p, n);
 }
 
@@ -254,7 +258,9 @@ static int feed(gx_tsv *t, const unsigned char *p, size_t n)
 	if (t->rc)
 		return t->rc;
 	if (parsed != upto) {
-		if (csv_error(&t->csv) == CSV_ENOMEM && field_cap)
+		if (csv_error(&t->csv) == CSV_ENOMEM && !field_cap_hit)
+			return gx_err_set(t->err, GX_E_NOMEM, "out of memory");
+		if (csv_error(&t->csv) == CSV_ENOMEM)
 			return gx_tsv_error(t, t->err, GX_E_TOO_BIG,
 			                    "field is longer than %zu bytes (extract.max_field_bytes)",
 			                    field_cap);

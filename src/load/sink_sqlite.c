@@ -13,6 +13,7 @@
 #include "core/buf.h"
 #include "core/lock.h"
 #include "core/mem.h"
+#include "load/sqlite_func.h"
 
 #include <errno.h>
 #include <math.h>
@@ -509,6 +510,9 @@ static int sq_connect(gx_sink *s, int must_exist, gx_err *err)
 		                  im->path, im->db ? sqlite3_errmsg(im->db) : sqlite3_errstr(rc));
 	sqlite3_busy_timeout(im->db, (int)s->cfg->sqlite_busy_timeout_ms);
 	sqlite3_extended_result_codes(im->db, 1);
+	if ((rc = gx_sqlite_functions(im->db)) != SQLITE_OK)
+		return gx_err_set(err, GX_E_DB_CONNECT, "cannot register SQL functions on '%s': %s",
+		                  im->path, sqlite3_errstr(rc));
 	gx_buf_printf(&pragmas,
 	              "PRAGMA journal_mode = WAL; PRAGMA synchronous = %s; "
 	              "PRAGMA foreign_keys = ON; PRAGMA cache_size = -%ld; "

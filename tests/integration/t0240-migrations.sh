@@ -32,7 +32,7 @@ done
 
 # a changed applied migration is refused
 share="$T/share"; mkdir -p "$share"
-cp -R "$GXLOAD_TOP/migrations" "$GXLOAD_TOP/configs" "$share/"
+cp -R "$GXLOAD_TOP/migrations" "$GXLOAD_TOP/configs" "$GXLOAD_TOP/rules" "$share/"
 echo "-- an edit" >> "$share/migrations/$kind/0001_init.sql"
 GXLOAD_SHARE_DIR="$share" "$GXLOAD_BIN" --config "$T/gxload.yaml" --db "$DB" load GSE1001 > "$T/o" 2>&1
 is $? 78 "an edited applied migration: load exits 78"

@@ -172,9 +172,9 @@ ok $r "explain names label, rule, field and matched text"
 run "$bin" rules explain "$top/rules/tests/illness_labeled.tsv" GSM0
 [ "$st" -ne 0 ] && has "not found" "$tmp/err"
 ok $? "explain of an absent sample fails"
-run "$bin" rules explain GSE54514
-[ "$st" -eq 64 ]
-ok $? "explain of an accession (database) is a usage error for now"
+run "$bin" --db "sqlite:$tmp/none.db" rules explain GSE54514
+[ "$st" -eq 69 ] && has "no database at" "$tmp/err"
+ok $? "explain of an accession reads the database (none here: exit 69)"
 
 run "$bin" rules platform "Illumina HiSeq 2500 (IlluminaHiSeq2500)"
 [ "$st" -eq 0 ] && has '^key: IlluminaHiSeq2500$' "$tmp/out" && has '^technology: RNA-SEQ$' "$tmp/out"

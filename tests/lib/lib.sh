@@ -9,7 +9,7 @@
 # fresh PostgreSQL database) and these helpers:
 #   gx ARGS...        run gxload against $DB (stdout+stderr in $T/out, status in $rc)
 #   q SQL             run SQL with the real client (sqlite3 / psql), rows as a|b|c
-#   db_snapshot       a hash of every user-visible table's contents (facts, dims)
+#   db_snapshot       a hash of every user-visible table's contents (facts, dims, cohorts)
 #   melt_tsv FILE     "sample<TAB>gene<TAB>text" for every cell of a matrix file
 #   db_values ACC     "sample<TAB>gene<TAB>value-text" for every fact of a study
 #   same_doubles A B  compare two such listings numerically (awk strtod): 0 if equal
@@ -61,8 +61,10 @@ gx() {
 # exact value text of a double column in each client
 if [ "$BACKEND" = pg ]; then
 	vexpr() { echo "CAST($1 AS text)"; }  # float8 output is shortest-exact (PG 12+)
+	vround() { echo "round(CAST($1 AS numeric), 9)"; }
 else
 	vexpr() { echo "printf('%!.17g', $1)"; } # '!' gives all 17 significant digits
+	vround() { echo "round($1, 9)"; }
 fi
 
 db_values() { # ACC -> sample \t gene \t value
@@ -95,9 +97,13 @@ same_doubles() { # A B: files of sample \t gene \t number; equal as doubles, sam
 db_snapshot() { # hash of the user-visible contents (not the meta tables)
 	{
 		q "SELECT study_key, accession, n_samples, n_values, input_fingerprint FROM dim_study ORDER BY 1"
-		q "SELECT sample_key, study_key, accession, value_digest, n_values, content_hash FROM dim_sample ORDER BY 1"
+		q "SELECT sample_key, study_key, accession, value_digest, n_values, content_hash, n_missing,
+		          n_negative, $(vexpr value_min), $(vexpr value_max) FROM dim_sample ORDER BY 1"
 		q "SELECT gene_key, gene_id FROM dim_gene ORDER BY 1"
 		q "SELECT study_key, sample_key, gene_key, $(vexpr value), $(vexpr log2_value) FROM fact_gene_expression ORDER BY 1, 2, 3"
+		# sums depend on the order rows are read in: compared to 9 decimals
+		q "SELECT study_key, illness_key, gene_key, n, $(vround mean), $(vround stddev), $(vexpr min),
+		          $(vexpr max), candidate_rank FROM fact_cohort_gene_stats ORDER BY 1, 2, 3"
 	} | cksum
 }
 

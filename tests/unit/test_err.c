@@ -8,7 +8,8 @@ int main(void)
 {
 	static const struct { gx_code code; int exit; } map[] = {
 		{ GX_OK, 0 }, { GX_E_USAGE, 64 }, { GX_E_NO_STUDY, 65 }, { GX_E_RAGGED, 65 },
-		{ GX_E_DUP_GENE, 65 }, { GX_E_HDF5, 65 }, { GX_E_VALIDATION, 65 }, { GX_E_RULES, 78 },
+		{ GX_E_DUP_GENE, 65 }, { GX_E_HDF5, 65 }, { GX_E_VALIDATION, 65 }, { GX_E_MISMATCH, 65 },
+		{ GX_E_RULES, 78 },
 		{ GX_E_DB_CONNECT, 69 }, { GX_E_DB, 70 }, { GX_E_INTERNAL, 70 }, { GX_E_IO, 74 },
 		{ GX_E_DB_FULL, 74 }, { GX_E_LOCKED, 75 }, { GX_E_DB_LOST, 75 }, { GX_E_DB_BUSY, 75 },
 		{ GX_E_CONFIG, 78 }, { GX_E_MIGRATION_CHANGED, 78 }, { GX_E_DB_URL, 78 },

@@ -1,0 +1,121 @@
+/*
+ * h5write.c - write a TSV matrix as an HDF5 file in one of the layouts gxload reads, for
+ * the integration tests (tests/integration/t0400-hdf5.sh).
+ *
+ *   h5write LAYOUT IN.tsv OUT [--col-attr NAME=v1,v2,...]
+ *   LAYOUT: 10x3 10x2 h5ad h5ad-csr h5ad-csc h5ad7 h5ad6 loom3 loom2 archs4
+ *
+ * Every cell of the TSV is stored (sparse layouts included, zeros too) as a 64-bit
+ * float, so the HDF5 file holds exactly the doubles of the TSV and a load of either gives
+ * the same facts and the same per-sample digests.  --col-attr adds a per-sample text
+ * column (Loom col_attrs only).  The fixture writers are those of the unit tests
+ * (tests/unit/h5fix.h).
+ */
+#include "h5fix.h"
+
+#include "core/mem.h"
+
+typedef struct coll {
+	char **genes;
+	size_t ng, cap;
+	double *v;          /* filled row by row: ng x ns */
+	size_t ns;
+} coll;
+
+static int on_cells(void *ctx, const gx_cells *c, gx_err *err)
+{
+	coll *k = ctx;
+	size_t i;
+	(void)err;
+	for (i = 0; i < c->n_genes; i++) {
+		if (k->ng == k->cap) {
+			k->cap = k->cap ? k->cap * 2 : 64;
+			k->genes = realloc(k->genes, k->cap * sizeof(*k->genes));
+			k->v = realloc(k->v, k->cap * k->ns * sizeof(*k->v));
+		}
+		k->genes[k->ng] = strdup(c->gene_ids[i]);
+		memcpy(k->v + k->ng * k->ns, c->value + i * k->ns, k->ns * sizeof(double));
+		k->ng++;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	gx_matrix *m = NULL;
+	gx_err err;
+	coll k;
+	fx_mat fm;
+	fx_opts o;
+	unsigned char *stored;
+	const char *layout, *attr = NULL;
+	size_t i;
+
+	if (argc != 4 && !(argc == 6 && !strcmp(argv[4], "--col-attr"))) {
+		fprintf(stderr, "usage: h5write LAYOUT IN.tsv OUT [--col-attr NAME=v1,v2,...]\n");
+		return 64;
+	}
+	layout = argv[1];
+	attr = argc == 6 ? argv[5] : NULL;
+	memset(&k, 0, sizeof k);
+	gx_err_clear(&err);
+	if (gx_matrix_open(argv[2], NULL, &m, &err) ||
+	    !(k.ns = gx_matrix_info_of(m)->n_samples) ||
+	    gx_matrix_scan(m, NULL, on_cells, &k, &err)) {
+		fprintf(stderr, "h5write: %s\n", err.msg);
+		return 65;
+	}
+	fm = fx_matrix(k.ng, k.ns, (const char *const *)k.genes, NULL,
+	               gx_matrix_info_of(m)->sample_ids, k.v);
+	stored = malloc(k.ng * k.ns + 1);
+	memset(stored, 1, k.ng * k.ns + 1);
+	fm.stored = stored;
+	memset(&o, 0, sizeof o);
+	o.val_type = H5T_IEEE_F64LE;
+	if (!strcmp(layout, "10x3")) fx_10x_v3(argv[3], &fm, &o);
+	else if (!strcmp(layout, "10x2")) fx_10x_v2(argv[3], &fm, &o);
+	else if (!strcmp(layout, "h5ad")) fx_h5ad(argv[3], &fm, &o);
+	else if (!strcmp(layout, "h5ad-csr")) { o.csc = 1; fx_h5ad(argv[3], &fm, &o); }
+	else if (!strcmp(layout, "h5ad-csc")) { o.csc = 2; fx_h5ad(argv[3], &fm, &o); }
+	else if (!strcmp(layout, "h5ad7")) { o.gen = 7; o.csc = 1; fx_h5ad(argv[3], &fm, &o); }
+	else if (!strcmp(layout, "h5ad6")) { o.gen = 6; o.csc = 1; fx_h5ad(argv[3], &fm, &o); }
+	else if (!strcmp(layout, "loom3")) { o.gen = 3; fx_loom(argv[3], &fm, &o); }
+	else if (!strcmp(layout, "loom2")) { o.gen = 2; fx_loom(argv[3], &fm, &o); }
+	else if (!strcmp(layout, "archs4")) fx_archs4(argv[3], &fm, &o);
+	else {
+		fprintf(stderr, "h5write: unknown layout '%s'\n", layout);
+		return 64;
+	}
+	if (attr) {
+		/* NAME=v1,v2,...: one value per sample, added as a Loom column attribute */
+		char *name = strdup(attr), *eq = strchr(name, '='), *p;
+		const char **vals = calloc(k.ns + 1, sizeof(*vals));
+		char path[256];
+		hid_t f;
+		size_t n = 0;
+		if (!eq || strncmp(layout, "loom", 4)) {
+			fprintf(stderr, "h5write: --col-attr NAME=v1,... works with loom layouts\n");
+			return 64;
+		}
+		*eq = '\0';
+		for (p = strtok(eq + 1, ","); p && n < k.ns; p = strtok(NULL, ","))
+			vals[n++] = p;
+		if (n != k.ns) {
+			fprintf(stderr, "h5write: --col-attr needs %zu values\n", k.ns);
+			return 64;
+		}
+		snprintf(path, sizeof path, "/col_attrs/%s", name);
+		f = fx_reopen(argv[3]);
+		fx_strs(f, path, k.ns, vals, 1, NULL);
+		H5Fclose(f);
+		free(vals);
+		free(name);
+	}
+	for (i = 0; i < k.ng; i++)
+		free(k.genes[i]);
+	free(k.genes);
+	free(k.v);
+	free(stored);
+	gx_matrix_close(m);
+	return 0;
+}
