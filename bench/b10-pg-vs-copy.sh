@@ -1,76 +1,88 @@
 #!/bin/sh
-# b10-pg-vs-copy.sh - end-to-end PostgreSQL load of a generated 20,000 genes x 500
-# samples study (TSV on disk -> facts queryable, dimensions upserted, meta rows written)
-# side by side with `psql \copy` of the same rows pre-melted as CSV into an unindexed
-# table; peak RSS of gxload at 20,000 x 500 and 20,000 x 2,000.
-# Output: bench/results/b10-pg-vs-copy.md
+# b10-pg-vs-copy.sh - PostgreSQL, 20,000 genes x 500 samples (10M values), side by side:
+#   gxload end to end (TSV on disk -> facts queryable in their partition with its primary
+#     key, dimensions upserted, meta rows written);
+#   psql \copy of the same rows pre-melted as CSV into the same final table (study 1's
+#     partition of fact_gene_expression, through the parent) with its primary key
+#     (gene_key, sample_key) in place, and without it, and without it then ADD PRIMARY KEY;
+#   the pandas peer (bench/pandas_peer.py: read_csv + melt + psycopg COPY) into the same
+#     table with and without its key.
+# Medians of $BENCH_RUNS runs; every load is checked for 10,000,000 facts.
+# Output: bench/results/b10-pg-vs-copy.md and .tsv (one line per method, for b20's plot).
 set -eu
 . "$BENCH_DIR/lib.sh"
 . "$GXLOAD_TOP/tests/lib/pg.sh"
-PSQL="psql -X -q -h 127.0.0.1 -p $GXTEST_PGPORT -U gxtest"
-res="$BENCH_RESULTS/b10-pg-vs-copy.md"
-work=$(mktemp -d /tmp/gxload-b10.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-
-gen() { # ACC GENES SAMPLES [--melted FILE]
-	acc=$1 g=$2 s=$3; shift 3
-	if [ ! -f "$BENCH_DATA/$acc/$acc.tsv" ] || { [ $# -gt 0 ] && [ ! -f "$2" ]; }; then
-		"$BENCH_TOOLS/gen_study" --out "$BENCH_DATA" --acc "$acc" --genes "$g" --samples "$s" "$@"
-	fi
-}
+bench_init b10-pg-vs-copy
 gen B20KX500 20000 500 --melted "$BENCH_DATA/B20KX500.csv"
-gen B20KX2000 20000 2000
+tsv="$BENCH_DATA/B20KX500/B20KX500.tsv"
+csv="$BENCH_DATA/B20KX500.csv"
+rows=10000000
+conninfo="host=127.0.0.1 port=$GXTEST_PGPORT user=gxtest dbname=gxbench"
 
-fresh_db() {
-	$PSQL -d postgres -c "DROP DATABASE IF EXISTS gxbench" -c "CREATE DATABASE gxbench"
-	"$GXLOAD_BIN" -q --db "$(pg_url gxbench)" migrate
-	$PSQL -d gxbench -c "CHECKPOINT"
-}
-gxload_run() { # ACC OUT
-	fresh_db
-	measure "$2" "$GXLOAD_BIN" -q --db "$(pg_url gxbench)" --data-root "$BENCH_DATA" \
-		--set lock_dir="$work/lock" --progress never load "$1"
-}
-copy_run() { # OUT
-	$PSQL -d gxbench -c "DROP TABLE IF EXISTS fact_csv" -c "CREATE TABLE fact_csv (study_key integer,
-		sample_key integer, gene_key integer, value double precision, log2_value double precision)" \
-		-c "CHECKPOINT"
-	measure "$1" $PSQL -d gxbench -c "\\copy fact_csv FROM '$BENCH_DATA/B20KX500.csv' (FORMAT csv)"
+check() { # WHAT
+	n=$(count_facts gxbench)
+	[ "$n" -eq $rows ] || { echo "b10: $1 left $n facts, expected $rows" >&2; exit 1; }
 }
 
-: > "$work/gx"; : > "$work/copy"; : > "$work/gx2000"
 i=0
 while [ $i -lt "$BENCH_RUNS" ]; do
-	gxload_run B20KX500 "$work/gx"
-	copy_run "$work/copy"
+	fresh_db gxbench
+	gx_pg "$W/gxload" gxbench B20KX500; check gxload
+	ref_table gxbench pk
+	copy_csv "$W/copy_pk" gxbench "$csv"; check "copy with key"
+	ref_table gxbench nopk
+	copy_csv "$W/copy_nopk" gxbench "$csv"; check "copy without key"
+	ref_table gxbench nopk
+	# shellcheck disable=SC2086
+	measure "$W/copy_then_pk" $PSQL -d gxbench \
+		-c "\\copy fact_gene_expression (study_key, sample_key, gene_key, value, log2_value) FROM '$csv' (FORMAT csv)" \
+		-c "ALTER TABLE fact_gene_expression_p1 ADD PRIMARY KEY (gene_key, sample_key)"
+	check "copy then key"
+	ref_table gxbench pk
+	measure "$W/pandas_pk" /usr/bin/python3 "$BENCH_DIR/pandas_peer.py" "$tsv" "$conninfo" fact_gene_expression
+	check "pandas with key"
+	ref_table gxbench nopk
+	measure "$W/pandas_nopk" /usr/bin/python3 "$BENCH_DIR/pandas_peer.py" "$tsv" "$conninfo" fact_gene_expression
+	check "pandas without key"
 	i=$((i + 1))
 done
-gxload_run B20KX2000 "$work/gx2000"
-n=$($PSQL -d gxbench -Atc "SELECT count(*) FROM fact_gene_expression")
-[ "$n" -eq 40000000 ] || { echo "b10: expected 40,000,000 facts, found $n" >&2; exit 1; }
 
-gx_s=$(median "$work/gx" 1); cp_s=$(median "$work/copy" 1)
-ratio=$(awk -v a="$gx_s" -v b="$cp_s" 'BEGIN { printf "%.2f", a / b }')
-tsv_mb=$(awk -v b="$(wc -c < "$BENCH_DATA/B20KX500/B20KX500.tsv")" 'BEGIN { printf "%.1f", b / 1e6 }')
-csv_mb=$(awk -v b="$(wc -c < "$BENCH_DATA/B20KX500.csv")" 'BEGIN { printf "%.1f", b / 1e6 }')
+line() { # NAME INPUT-FILE FILE
+	w=$(median "$3" 1)
+	printf '| %s | %s MB | %s | %.2fM | %.0f | %s |\n' "$1" "$(mb "$2")" "$w" \
+		"$(awk -v s="$w" -v r=$rows 'BEGIN { print r / s / 1e6 }')" \
+		"$(awk -v s="$w" -v b="$(wc -c < "$2")" 'BEGIN { print b / s / 1e6 }')" \
+		"$(cell "$3" | cut -d'|' -f2-)"
+}
+gx=$(median "$W/gxload" 1)
 {
-	printf "%s\n" "### PostgreSQL: gxload end to end vs psql \\copy (20,000 genes x 500 samples = 10M values)"
+	echo "### PostgreSQL: 20,000 genes x 500 samples (10M values)"
 	echo
-	echo "Medians of $BENCH_RUNS runs; $(date -u +%Y-%m-%d), $(nproc) cores, PostgreSQL $($PSQL -d postgres -Atc 'SHOW server_version')."
+	echo "Medians of $BENCH_RUNS runs; $(date -u +%Y-%m-%d), $(nproc) cores, PostgreSQL $($PSQL -d postgres -Atc 'SHOW server_version'); $note."
+	echo "wall, user, sys: seconds of the client command (all its threads); RSS: its peak; server CPU: seconds of PostgreSQL's processes."
 	echo
-	echo "| what | input | wall s | rows/s | user s | sys s | peak RSS MB |"
-	echo "|---|---|---|---|---|---|---|"
-	printf '| gxload load (TSV -> partition, dims, meta) | %s MB TSV | %s | %.2fM | %s | %s | %.1f |\n' "$tsv_mb" \
-		"$gx_s" "$(awk -v s="$gx_s" 'BEGIN { print 10 / s }')" "$(median "$work/gx" 2)" "$(median "$work/gx" 3)" \
-		"$(awk -v k="$(median "$work/gx" 4)" 'BEGIN { print k / 1024 }')"
-	printf '| psql \\copy CSV -> unindexed table | %s MB CSV | %s | %.2fM | %s | %s | %.1f (psql) |\n' "$csv_mb" \
-		"$cp_s" "$(awk -v s="$cp_s" 'BEGIN { print 10 / s }')" "$(median "$work/copy" 2)" "$(median "$work/copy" 3)" \
-		"$(awk -v k="$(median "$work/copy" 4)" 'BEGIN { print k / 1024 }')"
+	echo "| what | input | wall s | rows/s | MB/s | user s | sys s | peak RSS MB | server CPU s |"
+	echo "|---|---|---|---|---|---|---|---|---|"
+	line "gxload load (TSV -> partition with key, dims, meta)" "$tsv" "$W/gxload"
+	line "psql \\copy CSV -> the same table, key in place" "$csv" "$W/copy_pk"
+	line "psql \\copy CSV -> the same table, no key" "$csv" "$W/copy_nopk"
+	line "psql \\copy CSV -> no key, then ADD PRIMARY KEY" "$csv" "$W/copy_then_pk"
+	line "pandas + psycopg COPY -> the same table, key in place" "$tsv" "$W/pandas_pk"
+	line "pandas + psycopg COPY -> the same table, no key" "$tsv" "$W/pandas_nopk"
 	echo
-	printf "gxload / psql copy time: **%s**.\n" "$ratio"
-	echo
-	printf 'Peak RSS of gxload: %.1f MB at 20,000 x 500, %.1f MB at 20,000 x 2,000 (%s s for 40M values).\n' \
-		"$(awk -v k="$(median "$work/gx" 4)" 'BEGIN { print k / 1024 }')" \
-		"$(awk -v k="$(median "$work/gx2000" 4)" 'BEGIN { print k / 1024 }')" "$(median "$work/gx2000" 1)"
+	printf -- '- gxload / psql \\copy into the same table with the same key: **%s** (target <= 0.75)\n' \
+		"$(ratio "$gx" "$(median "$W/copy_pk" 1)")"
+	printf -- '- gxload / psql \\copy, no key: %s; gxload / \\copy then ADD PRIMARY KEY: %s\n' \
+		"$(ratio "$gx" "$(median "$W/copy_nopk" 1)")" "$(ratio "$gx" "$(median "$W/copy_then_pk" 1)")"
+	printf -- '- pandas peer / gxload: **%s** with the key in place, **%s** without any key (target >= 10)\n' \
+		"$(ratio "$(median "$W/pandas_pk" 1)" "$gx")" "$(ratio "$(median "$W/pandas_nopk" 1)" "$gx")"
+	printf -- '- peak RSS, pandas peer / gxload: **%s** with the key, %s without (target >= 20)\n' \
+		"$(ratio "$(median "$W/pandas_pk" 4)" "$(median "$W/gxload" 4)")" \
+		"$(ratio "$(median "$W/pandas_nopk" 4)" "$(median "$W/gxload" 4)")"
 } > "$res"
+{
+	for m in gxload copy_pk copy_nopk copy_then_pk pandas_pk pandas_nopk; do
+		printf '%s\t%s\t%s\n' "$m" $rows "$(median "$W/$m" 1)"
+	done
+} > "$BENCH_RESULTS/b10-pg-vs-copy.tsv"
 cat "$res"

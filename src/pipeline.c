@@ -238,6 +238,28 @@ static int pre_resolve_genes(pipe *p, gx_err *err)
 	return 0;
 }
 
+/* One cell (index i of the batch) of gene g of the batch's table, for sample sm. */
+static inline int on_cell(scan *sc, sample *sm, size_t g, const gx_cells *c, size_t i,
+                          gx_err *err)
+{
+	double v = c->value[i];
+
+	if (!sm->want || (c->missing && c->missing[i]))
+		return 0;
+	gx_digest_add(&sm->dig, gx_record_hash(sc->ghash[g], v));
+	sm->n_values++;
+	sc->n_values++;
+	if (!sc->emit)
+		return 0;
+	sc->fs[sc->fn] = sm->key;
+	sc->fg[sc->fn] = sc->gkey[g];
+	sc->fv[sc->fn] = v;
+	sc->fl[sc->fn] = !sc->p->linear ? v : v >= 0 ? log2(v + 1.0) : NAN;
+	if (++sc->fn == FACT_BATCH)
+		return flush_facts(sc, err);
+	return 0;
+}
+
 static int on_cells(void *ctx, const gx_cells *c, gx_err *err)
 {
 	scan *sc = ctx;
@@ -282,26 +304,19 @@ static int on_cells(void *ctx, const gx_cells *c, gx_err *err)
 		return sc->probe_left <= 0 ? PROBE_STOP : 0;
 	}
 	gx_valid_cells(p->val, c, colmap, ns);
-	for (i = 0; i < c->n; i++) {
-		size_t g = c->gene ? c->gene[i] : i / ns;
-		size_t col = c->sample ? c->sample[i] : i % ns;
-		sample *sm = &p->samples[colmap[col]];
-		double v = c->value[i];
-
-		if (!sm->want || (c->missing && c->missing[i]))
-			continue;
-		gx_digest_add(&sm->dig, gx_record_hash(sc->ghash[g], v));
-		sm->n_values++;
-		sc->n_values++;
-		if (!sc->emit)
-			continue;
-		sc->fs[sc->fn] = sm->key;
-		sc->fg[sc->fn] = sc->gkey[g];
-		sc->fv[sc->fn] = v;
-		sc->fl[sc->fn] = !p->linear ? v : v >= 0 ? log2(v + 1.0) : NAN;
-		if (++sc->fn == FACT_BATCH && (rc = flush_facts(sc, err)))
-			return rc;
+	if (!c->gene && !c->sample) {
+		/* dense, row-major: walk rows and columns (no division per cell) */
+		size_t g, col;
+		for (g = 0, i = 0; i < c->n; g++)
+			for (col = 0; col < ns; col++, i++)
+				if ((rc = on_cell(sc, &p->samples[colmap[col]], g, c, i, err)))
+					return rc;
+		return 0;
 	}
+	for (i = 0; i < c->n; i++)
+		if ((rc = on_cell(sc, &p->samples[colmap[c->sample ? c->sample[i] : i % ns]],
+		                  c->gene ? c->gene[i] : i / ns, c, i, err)))
+			return rc;
 	return 0;
 }
 
@@ -360,6 +375,7 @@ static int scan_all(pipe *p, gx_fact_writer *w, gx_err *err)
 		p->mats[m]->opts.progress_ctx = &sc;
 		sc.gcap = 0; /* a new matrix has a new gene table */
 		rc = gx_matrix_scan(p->mats[m], want, on_cells, &sc, err);
+		p->mats[m]->opts.progress = NULL; /* &sc dies here; other scans report nothing */
 		gx_free(want);
 		p->bytes_before += info->bytes;
 	}
@@ -1257,6 +1273,9 @@ static int load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_rows
 		goto fail;
 	p->res->counts.samples_changed = gone ? (long)gone->nrows : 0;
 	if (write_facts) {
+		/* genes first: a backend may use their keys to find the changed samples' rows */
+		if ((rc = pre_resolve_genes(p, err)))
+			goto fail;
 		if (!mode_full) {
 			int64_t deleted = 0;
 			keys = gx_calloc(p->n_samples ? p->n_samples : 1, sizeof(*keys));
@@ -1274,8 +1293,6 @@ static int load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_rows
 			/* the old facts are replaced whole (vanished samples' rows included) */
 			p->res->counts.rows_deleted = p->old_n_values;
 		}
-		if ((rc = pre_resolve_genes(p, err)))
-			goto fail;
 		if ((rc = p->s->ops->facts_begin(p->s, p->study_key,
 		                                 mode_full ? GX_FACTS_REPLACE : GX_FACTS_APPEND, &w, err)))
 			goto fail;

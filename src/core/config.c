@@ -121,7 +121,7 @@ static const keydef keys[] = {
 	  86400000, "how long SQLite waits for another writer" },
 	{ "sqlite.synchronous", K_ENUM, OFF(sqlite_synchronous), "normal", syncs, 0, 0,
 	  "PRAGMA synchronous (WAL journal)" },
-	{ "sqlite.cache_mb", K_LONG, OFF(sqlite_cache_mb), "64", NULL, 1, 65536,
+	{ "sqlite.cache_mb", K_LONG, OFF(sqlite_cache_mb), "16", NULL, 1, 65536,
 	  "SQLite page cache size" },
 	{ "postgresql.schema", K_IDENT, OFF(pg_schema), "public", NULL, 0, 0,
 	  "schema holding gxload's tables" },
@@ -129,6 +129,13 @@ static const keydef keys[] = {
 	  "fallback_application_name prefix shown in pg_stat_activity" },
 	{ "postgresql.connect_timeout_s", K_LONG, OFF(pg_connect_timeout_s), "10", NULL, 1,
 	  3600, "libpq connect_timeout" },
+	{ "postgresql.copy_streams", K_LONG, OFF(pg_copy_streams), "2", NULL, 1, 16,
+	  "parallel COPY sessions for a study's new facts (one range of samples each)" },
+	{ "postgresql.copy_streams_min_rows", K_LONG, OFF(pg_copy_streams_min_rows), "100000",
+	  NULL, 0, 2147483647, "studies with fewer facts load through the main session only" },
+	{ "postgresql.maintenance_work_mem_mb", K_LONG, OFF(pg_maintenance_work_mem_mb), "0",
+	  NULL, 0, 2097151, "maintenance_work_mem of the sessions that build a new partition's "
+	  "key (0 = the server's setting)" },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

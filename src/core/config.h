@@ -72,6 +72,9 @@ typedef struct gx_config {
 	char *pg_schema;             /* postgresql.schema */
 	char *pg_application_name;   /* postgresql.application_name */
 	long pg_connect_timeout_s;   /* postgresql.connect_timeout_s */
+	long pg_copy_streams;        /* postgresql.copy_streams */
+	long pg_copy_streams_min_rows; /* postgresql.copy_streams_min_rows */
+	long pg_maintenance_work_mem_mb; /* postgresql.maintenance_work_mem_mb (0 = server's) */
 } gx_config;
 
 /* Command-line and environment inputs to gx_config_load. */

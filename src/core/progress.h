@@ -2,7 +2,7 @@
  * progress.h - a progress bar on stderr for long loads.
  *
  * Redrawn in place (carriage return) at most 10 times a second with the share done,
- * the values loaded, their rate and an ETA.  Shown only when enabled: by --progress
+ * the rows (values) loaded, their rate and an ETA.  Shown only when enabled: by --progress
  * always, or --progress auto (the default) when stderr is a terminal; never with -q.
  * Under cron (not a terminal) nothing is drawn.
  */

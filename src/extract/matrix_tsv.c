@@ -26,6 +26,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
@@ -35,18 +37,8 @@
 #define BATCH_CELLS 65536
 #define MAX_ID_BYTES 512
 
-typedef struct tsv_impl {
-	gx_tsv *t;
-	char **samples;
-	size_t n_samples;
-	/* header parsing */
-	gx_hset hdr_seen;
-
-	/* scan state */
-	const unsigned char *want;
-	gx_cells_fn fn;
-	void *ctx;
-	size_t rows_per_batch;
+/* One batch of rows: filled by the reader thread, passed to the callback. */
+typedef struct batch {
 	double *values;
 	unsigned char *missing;
 	size_t batch_missing;
@@ -54,13 +46,37 @@ typedef struct tsv_impl {
 	size_t *id_off;
 	const char **id_ptr;
 	size_t r;               /* rows in the batch */
+} batch;
+
+typedef struct tsv_impl {
+	gx_tsv *t;
+	char **samples;
+	size_t n_samples;
+	/* header parsing */
+	gx_hset hdr_seen;
+
+	/* scan state, owned by the reader thread while it runs */
+	const unsigned char *want;
+	unsigned char *deliver; /* per field: gene id and the wanted samples */
+	size_t rows_per_batch;
+	batch b[2];
+	int cur;                /* the batch being filled */
 	long row_index;         /* 0 = header */
 	long blank_line;        /* first empty line seen, 0 if none */
 	long data_rows;
-	int batches;
 	gx_hset genes;          /* gene hash -> line, for duplicates */
 	const char *const *na;
 	size_t n_na;
+	/* hand-off between the reader thread and the caller's (under mu) */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int sync_ok;            /* mu and cv are initialized */
+	int ready[2];           /* batch i is full, waiting for the callback */
+	int stop;               /* the callback stopped the scan */
+	int done;               /* the reader finished (its result in rd_rc, rd_err) */
+	int rd_rc;
+	gx_err rd_err;
+	uint64_t offset;        /* bytes read, for progress */
 } tsv_impl;
 
 static int id_check(gx_tsv *t, gx_err *err, const char *what, const char *s, size_t len)
@@ -133,6 +149,15 @@ static int hdr_row(void *vctx, size_t nfields, gx_err *err)
 	return GX_TSV_STOP;
 }
 
+static void batch_release(batch *b)
+{
+	gx_free(b->values);
+	gx_free(b->missing);
+	gx_buf_release(&b->ids);
+	gx_free(b->id_off);
+	gx_free(b->id_ptr);
+}
+
 static void tsv_close(gx_matrix *m)
 {
 	tsv_impl *im = m->impl;
@@ -146,11 +171,13 @@ static void tsv_close(gx_matrix *m)
 	gx_free(im->samples);
 	gx_hset_release(&im->hdr_seen);
 	gx_hset_release(&im->genes);
-	gx_free(im->values);
-	gx_free(im->missing);
-	gx_buf_release(&im->ids);
-	gx_free(im->id_off);
-	gx_free(im->id_ptr);
+	batch_release(&im->b[0]);
+	batch_release(&im->b[1]);
+	gx_free(im->deliver);
+	if (im->sync_ok) {
+		pthread_cond_destroy(&im->cv);
+		pthread_mutex_destroy(&im->mu);
+	}
 	gx_free(im);
 	m->impl = NULL;
 }
@@ -161,6 +188,16 @@ static int tsv_probe(const char *path, gx_err *err)
 	return !gx_matrix_is_hdf5(path);
 }
 
+/* the reader's progress hook: remember how far it is; the caller's thread reports it */
+static void reader_progress(void *ctx, uint64_t done, uint64_t total)
+{
+	tsv_impl *im = ctx;
+	(void)total;
+	pthread_mutex_lock(&im->mu);
+	im->offset = done;
+	pthread_mutex_unlock(&im->mu);
+}
+
 static int tsv_open(gx_matrix *m, const char *path, const gx_matrix_opts *opts, gx_err *err)
 {
 	tsv_impl *im = gx_calloc(1, sizeof(*im));
@@ -169,6 +206,16 @@ static int tsv_open(gx_matrix *m, const char *path, const gx_matrix_opts *opts, 
 	if (!im)
 		return gx_err_set(err, GX_E_NOMEM, "out of memory");
 	m->impl = im;
+	if (pthread_mutex_init(&im->mu, NULL)) {
+		rc = gx_err_set(err, GX_E_NOMEM, "cannot create a mutex");
+		goto fail;
+	}
+	if (pthread_cond_init(&im->cv, NULL)) {
+		pthread_mutex_destroy(&im->mu);
+		rc = gx_err_set(err, GX_E_NOMEM, "cannot create a condition variable");
+		goto fail;
+	}
+	im->sync_ok = 1;
 	if ((rc = gx_tsv_open(path, opts->max_field_bytes, &im->t, err)))
 		goto fail;
 	rc = gx_tsv_run(im->t, hdr_field, hdr_row, m, err);
@@ -187,8 +234,7 @@ static int tsv_open(gx_matrix *m, const char *path, const gx_matrix_opts *opts, 
 	m->info.n_genes = -1;
 	m->info.bytes = gx_tsv_size(im->t);
 	m->info.sparse = 0;
-	if (opts->progress)
-		gx_tsv_set_progress(im->t, opts->progress, opts->progress_ctx);
+	gx_tsv_set_progress(im->t, reader_progress, im);
 	return 0;
 fail:
 	tsv_close(m);
@@ -197,28 +243,32 @@ fail:
 
 /* ---- scan ---- */
 
-static int emit(tsv_impl *im, gx_err *err)
+/*
+ * The batch being filled is full (or the last one): hand it to the caller's thread and
+ * go on with the other one once the callback is done with it.  GX_TSV_STOP if the
+ * callback stopped the scan.
+ */
+static int hand_off(tsv_impl *im, int last)
 {
-	gx_cells c;
-	size_t i;
-	int rc;
+	int next = im->cur ^ 1, stop;
 
-	if (im->r == 0)
-		return 0;
-	for (i = 0; i < im->r; i++)
-		im->id_ptr[i] = im->ids.data + im->id_off[i];
-	memset(&c, 0, sizeof(c));
-	c.n_genes = im->r;
-	c.gene_ids = im->id_ptr;
-	c.n = im->r * im->n_samples;
-	c.value = im->values;
-	c.missing = im->batch_missing ? im->missing : NULL;
-	im->batches++;
-	rc = im->fn(im->ctx, &c, err);
-	im->r = 0;
-	im->batch_missing = 0;
-	gx_buf_reset(&im->ids); /* only now: gene_ids point into it during the callback */
-	return rc;
+	pthread_mutex_lock(&im->mu);
+	im->ready[im->cur] = 1;
+	pthread_cond_broadcast(&im->cv);
+	while (!last && im->ready[next] && !im->stop)
+		pthread_cond_wait(&im->cv, &im->mu);
+	stop = im->stop;
+	pthread_mutex_unlock(&im->mu);
+	if (stop)
+		return GX_TSV_STOP;
+	if (!last) {
+		batch *b = &im->b[next];
+		b->r = 0;
+		b->batch_missing = 0;
+		gx_buf_reset(&b->ids); /* only now: the callback has seen its ids */
+		im->cur = next;
+	}
+	return 0;
 }
 
 static int is_nonfinite_word(const char *s, size_t len)
@@ -236,6 +286,7 @@ static int is_nonfinite_word(const char *s, size_t len)
 static int scan_field(void *vctx, const char *s, size_t len, gx_err *err)
 {
 	tsv_impl *im = vctx;
+	batch *b = &im->b[im->cur];
 	size_t col = gx_tsv_field(im->t), cell;
 	char q[160];
 	int rc;
@@ -245,20 +296,16 @@ static int scan_field(void *vctx, const char *s, size_t len, gx_err *err)
 	if (col == 0) {
 		if ((rc = id_check(im->t, err, "gene id", s, len)))
 			return rc;
-		im->id_off[im->r] = im->ids.len;
-		if (gx_buf_append(&im->ids, s, len + 1) < 0) /* keeps the NUL */
+		b->id_off[b->r] = b->ids.len;
+		if (gx_buf_append(&b->ids, s, len + 1) < 0) /* keeps the NUL */
 			return gx_err_set(err, GX_E_NOMEM, "out of memory");
 		return 0;
 	}
 	if (col > im->n_samples)
 		return 0; /* counted; the row end reports the ragged row */
-	cell = im->r * im->n_samples + (col - 1);
-	im->missing[cell] = 0;
-	if (im->want && !im->want[col - 1]) {
-		im->values[cell] = 0.0;
-		return 0;
-	}
-	switch (gx_parse_double(s, len, &im->values[cell])) {
+	cell = b->r * im->n_samples + (col - 1);
+	b->missing[cell] = 0; /* unwanted samples' fields do not come here (tsv_scan) */
+	switch (gx_parse_double(s, len, &b->values[cell])) {
 	case GX_NUM_OK:
 		return 0;
 	case GX_NUM_OVERFLOW:
@@ -272,8 +319,8 @@ static int scan_field(void *vctx, const char *s, size_t len, gx_err *err)
 		size_t i;
 		for (i = 0; i < im->n_na; i++) {
 			if (strlen(im->na[i]) == len && !memcmp(im->na[i], s, len)) {
-				im->missing[cell] = 1;
-				im->batch_missing++;
+				b->missing[cell] = 1;
+				b->batch_missing++;
 				return 0;
 			}
 		}
@@ -292,6 +339,7 @@ static int scan_field(void *vctx, const char *s, size_t len, gx_err *err)
 static int scan_row(void *vctx, size_t nfields, gx_err *err)
 {
 	tsv_impl *im = vctx;
+	batch *b = &im->b[im->cur];
 	long line = gx_tsv_line(im->t);
 	uint64_t prev;
 	const char *gene;
@@ -312,7 +360,7 @@ static int scan_row(void *vctx, size_t nfields, gx_err *err)
 		                 (long)(nfields < im->n_samples + 1 ? nfields + 1 : im->n_samples + 2),
 		                 "expected %zu fields (gene id and %zu samples), got %zu",
 		                 im->n_samples + 1, im->n_samples, nfields);
-	gene = im->ids.data + im->id_off[im->r];
+	gene = b->ids.data + b->id_off[b->r];
 	rc = gx_hset_put(&im->genes, gx_gene_hash(gene, strlen(gene)), (uint64_t)line, &prev);
 	if (rc < 0)
 		return gx_err_set(err, GX_E_NOMEM, "out of memory");
@@ -324,50 +372,149 @@ static int scan_row(void *vctx, size_t nfields, gx_err *err)
 		                 (unsigned long long)prev);
 	}
 	im->data_rows++;
-	if (++im->r == im->rows_per_batch)
-		return emit(im, err);
+	if (++b->r == im->rows_per_batch)
+		return hand_off(im, 0);
 	return 0;
 }
 
+/* The reader thread: parse the whole file into batches (see hand_off). */
+static void *reader(void *arg)
+{
+	tsv_impl *im = arg;
+	int rc = gx_tsv_run(im->t, scan_field, scan_row, im, &im->rd_err);
+
+	if (!rc && im->b[im->cur].r)
+		rc = hand_off(im, 1);
+	if (!rc && im->data_rows == 0)
+		rc = gx_err_at(&im->rd_err, GX_E_EMPTY, gx_tsv_path(im->t), 0, 0,
+		               "the matrix has a header but no gene rows");
+	pthread_mutex_lock(&im->mu);
+	im->rd_rc = rc;
+	im->done = 1;
+	pthread_cond_broadcast(&im->cv);
+	pthread_mutex_unlock(&im->mu);
+	return NULL;
+}
+
+static int batch_alloc(batch *b, size_t rows, size_t cells)
+{
+	if (!b->values) {
+		b->values = gx_calloc(cells, sizeof(*b->values));
+		b->missing = gx_calloc(cells, 1);
+		b->id_off = gx_calloc(rows, sizeof(*b->id_off));
+		b->id_ptr = gx_calloc(rows, sizeof(*b->id_ptr));
+	}
+	return b->values && b->missing && b->id_off && b->id_ptr ? 0 : -1;
+}
+
+/*
+ * Parsing runs in a reader thread, one batch ahead of the callback, which runs here in
+ * the caller's thread: on two cores the callback's work (hashes, digests, encoding for
+ * the database) overlaps with the tokenizing and number conversion of the next rows.
+ * The callback sees the batches in file order, and a reader error arrives after the
+ * batches before it, exactly as from a plain loop.
+ */
 static int tsv_scan(gx_matrix *m, const unsigned char *want, gx_cells_fn fn, void *ctx,
                     gx_err *err)
 {
 	tsv_impl *im = m->impl;
 	size_t cells;
-	int rc;
+	int rc = 0, next = 0, i;
+	pthread_t th;
+	sigset_t block, old;
 
 	im->rows_per_batch = BATCH_CELLS / im->n_samples;
 	if (im->rows_per_batch == 0)
 		im->rows_per_batch = 1;
 	cells = im->rows_per_batch * im->n_samples;
-	if (!im->values) {
-		im->values = gx_calloc(cells, sizeof(*im->values));
-		im->missing = gx_calloc(cells, 1);
-		im->id_off = gx_calloc(im->rows_per_batch, sizeof(*im->id_off));
-		im->id_ptr = gx_calloc(im->rows_per_batch, sizeof(*im->id_ptr));
-		if (!im->values || !im->missing || !im->id_off || !im->id_ptr)
-			return gx_err_set(err, GX_E_NOMEM, "out of memory");
+	if (batch_alloc(&im->b[0], im->rows_per_batch, cells) ||
+	    batch_alloc(&im->b[1], im->rows_per_batch, cells) ||
+	    (!im->deliver && !(im->deliver = gx_malloc(im->n_samples + 1))))
+		return gx_err_set(err, GX_E_NOMEM, "out of memory");
+	for (i = 0; i < 2; i++) {
+		batch *b = &im->b[i];
+		if (want) {
+			/* the fields of unwanted samples are split and counted, never converted;
+			 * their cells stay 0.0 and not missing for the whole scan */
+			memset(b->values, 0, cells * sizeof(*b->values));
+			memset(b->missing, 0, cells);
+		}
+		b->r = 0;
+		b->batch_missing = 0;
+		gx_buf_reset(&b->ids);
+		im->ready[i] = 0;
+	}
+	if (want) {
+		im->deliver[0] = 1;
+		memcpy(im->deliver + 1, want, im->n_samples);
+		gx_tsv_set_fields(im->t, im->deliver, im->n_samples + 1);
+	} else {
+		gx_tsv_set_fields(im->t, NULL, 0);
 	}
 	im->want = want;
-	im->fn = fn;
-	im->ctx = ctx;
-	im->r = 0;
-	im->batch_missing = 0;
+	im->cur = 0;
+	im->stop = im->done = 0;
+	im->rd_rc = 0;
+	gx_err_clear(&im->rd_err);
+	im->offset = 0;
 	im->row_index = 0;
 	im->blank_line = 0;
 	im->data_rows = 0;
-	im->batches = 0;
-	gx_buf_reset(&im->ids);
 	gx_hset_clear(&im->genes);
 
-	rc = gx_tsv_run(im->t, scan_field, scan_row, im, err);
+	/* signals stay with the caller's thread, which polls them */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	i = pthread_create(&th, NULL, reader, im);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (i)
+		return gx_err_set(err, GX_E_NOMEM, "cannot start a reader thread: %s", strerror(i));
+	for (;;) {
+		batch *b = &im->b[next];
+		uint64_t offset;
+		gx_cells c;
+		size_t k;
+
+		pthread_mutex_lock(&im->mu);
+		while (!im->ready[next] && !im->done)
+			pthread_cond_wait(&im->cv, &im->mu);
+		if (!im->ready[next]) {
+			pthread_mutex_unlock(&im->mu);
+			break; /* the reader is done and every batch was seen */
+		}
+		offset = im->offset;
+		pthread_mutex_unlock(&im->mu);
+		for (k = 0; k < b->r; k++)
+			b->id_ptr[k] = b->ids.data + b->id_off[k];
+		memset(&c, 0, sizeof(c));
+		c.n_genes = b->r;
+		c.gene_ids = b->id_ptr;
+		c.n = b->r * im->n_samples;
+		c.value = b->values;
+		c.missing = b->batch_missing ? b->missing : NULL;
+		rc = fn(ctx, &c, err);
+		if (!rc && m->opts.progress)
+			m->opts.progress(m->opts.progress_ctx, offset, m->info.bytes);
+		pthread_mutex_lock(&im->mu);
+		im->ready[next] = 0;
+		if (rc)
+			im->stop = 1;
+		pthread_cond_broadcast(&im->cv);
+		pthread_mutex_unlock(&im->mu);
+		if (rc)
+			break;
+		next ^= 1;
+	}
+	pthread_join(th, NULL);
 	if (rc)
-		return rc; /* an error, or the caller stopped the scan */
-	if ((rc = emit(im, err)))
-		return rc;
-	if (im->data_rows == 0)
-		return gx_err_at(err, GX_E_EMPTY, gx_tsv_path(im->t), 0, 0,
-		                 "the matrix has a header but no gene rows");
+		return rc; /* the callback's error, or its request to stop */
+	if (im->rd_rc) {
+		if (err)
+			*err = im->rd_err;
+		return im->rd_rc;
+	}
 	m->info.n_genes = im->data_rows;
 	return 0;
 }

@@ -47,6 +47,18 @@ uint64_t gx_tsv_offset(const gx_tsv *t); /* bytes consumed so far */
 /* Read at most 'n' bytes per read(2) (tests feed every chunk size from 1 byte up). */
 void gx_tsv_set_chunk(gx_tsv *t, size_t n);
 
+/*
+ * Pass on only some fields: field i (0-based) goes to the field callback only if
+ * i >= n or deliver[i] != 0; the others are still counted (gx_tsv_field, the row's
+ * field count) and checked like any field, but cost no call.  NULL: all fields (the
+ * default).  'deliver' must stay valid while the reader runs.
+ */
+void gx_tsv_set_fields(gx_tsv *t, const unsigned char *deliver, size_t n);
+
+/* 0: send every line through libcsv, as the reference the fast path is tested against
+ * (tests/unit/test_tsv_fast.c); 1 (the default): split plain lines directly. */
+void gx_tsv_set_fast_path(gx_tsv *t, int on);
+
 /* Progress hook, called after each chunk. */
 void gx_tsv_set_progress(gx_tsv *t, void (*fn)(void *, uint64_t, uint64_t), void *ctx);
 

@@ -69,6 +69,9 @@ typedef struct gx_sink_ops {
 	void (*unlock_study)(gx_sink *s, const char *accession);
 	int (*resolve_genes)(gx_sink *s, size_t n, const char *const *ids,
 	                     const char *const *symbols, int32_t *keys, gx_err *err);
+	/* delete the facts of samples 'keys'; a backend may use the gene keys resolved
+	 * earlier in the transaction to find them through the primary key, as long as it
+	 * deletes every row of those samples */
 	int (*delete_samples)(gx_sink *s, int32_t study_key, size_t n, const int32_t *keys,
 	                      int64_t *deleted, gx_err *err);
 	int (*facts_begin)(gx_sink *s, int32_t study_key, gx_fact_mode mode,

@@ -34,11 +34,17 @@ typedef struct sq_impl {
 	char *path;
 	stmt_entry cache[STMT_CACHE];
 	size_t ncache;
+	gx_buf tx_genes;    /* "k1,k2,..." of the genes resolved in this transaction */
 } sq_impl;
+
+/* rows per multi-row INSERT: one step instead of 64 amortizes the statement's reset,
+ * binding checks and VM start (5 x 64 = 320 parameters, far under SQLite's limit) */
+#define INS_ROWS 64
 
 struct gx_fact_writer {
 	gx_sink *s;
-	sqlite3_stmt *ins;
+	sqlite3_stmt *ins;      /* one row */
+	sqlite3_stmt *ins_many; /* INS_ROWS rows */
 	int32_t study_key;
 };
 
@@ -207,16 +213,19 @@ nomem:
 
 static int sq_begin(gx_sink *s, gx_err *err)
 {
+	gx_buf_reset(&((sq_impl *)s->impl)->tx_genes);
 	return sq_exec(s, "BEGIN IMMEDIATE", err);
 }
 
 static int sq_commit(gx_sink *s, gx_err *err)
 {
+	gx_buf_reset(&((sq_impl *)s->impl)->tx_genes);
 	return sq_exec(s, "COMMIT", err);
 }
 
 static int sq_rollback(gx_sink *s)
 {
+	gx_buf_reset(&((sq_impl *)s->impl)->tx_genes);
 	return sq_exec(s, "ROLLBACK", NULL);
 }
 
@@ -270,22 +279,40 @@ static int sq_resolve_genes(gx_sink *s, size_t n, const char *const *ids,
 		}
 		keys[i] = (int32_t)sqlite3_column_int(sel, 0);
 		sqlite3_reset(sel);
+		/* remembered for sq_delete_samples */
+		if (gx_buf_printf(&((sq_impl *)s->impl)->tx_genes, "%s%d",
+		                  ((sq_impl *)s->impl)->tx_genes.len ? "," : "", (int)keys[i]) < 0)
+			return gx_err_set(err, GX_E_NOMEM, "out of memory");
 	}
 	return 0;
 }
 
+/*
+ * The rows of a study's samples.  The table's key is (study_key, gene_key, sample_key),
+ * so by sample_key alone the whole study is scanned; when the transaction has resolved
+ * the genes of the new matrix (the loader does that first), the index finds each row
+ * directly.  Rows of genes the matrix no longer has would be missed that way, so the
+ * count is checked against the samples' n_values and the scan runs when they differ.
+ */
 static int sq_delete_samples(gx_sink *s, int32_t study_key, size_t n, const int32_t *keys,
                              int64_t *deleted, gx_err *err)
 {
-	static const char sql[] =
+	static const char by_sample[] =
 		"DELETE FROM fact_gene_expression WHERE study_key = $1 "
 		"AND sample_key IN (SELECT value FROM json_each($2))";
+	static const char by_key[] =
+		"DELETE FROM fact_gene_expression WHERE study_key = $1 "
+		"AND sample_key IN (SELECT value FROM json_each($2)) "
+		"AND gene_key IN (SELECT value FROM json_each($3))";
+	static const char expected_sql[] =
+		"SELECT COALESCE(sum(n_values), 0) FROM dim_sample WHERE study_key = $1 "
+		"AND sample_key IN (SELECT value FROM json_each($2))";
 	sq_impl *im = s->impl;
-	gx_buf list = { 0 };
+	gx_buf list = { 0 }, genes = { 0 };
 	char sk[16];
-	const char *p[2];
+	const char *p[3];
 	size_t i;
-	int rc;
+	int rc = 0;
 
 	*deleted = 0;
 	if (n == 0)
@@ -300,12 +327,24 @@ static int sq_delete_samples(gx_sink *s, int32_t study_key, size_t n, const int3
 	snprintf(sk, sizeof(sk), "%d", (int)study_key);
 	p[0] = sk;
 	p[1] = list.data;
-	rc = sq_query(s, sql, 2, p, NULL, err);
+	if (im->tx_genes.len) {
+		long expected = 0;
+		gx_buf_printf(&genes, "[%s]", im->tx_genes.data);
+		p[2] = genes.data;
+		if (!genes.data)
+			rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+		else if (!(rc = gx_sink_query_long(s, expected_sql, 2, p, &expected, err)) &&
+		         !(rc = sq_query(s, by_key, 3, p, NULL, err)))
+			*deleted = sqlite3_changes64(im->db);
+		if (!rc && *deleted != (int64_t)expected &&
+		    !(rc = sq_query(s, by_sample, 2, p, NULL, err)))
+			*deleted += sqlite3_changes64(im->db);
+	} else if (!(rc = sq_query(s, by_sample, 2, p, NULL, err))) {
+		*deleted = sqlite3_changes64(im->db);
+	}
+	gx_buf_release(&genes);
 	gx_buf_release(&list);
-	if (rc)
-		return rc;
-	*deleted = sqlite3_changes64(im->db);
-	return 0;
+	return rc;
 }
 
 static int sq_facts_begin(gx_sink *s, int32_t study_key, gx_fact_mode mode,
@@ -336,27 +375,56 @@ static int sq_facts_begin(gx_sink *s, int32_t study_key, gx_fact_mode mode,
 		gx_free(w);
 		return rc;
 	}
+	{
+		gx_buf sql = { 0 };
+		int i;
+		gx_buf_puts(&sql, "INSERT INTO fact_gene_expression (study_key, sample_key, gene_key, "
+		            "value, log2_value) VALUES ");
+		for (i = 0; i < INS_ROWS; i++)
+			gx_buf_puts(&sql, i ? ", (?, ?, ?, ?, ?)" : "(?, ?, ?, ?, ?)");
+		rc = sql.data ? prepare(s, sql.data, &w->ins_many, err)
+		              : gx_err_set(err, GX_E_NOMEM, "out of memory");
+		gx_buf_release(&sql);
+		if (rc) {
+			gx_free(w);
+			return rc;
+		}
+	}
 	*out = w;
 	return 0;
 }
 
+/* bind fact i of b as the row starting at parameter 'first' */
+static void bind_fact(gx_fact_writer *w, sqlite3_stmt *st, int first, const gx_fact_batch *b,
+                      size_t i)
+{
+	sqlite3_bind_int(st, first, w->study_key);
+	sqlite3_bind_int(st, first + 1, b->sample_key[i]);
+	sqlite3_bind_int(st, first + 2, b->gene_key[i]);
+	sqlite3_bind_double(st, first + 3, b->value[i]);
+	if (isnan(b->log2[i]))
+		sqlite3_bind_null(st, first + 4);
+	else
+		sqlite3_bind_double(st, first + 4, b->log2[i]);
+}
+
 static int sq_facts_put(gx_fact_writer *w, const gx_fact_batch *b, gx_err *err)
 {
-	sqlite3_stmt *st = w->ins;
-	size_t i;
+	size_t i = 0, k;
+	int rc;
 
-	for (i = 0; i < b->n; i++) {
-		int rc;
-		sqlite3_bind_int(st, 1, w->study_key);
-		sqlite3_bind_int(st, 2, b->sample_key[i]);
-		sqlite3_bind_int(st, 3, b->gene_key[i]);
-		sqlite3_bind_double(st, 4, b->value[i]);
-		if (isnan(b->log2[i]))
-			sqlite3_bind_null(st, 5);
-		else
-			sqlite3_bind_double(st, 5, b->log2[i]);
-		rc = sqlite3_step(st);
-		sqlite3_reset(st);
+	for (; i + INS_ROWS <= b->n; i += INS_ROWS) {
+		for (k = 0; k < INS_ROWS; k++)
+			bind_fact(w, w->ins_many, 1 + 5 * (int)k, b, i + k);
+		rc = sqlite3_step(w->ins_many);
+		sqlite3_reset(w->ins_many);
+		if (rc != SQLITE_DONE)
+			return sq_fail(w->s, rc, "cannot insert fact", err);
+	}
+	for (; i < b->n; i++) {
+		bind_fact(w, w->ins, 1, b, i);
+		rc = sqlite3_step(w->ins);
+		sqlite3_reset(w->ins);
 		if (rc != SQLITE_DONE)
 			return sq_fail(w->s, rc, "cannot insert fact", err);
 	}
@@ -400,6 +468,7 @@ static void sq_close(gx_sink *s)
 	}
 	if (im->db)
 		sqlite3_close(im->db);
+	gx_buf_release(&im->tx_genes);
 	gx_free(im->path);
 	gx_free(im);
 	s->impl = NULL;
