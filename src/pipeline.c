@@ -67,6 +67,7 @@ typedef struct sample {
 	gx_platform plat;           /* normalized platform */
 	int want;                   /* facts of this sample are (re)written */
 	gx_digest dig;
+	size_t cohort;              /* column in the cohort statistics, SIZE_MAX if none */
 	long n_values;
 	char digest[GX_HASH_HEX];
 } sample;
@@ -96,6 +97,9 @@ typedef struct pipe {
 	gx_rows *platform_keys;     /* code, platform_key */
 	gx_progress prog;
 	gx_valid *val;              /* this run's validation checks, NULL for dry runs */
+	gx_cohort_acc *cohort;      /* cohort statistics, accumulated by scans of every
+	                             * sample; NULL for dry runs and verify */
+	int cohort_done;            /* a scan of every sample filled it */
 	uint64_t bytes_before;      /* progress: bytes of earlier matrices */
 	uint64_t bytes_total;
 } pipe;
@@ -119,6 +123,8 @@ typedef struct scan {
 	double *fv, *fl;
 	size_t fn;
 	gx_fact_writer *w;
+	gx_cohort_acc *acc;         /* accumulate cohort statistics, or NULL */
+	size_t *grow;               /* per gene of the table: row in acc */
 	long n_genes;
 	int64_t n_values;
 } scan;
@@ -242,19 +248,24 @@ static int pre_resolve_genes(pipe *p, gx_err *err)
 static inline int on_cell(scan *sc, sample *sm, size_t g, const gx_cells *c, size_t i,
                           gx_err *err)
 {
-	double v = c->value[i];
+	double v = c->value[i], l;
 
 	if (!sm->want || (c->missing && c->missing[i]))
 		return 0;
 	gx_digest_add(&sm->dig, gx_record_hash(sc->ghash[g], v));
 	sm->n_values++;
 	sc->n_values++;
+	if (!sc->emit && !sc->acc)
+		return 0;
+	l = !sc->p->linear ? v : v >= 0 ? log2(v + 1.0) : NAN;
+	if (sc->acc && sm->cohort != SIZE_MAX)
+		gx_cohort_acc_add(sc->acc, sc->grow[g], sm->cohort, l);
 	if (!sc->emit)
 		return 0;
 	sc->fs[sc->fn] = sm->key;
 	sc->fg[sc->fn] = sc->gkey[g];
 	sc->fv[sc->fn] = v;
-	sc->fl[sc->fn] = !sc->p->linear ? v : v >= 0 ? log2(v + 1.0) : NAN;
+	sc->fl[sc->fn] = l;
 	if (++sc->fn == FACT_BATCH)
 		return flush_facts(sc, err);
 	return 0;
@@ -275,16 +286,22 @@ static int on_cells(void *ctx, const gx_cells *c, gx_err *err)
 		if (c->n_genes > sc->gcap) {
 			int32_t *k = gx_reallocarray(sc->gkey, c->n_genes, sizeof(*k));
 			uint64_t *h = k ? gx_reallocarray(sc->ghash, c->n_genes, sizeof(*h)) : NULL;
+			size_t *r = h ? gx_reallocarray(sc->grow, c->n_genes, sizeof(*r)) : NULL;
 			if (k)
 				sc->gkey = k;
 			if (h)
 				sc->ghash = h;
-			if (!k || !h)
+			if (r)
+				sc->grow = r;
+			if (!k || !h || !r)
 				return gx_err_set(err, GX_E_NOMEM, "out of memory");
 			sc->gcap = c->n_genes;
 		}
-		for (i = 0; i < c->n_genes; i++)
+		for (i = 0; i < c->n_genes; i++) {
 			sc->ghash[i] = gx_gene_hash(c->gene_ids[i], strlen(c->gene_ids[i]));
+			if (sc->acc && (rc = gx_cohort_acc_gene(sc->acc, sc->ghash[i], &sc->grow[i], err)))
+				return rc;
+		}
 		if (sc->emit && (rc = gene_keys(p, c->n_genes, c->gene_ids, c->gene_symbols,
 		                                sc->ghash, sc->gkey, err)))
 			return rc;
@@ -324,26 +341,53 @@ static void scan_release(scan *sc)
 {
 	gx_free(sc->gkey);
 	gx_free(sc->ghash);
+	gx_free(sc->grow);
 	gx_free(sc->fs);
 	gx_free(sc->fg);
 	gx_free(sc->fv);
 	gx_free(sc->fl);
 }
 
+/* Start cohort statistics for a scan of every sample: one column per illness label. */
+static int cohort_begin(pipe *p, gx_err *err)
+{
+	size_t i;
+	int rc;
+
+	gx_cohort_acc_reset(p->cohort);
+	p->cohort_done = 0;
+	for (i = 0; i < p->n_samples; i++) {
+		sample *sm = &p->samples[i];
+		sm->cohort = SIZE_MAX;
+		if (sm->ill.code && sm->ill.code[0] && (rc = gx_cohort_acc_cohort(p->cohort, sm->ill.code,
+		                                                   &sm->cohort, err)))
+			return rc;
+	}
+	return 0;
+}
+
 /*
  * Scan every matrix: digests of the wanted samples, and with a writer, their facts.
- * Resets the wanted samples' digests first.
+ * Resets the wanted samples' digests first.  A scan of every sample also accumulates
+ * the cohort statistics (p->cohort).
  */
 static int scan_all(pipe *p, gx_fact_writer *w, gx_err *err)
 {
 	scan sc;
-	size_t m, i;
+	size_t m, i, wanted = 0;
 	int rc = 0;
 
 	memset(&sc, 0, sizeof(sc));
 	sc.p = p;
 	sc.w = w;
 	sc.emit = w != NULL;
+	for (i = 0; i < p->n_samples; i++)
+		wanted += (size_t)(p->samples[i].want != 0);
+	if (p->cohort && wanted == p->n_samples) {
+		if ((rc = cohort_begin(p, err)))
+			return rc;
+		sc.acc = p->cohort;
+	}
 	if (sc.emit) {
 		sc.fs = gx_malloc(FACT_BATCH * sizeof(*sc.fs));
 		sc.fg = gx_malloc(FACT_BATCH * sizeof(*sc.fg));
@@ -382,6 +426,7 @@ static int scan_all(pipe *p, gx_fact_writer *w, gx_err *err)
 	if (!rc && sc.emit)
 		rc = flush_facts(&sc, err);
 	if (!rc) {
+		p->cohort_done = sc.acc != NULL;
 		p->res->n_genes = sc.n_genes;
 		for (i = 0; i < p->n_samples; i++)
 			if (p->samples[i].want)
@@ -1188,6 +1233,8 @@ static void pipe_release(pipe *p)
 	gx_rows_free(p->platform_keys);
 	gx_study_files_free(p->files);
 	gx_valid_free(p->val);
+	gx_cohort_acc_release(p->cohort);
+	gx_free(p->cohort);
 }
 
 /* Decide the mode and which samples to write; runs the digest pass when needed. */
@@ -1217,9 +1264,10 @@ static int plan(pipe *p, int *mode_full, int *write_facts, gx_err *err)
 		snprintf(p->res->mode, sizeof(p->res->mode), "full");
 		return 0;
 	}
-	/* pass 1: digests of every sample, compared with the stored ones */
+	/* pass 1: digests of every sample, compared with the stored ones; with the scale of
+	 * a partial load, it also gathers the cohort statistics */
 	gx_log(GX_LOG_INFO, "extract", "matrix changed: computing per-sample digests");
-	if ((rc = scan_all(p, NULL, err)))
+	if ((rc = detect_scale(p, 1, err)) || (rc = scan_all(p, NULL, err)))
 		return rc;
 	for (i = 0; i < p->n_samples; i++) {
 		sample *sm = &p->samples[i];
@@ -1253,6 +1301,24 @@ static int validate_begin(pipe *p, gx_err *err)
 		                sm->plat.known);
 	}
 	return 0;
+}
+
+/* The study's cohort statistics: from the scan when one saw every sample, else from SQL. */
+static int store_cohorts(pipe *p, gx_err *err)
+{
+	const char **keys;
+	size_t i;
+	int rc;
+
+	if (!p->cohort_done)
+		return gx_cohort_refresh(p->s, p->cfg, p->study_key, NULL, err);
+	if (!(keys = gx_calloc(p->cohort->n_cohorts ? p->cohort->n_cohorts : 1, sizeof(*keys))))
+		return gx_err_set(err, GX_E_NOMEM, "out of memory");
+	for (i = 0; i < p->cohort->n_cohorts; i++)
+		keys[i] = key_of(p->illness_keys, p->cohort->codes[i]);
+	rc = gx_cohort_store(p->s, p->cfg, p->study_key, p->cohort, &p->gene_keys, keys, NULL, err);
+	gx_free(keys);
+	return rc;
 }
 
 static int load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_rows *gone,
@@ -1314,7 +1380,7 @@ static int load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_rows
 	p->res->counts.samples_changed += write_facts ? 0 : meta_changed;
 	if ((rc = finish_study(p, write_facts, err)) || (rc = save_files(p, run_id, err)))
 		goto fail;
-	if ((rc = gx_cohort_refresh(p->s, p->cfg, p->study_key, NULL, err)) ||
+	if ((rc = store_cohorts(p, err)) ||
 	    (rc = gx_valid_finish(p->val, p->s, run_id, p->acc, p->study_key, p->md, p->sm, err)))
 		goto fail;
 	if ((rc = gx_check_interrupt(err)))
@@ -1382,7 +1448,7 @@ int gx_pipeline_load(gx_sink *s, const gx_config *cfg, const char *accession,
 		if ((rlog = gx_run_log_new()) != NULL)
 			gx_log_set_hook(gx_run_log_hook, rlog);
 		s->ops->set_run(s, run_id, NULL);
-		if (!(p.val = gx_valid_new(cfg))) {
+		if (!(p.val = gx_valid_new(cfg)) || !(p.cohort = gx_calloc(1, sizeof(*p.cohort)))) {
 			rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
 			goto fail;
 		}
@@ -1420,7 +1486,7 @@ int gx_pipeline_load(gx_sink *s, const gx_config *cfg, const char *accession,
 		goto fail;
 	if ((rc = plan(&p, &mode_full, &write_facts, err)))
 		goto fail;
-	if (write_facts && (rc = detect_scale(&p, !mode_full, err)))
+	if (write_facts && mode_full && (rc = detect_scale(&p, 0, err)))
 		goto fail;
 	res->n_samples = (long)p.n_samples;
 	if (opts->dry_run) {

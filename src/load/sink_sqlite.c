@@ -27,6 +27,7 @@
 typedef struct stmt_entry {
 	char *sql;
 	sqlite3_stmt *st;
+	int in_order;   /* its parameters are $1, $2, ... in order: $N is index N */
 } stmt_entry;
 
 typedef struct sq_impl {
@@ -81,7 +82,28 @@ static int sq_fail(gx_sink *s, int rc, const char *what, gx_err *err)
 	return gx_err_set(err, code, "%s: %s (sqlite %s)", what, msg, sqlite3_errstr(rc));
 }
 
-static int prepare(gx_sink *s, const char *sql, sqlite3_stmt **out, gx_err *err)
+/*
+ * 1 if the statement's parameters are named $1, $2, ... in order of index.  SQLite's
+ * name lookups are linear in the number of parameters, so binding a statement of many
+ * parameters by name is quadratic; with this checked once per prepared statement,
+ * bind_params binds $N to index N directly.
+ */
+static int params_in_order(sqlite3_stmt *st)
+{
+	int i, n = sqlite3_bind_parameter_count(st);
+	char name[16];
+
+	for (i = 1; i <= n; i++) {
+		const char *at = sqlite3_bind_parameter_name(st, i);
+		snprintf(name, sizeof(name), "$%d", i);
+		if (!at || strcmp(at, name))
+			return 0;
+	}
+	return 1;
+}
+
+static int prepare_ex(gx_sink *s, const char *sql, sqlite3_stmt **out, int *in_order,
+                      gx_err *err)
 {
 	sq_impl *im = s->impl;
 	size_t i;
@@ -92,6 +114,8 @@ static int prepare(gx_sink *s, const char *sql, sqlite3_stmt **out, gx_err *err)
 			sqlite3_reset(im->cache[i].st);
 			sqlite3_clear_bindings(im->cache[i].st);
 			*out = im->cache[i].st;
+			if (in_order)
+				*in_order = im->cache[i].in_order;
 			return 0;
 		}
 	}
@@ -110,20 +134,32 @@ static int prepare(gx_sink *s, const char *sql, sqlite3_stmt **out, gx_err *err)
 		sqlite3_finalize(*out);
 		return gx_err_set(err, GX_E_NOMEM, "out of memory");
 	}
+	im->cache[im->ncache].in_order = params_in_order(*out);
+	if (in_order)
+		*in_order = im->cache[im->ncache].in_order;
 	im->cache[im->ncache++].st = *out;
 	return 0;
 }
 
-static int bind_params(gx_sink *s, sqlite3_stmt *st, int nparams, const char *const *params,
-                       gx_err *err)
+static int prepare(gx_sink *s, const char *sql, sqlite3_stmt **out, gx_err *err)
 {
-	int i;
+	return prepare_ex(s, sql, out, NULL, err);
+}
+
+static int bind_params(gx_sink *s, sqlite3_stmt *st, int in_order, int nparams,
+                       const char *const *params, gx_err *err)
+{
+	int i, count = in_order ? sqlite3_bind_parameter_count(st) : 0;
 
 	for (i = 0; i < nparams; i++) {
 		char name[16];
 		int idx, rc;
-		snprintf(name, sizeof(name), "$%d", i + 1);
-		idx = sqlite3_bind_parameter_index(st, name);
+		if (in_order) {
+			idx = i < count ? i + 1 : 0;
+		} else {
+			snprintf(name, sizeof(name), "$%d", i + 1);
+			idx = sqlite3_bind_parameter_index(st, name);
+		}
 		if (idx == 0)
 			continue; /* the statement does not use this parameter */
 		rc = params[i] ? sqlite3_bind_text(st, idx, params[i], -1, SQLITE_TRANSIENT)
@@ -154,11 +190,11 @@ static int sq_query(gx_sink *s, const char *sql, int nparams, const char *const 
 	sqlite3_stmt *st;
 	gx_rows *r = NULL;
 	size_t cap = 0;
-	int rc, step;
+	int rc, step, in_order;
 
-	if ((rc = prepare(s, sql, &st, err)))
+	if ((rc = prepare_ex(s, sql, &st, &in_order, err)))
 		return rc;
-	if ((rc = bind_params(s, st, nparams, params, err)))
+	if ((rc = bind_params(s, st, in_order, nparams, params, err)))
 		return rc;
 	if (out) {
 		int c, nc = sqlite3_column_count(st);
