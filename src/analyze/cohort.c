@@ -1,8 +1,8 @@
 /*
  * cohort.c - per-study cohort statistics (see cohort.h).
  *
- * gx_cohort_store writes the loader's accumulated statistics with multi-row INSERTs of
- * text parameters (one statement for both backends); gx_cohort_refresh computes the same
+ * gx_cohort_store writes the loader's accumulated statistics in bulk
+ * (gx_sink_copy_rows: COPY on PostgreSQL); gx_cohort_refresh computes the same
  * rows with one INSERT ... SELECT aggregate over the study's facts (count, avg,
  * stddev_samp - SQLite's comes from load/sqlite_func.c - min, max).  Then rank_candidates
  * numbers, per cohort, the genes with n >= analysis.pair_min_samples and stddev >=
@@ -11,15 +11,13 @@
  * Does not: compute correlations (fact_gene_pair_stats belongs to the analysis step).
  */
 #include "analyze/cohort.h"
-#include "core/buf.h"
 #include "core/log.h"
 #include "core/mem.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#define ROWS_PER_INSERT 256
-#define COLS 7 /* illness_key, gene_key, n, mean, stddev, min, max; study_key is $1 */
+#define COLS 8 /* study_key, illness_key, gene_key, n, mean, stddev, min, max */
 
 void gx_cohort_acc_reset(gx_cohort_acc *a)
 {
@@ -121,75 +119,34 @@ static int delete_study(gx_sink *s, const char *sk, gx_err *err)
 	                     par, NULL, err);
 }
 
-/* INSERT of 'rows' rows: $1 the study, then COLS parameters per row. */
-static int insert_sql(gx_buf *b, size_t rows)
-{
-	size_t r, c;
-	int p = 2;
+/* Rows of gx_cohort_store go to the sink in batches of this many. */
+#define BATCH 4096
 
-	gx_buf_reset(b);
-	if (gx_buf_puts(b, "INSERT INTO fact_cohort_gene_stats (study_key, illness_key, gene_key, "
-	                "n, mean, stddev, min, max) VALUES "))
-		return -1;
-	for (r = 0; r < rows; r++) {
-		if (gx_buf_puts(b, r ? ",($1" : "($1"))
-			return -1;
-		for (c = 0; c < COLS; c++)
-			if (gx_buf_printf(b, ",$%d", p++))
-				return -1;
-		if (gx_buf_putc(b, ')'))
-			return -1;
-	}
-	return 0;
-}
-
-/* Pending rows of gx_cohort_store: texts and parameters of up to ROWS_PER_INSERT rows. */
-typedef struct batch {
-	char (*txt)[COLS][32];
-	const char **par;       /* $1 the study, then COLS per row */
-	size_t n;
-	gx_buf sql;
-	size_t sql_rows;        /* rows the statement in sql is for */
-} batch;
-
-static int flush(gx_sink *s, batch *b, gx_err *err)
-{
-	int rc;
-
-	if (!b->n)
-		return 0;
-	if (b->sql_rows != b->n) {
-		if (insert_sql(&b->sql, b->n))
-			return gx_err_set(err, GX_E_NOMEM, "out of memory");
-		b->sql_rows = b->n;
-	}
-	rc = gx_sink_query(s, gx_buf_cstr(&b->sql), (int)(1 + b->n * COLS), b->par, NULL, err);
-	b->n = 0;
-	return rc;
-}
+static const char *const store_cols[COLS] = {
+	"study_key", "illness_key", "gene_key", "n", "mean", "stddev", "min", "max"
+};
 
 int gx_cohort_store(gx_sink *s, const gx_config *cfg, int32_t study_key,
                     const gx_cohort_acc *a, const gx_hset *gene_keys,
                     const char *const *illness_keys, long *n_rows, gx_err *err)
 {
 	char sk[16];
-	batch b;
-	size_t g, c, k;
+	char (*txt)[COLS][32];
+	const char **cells;
+	size_t g, c, k, pending = 0;
 	double t0 = gx_mono();
 	long n = 0;
 	int rc;
 
-	memset(&b, 0, sizeof(b));
 	snprintf(sk, sizeof(sk), "%d", (int)study_key);
 	if ((rc = delete_study(s, sk, err)))
 		return rc;
-	b.txt = gx_calloc(ROWS_PER_INSERT, sizeof(*b.txt));
-	b.par = gx_calloc(1 + ROWS_PER_INSERT * COLS, sizeof(*b.par));
-	if (!b.txt || !b.par) {
+	txt = gx_calloc(BATCH, sizeof(*txt));
+	cells = gx_calloc(BATCH * COLS, sizeof(*cells));
+	if (!txt || !cells) {
 		rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
 		goto out;
 	}
-	b.par[0] = sk;
 	for (g = 0; g < a->n_genes; g++) {
 		uint64_t key;
 		if (!gx_hset_get(gene_keys, a->gene_hash[g], &key)) {
@@ -198,36 +155,43 @@ int gx_cohort_store(gx_sink *s, const gx_config *cfg, int32_t study_key,
 		}
 		for (c = 0; c < a->n_cohorts; c++) {
 			const gx_cohort_cell *cell = &a->cells[g * a->n_cohorts + c];
-			char (*t)[32] = b.txt[b.n];
-			const char **pp = &b.par[1 + b.n * COLS];
+			char (*t)[32] = txt[pending];
+			const char **row = &cells[pending * COLS];
 			if (!cell->n || !illness_keys[c])
 				continue;
-			snprintf(t[1], 32, "%d", (int)(int32_t)key);
-			snprintf(t[2], 32, "%lld", (long long)cell->n);
-			snprintf(t[3], 32, "%.17g", cell->mean);
-			snprintf(t[4], 32, "%.17g", cell->n > 1 ? sqrt(cell->m2 / (double)(cell->n - 1)) : 0);
-			snprintf(t[5], 32, "%.17g", cell->min);
-			snprintf(t[6], 32, "%.17g", cell->max);
-			pp[0] = illness_keys[c];
-			for (k = 1; k < COLS; k++)
-				pp[k] = t[k];
+			snprintf(t[2], 32, "%d", (int)(int32_t)key);
+			snprintf(t[3], 32, "%lld", (long long)cell->n);
+			snprintf(t[4], 32, "%.17g", cell->mean);
+			snprintf(t[5], 32, "%.17g", cell->n > 1 ? sqrt(cell->m2 / (double)(cell->n - 1)) : 0);
+			snprintf(t[6], 32, "%.17g", cell->min);
+			snprintf(t[7], 32, "%.17g", cell->max);
+			row[0] = sk;
+			row[1] = illness_keys[c];
+			for (k = 2; k < COLS; k++)
+				row[k] = t[k];
 			if (cell->n < 2)
-				pp[4] = NULL; /* stddev_samp of one value */
+				row[5] = NULL; /* stddev_samp of one value */
 			n++;
-			if (++b.n == ROWS_PER_INSERT && (rc = flush(s, &b, err)))
-				goto out;
+			if (++pending == BATCH) {
+				if ((rc = gx_sink_copy_rows(s, "fact_cohort_gene_stats", store_cols, COLS,
+				                            pending, cells, err)))
+					goto out;
+				pending = 0;
+			}
 		}
 	}
-	if ((rc = flush(s, &b, err)) || (rc = rank_candidates(s, cfg, sk, err)))
+	if ((rc = gx_sink_copy_rows(s, "fact_cohort_gene_stats", store_cols, COLS, pending, cells,
+	                            err)))
+		goto out;
+	if ((rc = rank_candidates(s, cfg, sk, err)))
 		goto out;
 	if (n_rows)
 		*n_rows = n;
 	gx_log(GX_LOG_INFO, "load", "cohort statistics: %ld illness x gene rows written in %.3f s",
 	       n, gx_mono() - t0);
 out:
-	gx_free(b.txt);
-	gx_free(b.par);
-	gx_buf_release(&b.sql);
+	gx_free(txt);
+	gx_free(cells);
 	return rc;
 }
 

@@ -81,6 +81,14 @@ int gx_sink_query(gx_sink *s, const char *sql, int nparams, const char *const *p
 	return s->ops->query(s, sql, nparams, params, out, err);
 }
 
+int gx_sink_copy_rows(gx_sink *s, const char *table, const char *const *cols, size_t ncols,
+                      size_t nrows, const char *const *cells, gx_err *err)
+{
+	if (!nrows)
+		return 0;
+	return s->ops->copy_rows(s, table, cols, ncols, nrows, cells, err);
+}
+
 int gx_sink_query_long(gx_sink *s, const char *sql, int nparams, const char *const *params,
                        long *out, gx_err *err)
 {

@@ -79,6 +79,10 @@ typedef struct gx_sink_ops {
 	int (*facts_put)(gx_fact_writer *w, const gx_fact_batch *b, gx_err *err);
 	int (*facts_finish)(gx_fact_writer *w, gx_err *err);
 	void (*facts_abort)(gx_fact_writer *w);
+	/* append nrows rows of ncols text cells (row-major; NULL = SQL NULL) to 'table'
+	 * (an identifier from code, not from input) */
+	int (*copy_rows)(gx_sink *s, const char *table, const char *const *cols, size_t ncols,
+	                 size_t nrows, const char *const *cells, gx_err *err);
 	int (*set_run)(gx_sink *s, long run_id, gx_err *err);
 	const char *(*server_version)(gx_sink *s);
 	void (*close)(gx_sink *s);
@@ -114,6 +118,14 @@ int gx_sink_query(gx_sink *s, const char *sql, int nparams, const char *const *p
 /* Same, returning the first column of the first row as a long (0 if no row). */
 int gx_sink_query_long(gx_sink *s, const char *sql, int nparams, const char *const *params,
                        long *out, gx_err *err);
+
+/*
+ * Append rows to a table in bulk: COPY on PostgreSQL, one prepared INSERT on SQLite.
+ * cells holds nrows x ncols texts, row-major, NULL for SQL NULL; the backend converts
+ * them by column type, as with parameters.
+ */
+int gx_sink_copy_rows(gx_sink *s, const char *table, const char *const *cols, size_t ncols,
+                      size_t nrows, const char *const *cells, gx_err *err);
 
 int gx_sink_begin(gx_sink *s, gx_err *err);
 int gx_sink_commit(gx_sink *s, gx_err *err);

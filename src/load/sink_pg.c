@@ -227,6 +227,69 @@ nomem:
 	return gx_err_set(err, GX_E_NOMEM, "out of memory");
 }
 
+/* COPY text format: backslash, tab, newline and CR escaped; NULL is \N */
+static int copy_text_cell(gx_buf *b, const char *v)
+{
+	if (!v)
+		return gx_buf_puts(b, "\\N");
+	for (; *v; v++) {
+		const char *esc = *v == '\\' ? "\\\\" : *v == '\t' ? "\\t" : *v == '\n' ? "\\n"
+		                : *v == '\r' ? "\\r" : NULL;
+		if (esc ? gx_buf_puts(b, esc) : gx_buf_putc(b, *v))
+			return -1;
+	}
+	return 0;
+}
+
+static int pg_copy_rows(gx_sink *s, const char *table, const char *const *cols, size_t ncols,
+                        size_t nrows, const char *const *cells, gx_err *err)
+{
+	pg_impl *im = s->impl;
+	gx_buf b = { 0 };
+	PGresult *res;
+	size_t r, c;
+	int rc = 0;
+
+	if (gx_buf_printf(&b, "COPY %s (", table))
+		goto nomem;
+	for (c = 0; c < ncols; c++)
+		if (gx_buf_printf(&b, "%s%s", c ? ", " : "", cols[c]))
+			goto nomem;
+	if (gx_buf_puts(&b, ") FROM STDIN"))
+		goto nomem;
+	res = PQexec(im->conn, gx_buf_cstr(&b));
+	if (PQresultStatus(res) != PGRES_COPY_IN)
+		rc = pg_fail(s, res, "cannot start COPY", err);
+	PQclear(res);
+	if (rc)
+		goto out;
+	gx_buf_reset(&b);
+	for (r = 0; r < nrows && !rc; r++) {
+		for (c = 0; c < ncols; c++)
+			if ((c && gx_buf_putc(&b, '\t')) || copy_text_cell(&b, cells[r * ncols + c]))
+				break;
+		if (c < ncols || gx_buf_putc(&b, '\n')) {
+			gx_pg_copy_end(im->conn, "out of memory", NULL);
+			goto nomem;
+		}
+		if ((b.len >= 65536 || r + 1 == nrows) &&
+		    PQputCopyData(im->conn, b.data, (int)b.len) != 1)
+			rc = pg_fail(s, NULL, "COPY failed", err);
+		else if (b.len >= 65536)
+			gx_buf_reset(&b);
+	}
+	if (rc)
+		gx_pg_copy_end(im->conn, "COPY failed", NULL);
+	else
+		rc = gx_pg_copy_end(im->conn, NULL, err);
+out:
+	gx_buf_release(&b);
+	return rc;
+nomem:
+	gx_buf_release(&b);
+	return gx_err_set(err, GX_E_NOMEM, "out of memory");
+}
+
 static int pg_begin(gx_sink *s, gx_err *err)
 {
 	pg_impl *im = s->impl;
@@ -1232,6 +1295,7 @@ const gx_sink_ops gx_sink_pg_ops = {
 	.facts_put = pg_facts_put,
 	.facts_finish = pg_facts_finish,
 	.facts_abort = pg_facts_abort,
+	.copy_rows = pg_copy_rows,
 	.set_run = pg_set_run,
 	.server_version = pg_server_version,
 	.close = pg_close,

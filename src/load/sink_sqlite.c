@@ -479,6 +479,40 @@ static void sq_facts_abort(gx_fact_writer *w)
 	gx_free(w);
 }
 
+static int sq_copy_rows(gx_sink *s, const char *table, const char *const *cols, size_t ncols,
+                        size_t nrows, const char *const *cells, gx_err *err)
+{
+	sqlite3_stmt *st;
+	gx_buf sql = { 0 };
+	size_t r, c;
+	int rc;
+
+	gx_buf_printf(&sql, "INSERT INTO %s (", table);
+	for (c = 0; c < ncols; c++)
+		gx_buf_printf(&sql, "%s%s", c ? ", " : "", cols[c]);
+	gx_buf_puts(&sql, ") VALUES (");
+	for (c = 0; c < ncols; c++)
+		gx_buf_printf(&sql, "%s?%zu", c ? ", " : "", c + 1);
+	if (gx_buf_putc(&sql, ')') || !sql.data)
+		return gx_err_set(err, GX_E_NOMEM, "out of memory");
+	rc = prepare(s, sql.data, &st, err);
+	gx_buf_release(&sql);
+	for (r = 0; !rc && r < nrows; r++) {
+		int step;
+		for (c = 0; !rc && c < ncols; c++) {
+			const char *v = cells[r * ncols + c];
+			int b = v ? sqlite3_bind_text(st, (int)c + 1, v, -1, SQLITE_STATIC)
+			          : sqlite3_bind_null(st, (int)c + 1);
+			if (b != SQLITE_OK)
+				rc = sq_fail(s, b, "cannot bind parameter", err);
+		}
+		if (!rc && (step = sqlite3_step(st)) != SQLITE_DONE)
+			rc = sq_fail(s, step, "cannot insert row", err);
+		sqlite3_reset(st);
+	}
+	return rc;
+}
+
 static int sq_set_run(gx_sink *s, long run_id, gx_err *err)
 {
 	(void)s, (void)run_id, (void)err;
@@ -582,6 +616,7 @@ const gx_sink_ops gx_sink_sqlite_ops = {
 	.facts_put = sq_facts_put,
 	.facts_finish = sq_facts_finish,
 	.facts_abort = sq_facts_abort,
+	.copy_rows = sq_copy_rows,
 	.set_run = sq_set_run,
 	.server_version = sq_server_version,
 	.close = sq_close,
