@@ -426,7 +426,8 @@ static int scan_all(pipe *p, gx_fact_writer *w, gx_err *err)
 	if (!rc && sc.emit)
 		rc = flush_facts(&sc, err);
 	if (!rc) {
-		p->cohort_done = sc.acc != NULL;
+		if (sc.acc)
+			p->cohort_done = 1; /* a later scan of some samples leaves them valid */
 		p->res->n_genes = sc.n_genes;
 		for (i = 0; i < p->n_samples; i++)
 			if (p->samples[i].want)

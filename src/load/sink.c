@@ -89,6 +89,20 @@ int gx_sink_copy_rows(gx_sink *s, const char *table, const char *const *cols, si
 	return s->ops->copy_rows(s, table, cols, ncols, nrows, cells, err);
 }
 
+int gx_sink_key_list(gx_buf *b, const char *brackets, size_t n, const int32_t *keys)
+{
+	size_t i;
+
+	gx_buf_putc(b, brackets[0]);
+	for (i = 0; i < n; i++)
+		gx_buf_printf(b, "%s%d", i ? "," : "", (int)keys[i]);
+	if (gx_buf_putc(b, brackets[1]) < 0) {
+		gx_buf_release(b);
+		return -1;
+	}
+	return 0;
+}
+
 int gx_sink_query_long(gx_sink *s, const char *sql, int nparams, const char *const *params,
                        long *out, gx_err *err)
 {

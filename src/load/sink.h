@@ -17,6 +17,7 @@
 #ifndef GX_SINK_H
 #define GX_SINK_H
 
+#include "core/buf.h"
 #include "core/config.h"
 #include "core/dburl.h"
 #include "core/err.h"
@@ -126,6 +127,10 @@ int gx_sink_query_long(gx_sink *s, const char *sql, int nparams, const char *con
  */
 int gx_sink_copy_rows(gx_sink *s, const char *table, const char *const *cols, size_t ncols,
                       size_t nrows, const char *const *cells, gx_err *err);
+
+/* Keys as an array literal: brackets "{}" (PostgreSQL) or "[]" (JSON, for SQLite's
+ * json_each).  0, or -1 when out of memory (then b is released). */
+int gx_sink_key_list(gx_buf *b, const char *brackets, size_t n, const int32_t *keys);
 
 int gx_sink_begin(gx_sink *s, gx_err *err);
 int gx_sink_commit(gx_sink *s, gx_err *err);

@@ -353,13 +353,8 @@ static int sq_delete_samples(gx_sink *s, int32_t study_key, size_t n, const int3
 	*deleted = 0;
 	if (n == 0)
 		return 0;
-	gx_buf_putc(&list, '[');
-	for (i = 0; i < n; i++)
-		gx_buf_printf(&list, "%s%d", i ? "," : "", (int)keys[i]);
-	if (gx_buf_putc(&list, ']') < 0) {
-		gx_buf_release(&list);
+	if (gx_sink_key_list(&list, "[]", n, keys))
 		return gx_err_set(err, GX_E_NOMEM, "out of memory");
-	}
 	snprintf(sk, sizeof(sk), "%d", (int)study_key);
 	p[0] = sk;
 	p[1] = list.data;

@@ -141,6 +141,12 @@ is "$? $(mode GSE1001)" "0 partial" "one value of GSM5001 changed: a partial run
 cohort_stats "$M" "$T/cohorts" 0 > "$T/want"
 view_cohorts GSE1001 > "$T/got"
 close_enough "$T/want" "$T/got"; ok $? "vw_expression_by_cohort after the partial run: the new matrix's statistics"
+cohort_source() { # how the last run of GSE1001 computed its cohort statistics
+	q "SELECT CASE WHEN message LIKE '%written%' THEN 'scan' WHEN message LIKE '%from the facts%' THEN 'sql' END
+	   FROM meta_etl_process_log WHERE message LIKE 'cohort statistics:%' AND run_id =
+	   (SELECT max(run_id) FROM meta_etl_run WHERE study_accession = 'GSE1001')"
+}
+is "$(cohort_source)" scan "the partial run took them from its digest pass, not from an aggregate over the facts"
 sed '/^GSM5002/{s/\tseptic shock\t/\thealthy\t/;s/\tsepsis\t/\tcontrol\t/;}' "$MD" > "$T/m" && mv "$T/m" "$MD"
 "$GXLOAD_BIN" --config "$T/gxload.yaml" --db "$DB" $TOP load GSE1001 > "$T/o" 2>&1
 is "$? $(mode GSE1001)" "0 metadata" "GSM5002 relabelled: a metadata-only run"
@@ -148,9 +154,11 @@ sed 's/^GSM5002\tSEPTIC_SHOCK$/GSM5002\tCONTROL/' "$T/cohorts" > "$T/cohorts2"
 cohort_stats "$M" "$T/cohorts2" 0 > "$T/want"
 view_cohorts GSE1001 > "$T/got"
 close_enough "$T/want" "$T/got"; ok $? "vw_expression_by_cohort after relabelling: GSM5002 counts in CONTROL"
+is "$(cohort_source)" sql "the metadata-only run aggregated the facts"
 "$GXLOAD_BIN" --config "$T/gxload.yaml" --db "$DB" $TOP load --force GSE1001 > "$T/o" 2>&1
 view_cohorts GSE1001 > "$T/got2"
 close_enough "$T/got" "$T/got2"; ok $? "a forced full load (statistics from the scan) equals the SQL aggregate"
+is "$(cohort_source)" scan "the forced full load took them from its scan"
 
 # every example query of docs/VIEWS.md runs and returns rows
 awk '/^```sql$/ { on = 1; q = ""; next } /^```$/ && on { on = 0; n++; print q > (dir "/ex" n ".sql"); next }
