@@ -499,7 +499,6 @@ static int pg_delete_samples(gx_sink *s, int32_t study_key, size_t n, const int3
 	gx_buf list = { 0 };
 	char sk[16];
 	const char *p[3];
-	size_t i;
 	int rc = 0;
 
 	*deleted = 0;
