@@ -61,7 +61,6 @@ int gx_cohort_acc_cohort(gx_cohort_acc *a, const char *code, size_t *col, gx_err
 int gx_cohort_acc_gene(gx_cohort_acc *a, uint64_t gene_hash, size_t *row, gx_err *err)
 {
 	uint64_t r;
-	int put;
 
 	if (gx_hset_get(&a->genes, gene_hash, &r)) {
 		*row = (size_t)r;
@@ -80,7 +79,7 @@ int gx_cohort_acc_gene(gx_cohort_acc *a, uint64_t gene_hash, size_t *row, gx_err
 		a->cells = c;
 		a->cap = cap;
 	}
-	if ((put = gx_hset_put(&a->genes, gene_hash, a->n_genes, NULL)) < 0)
+	if (gx_hset_put(&a->genes, gene_hash, a->n_genes, NULL) < 0)
 		return gx_err_set(err, GX_E_NOMEM, "out of memory");
 	a->gene_hash[a->n_genes] = gene_hash;
 	if (a->n_cohorts)
@@ -162,15 +161,15 @@ int gx_cohort_store(gx_sink *s, const gx_config *cfg, int32_t study_key,
 			snprintf(t[2], 32, "%d", (int)(int32_t)key);
 			snprintf(t[3], 32, "%lld", (long long)cell->n);
 			snprintf(t[4], 32, "%.17g", cell->mean);
-			snprintf(t[5], 32, "%.17g", cell->n > 1 ? sqrt(cell->m2 / (double)(cell->n - 1)) : 0);
+			if (cell->n > 1)
+				snprintf(t[5], 32, "%.17g", sqrt(cell->m2 / (double)(cell->n - 1)));
 			snprintf(t[6], 32, "%.17g", cell->min);
 			snprintf(t[7], 32, "%.17g", cell->max);
 			row[0] = sk;
 			row[1] = illness_keys[c];
 			for (k = 2; k < COLS; k++)
 				row[k] = t[k];
-			if (cell->n < 2)
-				row[5] = NULL; /* stddev_samp of one value */
+			row[5] = cell->n > 1 ? t[5] : NULL; /* stddev_samp of one value is NULL */
 			n++;
 			if (++pending == BATCH) {
 				if ((rc = gx_sink_copy_rows(s, "fact_cohort_gene_stats", store_cols, COLS,
