@@ -63,6 +63,8 @@ typedef struct sample {
 	int existed;
 	char old_digest[GX_HASH_HEX];
 	long old_n_values;
+	char old_illness[16];       /* illness_key stored for it, "" if none */
+	char old_content_hash[GX_HASH_HEX]; /* stored content_hash, "" if none */
 	gx_illness_label ill;       /* illness label and what decided it */
 	gx_platform plat;           /* normalized platform */
 	int want;                   /* facts of this sample are (re)written */
@@ -299,7 +301,8 @@ static int on_cells(void *ctx, const gx_cells *c, gx_err *err)
 		}
 		for (i = 0; i < c->n_genes; i++) {
 			sc->ghash[i] = gx_gene_hash(c->gene_ids[i], strlen(c->gene_ids[i]));
-			if (sc->acc && (rc = gx_cohort_acc_gene(sc->acc, sc->ghash[i], &sc->grow[i], err)))
+			if (sc->acc && (rc = gx_cohort_acc_gene(sc->acc, sc->ghash[i], c->gene_ids[i],
+			                                          &sc->grow[i], err)))
 				return rc;
 		}
 		if (sc->emit && (rc = gene_keys(p, c->n_genes, c->gene_ids, c->gene_symbols,
@@ -738,18 +741,19 @@ static int read_samples(pipe *p, gx_rows **vanished, gx_err *err)
 	if (!p->study_key)
 		return 0;
 	snprintf(sk, sizeof(sk), "%d", (int)p->study_key);
-	rc = gx_sink_query(p->s, "SELECT sample_key, accession, value_digest, n_values "
-	                   "FROM dim_sample WHERE study_key = $1", 1, par, &r, err);
+	rc = gx_sink_query(p->s, "SELECT sample_key, accession, value_digest, n_values, "
+	                   "CAST(illness_key AS text), content_hash FROM dim_sample "
+	                   "WHERE study_key = $1", 1, par, &r, err);
 	if (rc)
 		return rc;
 	gone = gx_calloc(1, sizeof(*gone));
-	if (!gone || !(gone->cells = gx_calloc(r->nrows * 2 + 1, sizeof(char *))) ||
-	    !(gone->names = gx_calloc(2, sizeof(char *)))) {
+	if (!gone || !(gone->cells = gx_calloc(r->nrows * 3 + 1, sizeof(char *))) ||
+	    !(gone->names = gx_calloc(3, sizeof(char *)))) {
 		gx_rows_free(gone);
 		gx_rows_free(r);
 		return gx_err_set(err, GX_E_NOMEM, "out of memory");
 	}
-	gone->ncols = 2;
+	gone->ncols = 3; /* sample_key, n_values, illness_key */
 	for (j = 0; j < r->nrows; j++) {
 		const char *acc = gx_rows_get(r, j, 1);
 		int found = 0;
@@ -763,11 +767,16 @@ static int read_samples(pipe *p, gx_rows **vanished, gx_err *err)
 			snprintf(sm->old_digest, sizeof(sm->old_digest), "%s",
 			         gx_rows_get(r, j, 2) ? gx_rows_get(r, j, 2) : "");
 			sm->old_n_values = atol(gx_rows_get(r, j, 3));
+			snprintf(sm->old_illness, sizeof(sm->old_illness), "%s",
+			         gx_rows_get(r, j, 4) ? gx_rows_get(r, j, 4) : "");
+			snprintf(sm->old_content_hash, sizeof(sm->old_content_hash), "%s",
+			         gx_rows_get(r, j, 5) ? gx_rows_get(r, j, 5) : "");
 			break;
 		}
 		if (!found) {
-			gone->cells[nv * 2] = gx_strdup(gx_rows_get(r, j, 0));
-			gone->cells[nv * 2 + 1] = gx_strdup(gx_rows_get(r, j, 3));
+			gone->cells[nv * 3] = gx_strdup(gx_rows_get(r, j, 0));
+			gone->cells[nv * 3 + 1] = gx_strdup(gx_rows_get(r, j, 3));
+			gone->cells[nv * 3 + 2] = gx_rows_get(r, j, 4) ? gx_strdup(gx_rows_get(r, j, 4)) : NULL;
 			nv++;
 			gone->nrows = nv;
 		}
@@ -1037,6 +1046,12 @@ static int upsert_samples(pipe *p, long *meta_changed, gx_err *err)
 		const char *par[20];
 		char conf[32];
 		long key = 0;
+		if (sm->existed && !strcmp(sm->content_hash, sm->old_content_hash)) {
+			/* the row is this sample's already (the upsert would not change it) */
+			gx_free(sm->meta_json);
+			sm->meta_json = NULL;
+			continue;
+		}
 		snprintf(conf, sizeof(conf), "%.17g", sm->ill.confidence);
 		par[0] = sk;
 		par[1] = sm->accession;
@@ -1081,6 +1096,8 @@ static int upsert_samples(pipe *p, long *meta_changed, gx_err *err)
 			"platform_rule_id = excluded.platform_rule_id "
 			"WHERE dim_sample.content_hash IS DISTINCT FROM excluded.content_hash "
 			"RETURNING sample_key", 20, par, &key, err);
+		gx_free(sm->meta_json); /* written: not needed again (memory is per sample) */
+		sm->meta_json = NULL;
 		if (rc)
 			return rc;
 		if (key) {
@@ -1304,27 +1321,69 @@ static int validate_begin(pipe *p, gx_err *err)
 	return 0;
 }
 
-/* The study's cohort statistics: from the scan when one saw every sample, else from SQL. */
-static int store_cohorts(pipe *p, gx_err *err)
+/*
+ * Whether a partial run changed what cohort 'key' (illness_key as text) aggregates: a
+ * rewritten or new sample in it, a sample relabelled into or out of it, or a vanished
+ * sample of it.  Its rows are rewritten then; the others are kept.
+ */
+static int cohort_changed(const pipe *p, const char *key, const gx_rows *gone)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_samples; i++) {
+		const sample *sm = &p->samples[i];
+		const char *now = sm->ill.code ? key_of(p->illness_keys, sm->ill.code) : NULL;
+		int in_now = now && !strcmp(now, key), in_old = !strcmp(sm->old_illness, key);
+		if ((in_now || in_old) && (sm->want || !sm->existed || in_now != in_old))
+			return 1;
+	}
+	for (i = 0; gone && i < gone->nrows; i++)
+		if (gx_rows_get(gone, i, 2) && !strcmp(gx_rows_get(gone, i, 2), key))
+			return 1;
+	return 0;
+}
+
+/* The study's cohort statistics: from the scan when one saw every sample, else from SQL.
+ * A partial run rewrites only the cohorts it changed (cohort_changed). */
+static int store_cohorts(pipe *p, int mode_full, const gx_rows *gone, gx_err *err)
 {
 	const char **keys;
+	unsigned char *changed = NULL;
 	size_t i;
 	int rc;
 
 	if (!p->cohort_done)
 		return gx_cohort_refresh(p->s, p->cfg, p->study_key, NULL, err);
-	if (!(keys = gx_calloc(p->cohort->n_cohorts ? p->cohort->n_cohorts : 1, sizeof(*keys))))
+	keys = gx_calloc(p->cohort->n_cohorts ? p->cohort->n_cohorts : 1, sizeof(*keys));
+	if (!keys || (!mode_full && !(changed = gx_calloc(p->cohort->n_cohorts + 1, 1)))) {
+		gx_free(keys);
 		return gx_err_set(err, GX_E_NOMEM, "out of memory");
-	for (i = 0; i < p->cohort->n_cohorts; i++)
+	}
+	for (i = 0; i < p->cohort->n_cohorts; i++) {
 		keys[i] = key_of(p->illness_keys, p->cohort->codes[i]);
-	rc = gx_cohort_store(p->s, p->cfg, p->study_key, p->cohort, &p->gene_keys, keys, NULL, err);
+		if (changed)
+			changed[i] = (unsigned char)(keys[i] && cohort_changed(p, keys[i], gone));
+	}
+	rc = gx_cohort_store(p->s, p->cfg, p->study_key, p->cohort, &p->gene_keys, keys, changed,
+	                     NULL, err);
+	gx_free(changed);
 	gx_free(keys);
 	return rc;
+}
+
+/* -vv: how long the step that ends now took (since *t0, which moves on). */
+static void step_time(const char *what, double *t0)
+{
+	double t = gx_mono();
+
+	gx_log(GX_LOG_DEBUG, "load", "%s: %.3f s", what, t - *t0);
+	*t0 = t;
 }
 
 static int load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_rows *gone,
                    gx_err *err)
 {
+	double t0 = gx_mono();
 	gx_fact_writer *w = NULL;
 	long meta_changed = 0;
 	size_t i, nchg = 0;
@@ -1338,6 +1397,7 @@ static int load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_rows
 	    (rc = upsert_samples(p, &meta_changed, err)) ||
 	    (rc = remove_vanished(p, gone, err)) || (rc = validate_begin(p, err)))
 		goto fail;
+	step_time("dimensions", &t0);
 	p->res->counts.samples_changed = gone ? (long)gone->nrows : 0;
 	if (write_facts) {
 		/* genes first: a backend may use their keys to find the changed samples' rows */
@@ -1356,6 +1416,7 @@ static int load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_rows
 			if ((rc = p->s->ops->delete_samples(p->s, p->study_key, nchg, keys, &deleted, err)))
 				goto fail;
 			p->res->counts.rows_deleted += deleted;
+			step_time("changed samples' rows deleted", &t0);
 		} else {
 			/* the old facts are replaced whole (vanished samples' rows included) */
 			p->res->counts.rows_deleted = p->old_n_values;
@@ -1368,11 +1429,13 @@ static int load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_rows
 		gx_progress_end(&p->prog);
 		if (rc)
 			goto fail;
+		step_time("facts scanned and streamed", &t0);
 		gx_test_point("swap");
 		rc = p->s->ops->facts_finish(w, err);
 		w = NULL;
 		if (rc)
 			goto fail;
+		step_time("facts finished (keys, swap)", &t0);
 		for (i = 0; i < p->n_samples; i++)
 			p->res->counts.samples_changed += p->samples[i].want;
 		if ((rc = save_digests(p, err)))
@@ -1381,9 +1444,13 @@ static int load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_rows
 	p->res->counts.samples_changed += write_facts ? 0 : meta_changed;
 	if ((rc = finish_study(p, write_facts, err)) || (rc = save_files(p, run_id, err)))
 		goto fail;
-	if ((rc = store_cohorts(p, err)) ||
-	    (rc = gx_valid_finish(p->val, p->s, run_id, p->acc, p->study_key, p->md, p->sm, err)))
+	step_time("digests, study and files", &t0);
+	if ((rc = store_cohorts(p, mode_full, gone, err)))
 		goto fail;
+	step_time("cohort statistics", &t0);
+	if ((rc = gx_valid_finish(p->val, p->s, run_id, p->acc, p->study_key, p->md, p->sm, err)))
+		goto fail;
+	step_time("validation", &t0);
 	if ((rc = gx_check_interrupt(err)))
 		goto fail;
 	if ((rc = gx_meta_run_finish(p->s, run_id, "succeeded", p->res->mode, &p->res->counts,
@@ -1393,6 +1460,7 @@ static int load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_rows
 	rc = gx_sink_commit(p->s, err);
 	if (!rc)
 		gx_test_point("committed");
+	step_time("commit", &t0);
 	gx_free(keys);
 	return rc;
 fail:
@@ -1412,7 +1480,7 @@ int gx_pipeline_load(gx_sink *s, const gx_config *cfg, const char *accession,
 	gx_run_log *rlog = NULL;
 	gx_rows *gone = NULL;
 	long run_id = 0, stale = 0;
-	double t0 = gx_mono();
+	double t0 = gx_mono(), tstep = t0;
 	int rc, db_locked = 0, mode_full = 0, write_facts = 0;
 	const gx_study_file *f;
 
@@ -1485,8 +1553,10 @@ int gx_pipeline_load(gx_sink *s, const gx_config *cfg, const char *accession,
 		goto fail;
 	if ((rc = build_samples(&p, err)) || (rc = read_samples(&p, &gone, err)))
 		goto fail;
+	step_time("files hashed, metadata read, samples labelled", &tstep);
 	if ((rc = plan(&p, &mode_full, &write_facts, err)))
 		goto fail;
+	step_time("plan (digest pass when a matrix changed)", &tstep);
 	if (write_facts && mode_full && (rc = detect_scale(&p, 0, err)))
 		goto fail;
 	res->n_samples = (long)p.n_samples;

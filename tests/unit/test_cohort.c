@@ -7,6 +7,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 int main(void)
 {
@@ -20,9 +21,9 @@ int main(void)
 	ok(!gx_cohort_acc_cohort(&a, "SEPSIS", &ca, &err) && ca == 0, "first cohort is column 0");
 	ok(!gx_cohort_acc_cohort(&a, "CONTROL", &cb, &err) && cb == 1, "second cohort is column 1");
 	ok(!gx_cohort_acc_cohort(&a, "SEPSIS", &cx, &err) && cx == 0, "a known code finds its column");
-	ok(!gx_cohort_acc_gene(&a, 0x1234, &r1, &err) && r1 == 0, "first gene is row 0");
-	ok(!gx_cohort_acc_gene(&a, 0x5678, &r2, &err) && r2 == 1, "second gene is row 1");
-	ok(!gx_cohort_acc_gene(&a, 0x1234, &r1again, &err) && r1again == 0, "a known gene finds its row");
+	ok(!gx_cohort_acc_gene(&a, 0x1234, NULL, &r1, &err) && r1 == 0, "first gene is row 0");
+	ok(!gx_cohort_acc_gene(&a, 0x5678, NULL, &r2, &err) && r2 == 1, "second gene is row 1");
+	ok(!gx_cohort_acc_gene(&a, 0x1234, NULL, &r1again, &err) && r1again == 0, "a known gene finds its row");
 	ok(gx_cohort_acc_cohort(&a, "UNKNOWN", &cx, &err) == -(int)GX_E_INTERNAL,
 	   "a cohort added after the first gene is refused");
 
@@ -58,20 +59,61 @@ int main(void)
 	/* growth past the first allocation keeps earlier rows */
 	for (i = 0; i < 5000; i++) {
 		size_t r;
-		if (gx_cohort_acc_gene(&a, 0x10000 + i, &r, &err))
+		if (gx_cohort_acc_gene(&a, 0x10000 + i, NULL, &r, &err))
 			break;
 		gx_cohort_acc_add(&a, r, cb, (double)i);
 	}
 	is_int(a.n_genes, 5002, "5,000 more genes");
 	c = &a.cells[r1 * a.n_cohorts + ca];
 	ok(c->n == 8 && c->min == 2 && c->max == 9, "the first gene's statistics survive growth");
-	ok(!gx_cohort_acc_gene(&a, 0x10000 + 4999, &r2, &err) && a.cells[r2 * a.n_cohorts + cb].n == 1 &&
+	ok(!gx_cohort_acc_gene(&a, 0x10000 + 4999, NULL, &r2, &err) && a.cells[r2 * a.n_cohorts + cb].n == 1 &&
 	   a.cells[r2 * a.n_cohorts + cb].mean == 4999, "the last gene is found with its value");
 
 	gx_cohort_acc_reset(&a);
 	ok(a.n_genes == 0 && a.n_cohorts == 0, "reset forgets genes and cohorts");
+
+	/* ranking: per cohort, by stddev descending, ties by gene id bytewise; too few
+	 * values, zero or small spread are not candidates; only the top n keep a rank */
+	{
+		gx_config cfg;
+		int32_t rank[6 * 2];
+		/* gene ids in insertion order, and the spread of their values in cohort 0 */
+		const char *ids[6] = { "g_b", "g_a", "G_c", "g_d", "g_e", "g_f" };
+		const double spread[6] = { 2, 2, 2, 5, 0, 0.01 };
+		size_t r, g;
+		memset(&cfg, 0, sizeof(cfg));
+		cfg.pair_min_samples = 3;
+		cfg.pair_min_stddev = 0.1;
+		cfg.pair_top_n = 3;
+		ok(!gx_cohort_acc_cohort(&a, "SEPSIS", &ca, &err) &&
+		   !gx_cohort_acc_cohort(&a, "CONTROL", &cb, &err), "two cohorts again");
+		for (g = 0; g < 6; g++) {
+			gx_cohort_acc_gene(&a, 0x100 + g, ids[g], &r, &err);
+			gx_cohort_acc_add(&a, r, ca, 10 - spread[g]);
+			gx_cohort_acc_add(&a, r, ca, 10);
+			gx_cohort_acc_add(&a, r, ca, 10 + spread[g]);
+			gx_cohort_acc_add(&a, r, cb, 1); /* two values: too few */
+			gx_cohort_acc_add(&a, r, cb, 1 + (double)g);
+		}
+		is_str(gx_cohort_acc_gene_id(&a, 2), "G_c", "a gene keeps its id");
+		ok(!gx_cohort_rank(&a, &cfg, rank, &err), "ranked");
+		is_int(rank[3 * 2 + ca], 1, "largest spread first");
+		is_int(rank[2 * 2 + ca], 2, "a tie goes by id bytewise: 'G_c' before 'g_a'");
+		is_int(rank[1 * 2 + ca], 3, "then 'g_a'");
+		is_int(rank[0 * 2 + ca], 0, "'g_b' is past the top 3");
+		is_int(rank[4 * 2 + ca], 0, "zero spread is no candidate");
+		is_int(rank[5 * 2 + ca], 0, "spread under pair_min_stddev is no candidate");
+		for (g = 0; g < 6; g++)
+			if (rank[g * 2 + cb])
+				break;
+		is_int(g, 6, "a cohort with fewer than pair_min_samples values ranks nothing");
+		cfg.pair_min_samples = 2;
+		ok(!gx_cohort_rank(&a, &cfg, rank, &err) && rank[5 * 2 + cb] == 1 &&
+		   rank[4 * 2 + cb] == 2 && rank[0 * 2 + cb] == 0, "ranks are per cohort");
+		gx_cohort_acc_reset(&a);
+	}
 	ok(!gx_cohort_acc_cohort(&a, "CONTROL", &ca, &err) && ca == 0 &&
-	   !gx_cohort_acc_gene(&a, 0x1234, &r1, &err) && r1 == 0 &&
+	   !gx_cohort_acc_gene(&a, 0x1234, NULL, &r1, &err) && r1 == 0 &&
 	   a.cells[0].n == 0, "after reset, a gene starts from nothing");
 	gx_cohort_acc_release(&a);
 	return tap_done();
