@@ -55,7 +55,7 @@ static void usage(FILE *out)
 	      "  --data-root DIR      directory of study folders (default $GXLOAD_DATA_ROOT)\n"
 	      "  --set KEY=VALUE      override a config key, e.g. --set load.lock_timeout_s=60\n"
 	      "  -q, --quiet          print nothing unless something is wrong\n"
-	      "  -v, --verbose        more messages on stderr (twice for debug)\n"
+	      "  -v, --verbose        more messages on stderr (twice: debug, with step times)\n"
 	      "  --progress MODE      progress bar on stderr: auto (terminal only), always, never\n"
 	      "  --log-format FORMAT  stderr messages as text or JSON lines\n"
 	      "  -h, --help           this help;  gxload COMMAND --help for a command's options\n"
