@@ -57,7 +57,8 @@ typedef struct sample {
 	const char *column;         /* matrix column name */
 	size_t matrix;              /* index of its matrix file */
 	const gx_sample_row *row;   /* metadata row or NULL */
-	char *meta_json;            /* all metadata fields, canonical JSON */
+	char *meta_json;            /* all metadata fields, canonical JSON: only while hashed
+	                             * or written (sample_json builds it) */
 	char content_hash[GX_HASH_HEX];
 	int32_t key;                /* sample_key, 0 until known */
 	int existed;
@@ -66,7 +67,7 @@ typedef struct sample {
 	char old_illness[16];       /* illness_key stored for it, "" if none */
 	char old_content_hash[GX_HASH_HEX]; /* stored content_hash, "" if none */
 	gx_illness_label ill;       /* illness label and what decided it */
-	gx_platform plat;           /* normalized platform */
+	size_t plat;                /* its normalized platform: index in pipe.plats */
 	int want;                   /* facts of this sample are (re)written */
 	gx_digest dig;
 	size_t cohort;              /* column in the cohort statistics, SIZE_MAX if none */
@@ -97,6 +98,9 @@ typedef struct pipe {
 	gx_hset gene_keys;          /* gene hash -> gene_key, for this run */
 	gx_rows *illness_keys;      /* code, illness_key */
 	gx_rows *platform_keys;     /* code, platform_key */
+	gx_platform *plats;         /* the distinct normalized platforms of the samples */
+	size_t n_plats, cap_plats;
+	gx_hset plat_ix;            /* hash of a gx_platform's bytes -> index in plats */
 	gx_progress prog;
 	gx_valid *val;              /* this run's validation checks, NULL for dry runs */
 	gx_cohort_acc *cohort;      /* cohort statistics, accumulated by scans of every
@@ -548,8 +552,40 @@ static int sample_json(pipe *p, sample *sm, gx_err *err)
 }
 
 /* The dimension row's hash: identity, metadata, and what the rules made of them. */
-static int sample_hash(sample *sm, gx_err *err)
+static const gx_platform *plat_of(const pipe *p, const sample *sm)
 {
+	return &p->plats[sm->plat];
+}
+
+/* The index of platform 'pl' in p->plats, added if new: samples share their platform's
+ * normalized form (about 700 bytes) instead of holding a copy each. */
+static int intern_platform(pipe *p, const gx_platform *pl, size_t *ix, gx_err *err)
+{
+	uint64_t h = gx_hash_bytes(pl, sizeof(*pl)).lo, found;
+
+	if (gx_hset_get(&p->plat_ix, h, &found) && !memcmp(&p->plats[found], pl, sizeof(*pl))) {
+		*ix = (size_t)found;
+		return 0;
+	}
+	if (p->n_plats == p->cap_plats) {
+		size_t cap = p->cap_plats ? p->cap_plats * 2 : 8;
+		gx_platform *n = gx_reallocarray(p->plats, cap, sizeof(*n));
+		if (!n)
+			return gx_err_set(err, GX_E_NOMEM, "out of memory");
+		p->plats = n;
+		p->cap_plats = cap;
+	}
+	/* a hash collision with another platform only costs the sharing */
+	if (gx_hset_put(&p->plat_ix, h, p->n_plats, NULL) < 0)
+		return gx_err_set(err, GX_E_NOMEM, "out of memory");
+	p->plats[p->n_plats] = *pl;
+	*ix = p->n_plats++;
+	return 0;
+}
+
+static int sample_hash(const pipe *p, sample *sm, gx_err *err)
+{
+	const gx_platform *pl = plat_of(p, sm);
 	char conf[32];
 	const char *f[11];
 
@@ -562,9 +598,9 @@ static int sample_hash(sample *sm, gx_err *err)
 	f[5] = conf;
 	f[6] = sm->ill.field;
 	f[7] = sm->ill.text;
-	f[8] = sm->plat.key;
-	f[9] = sm->plat.accession;
-	f[10] = sm->plat.rule_id;
+	f[8] = pl->key;
+	f[9] = pl->accession;
+	f[10] = pl->rule_id;
 	if (gx_hash_fields(sm->content_hash, 11, f) < 0)
 		return gx_err_set(err, GX_E_NOMEM, "out of memory");
 	return 0;
@@ -579,11 +615,16 @@ static int label_samples(pipe *p, gx_err *err)
 {
 	const gx_rulebook *rb = p->opts->rules;
 	gx_fields *f = NULL;
+	gx_platform *pl = gx_calloc(1, sizeof(*pl));
 	size_t i, j, unknown = 0;
 	int rc;
 
-	if ((rc = gx_fields_new(&f, err)))
+	if (!pl)
+		return gx_err_set(err, GX_E_NOMEM, "out of memory");
+	if ((rc = gx_fields_new(&f, err))) {
+		gx_free(pl);
 		return rc;
+	}
 	for (i = 0; i < p->n_samples && !rc; i++) {
 		sample *sm = &p->samples[i];
 		const gx_matrix_info *info = gx_matrix_info_of(p->mats[sm->matrix]);
@@ -606,12 +647,19 @@ static int label_samples(pipe *p, gx_err *err)
 			break;
 		if ((rc = gx_illness_label_sample(rb->illness, p->acc, sm->accession, f, &sm->ill, err)))
 			break;
-		if ((rc = gx_platform_normalize_fields(rb->platforms, f, &sm->plat, err)))
+		memset(pl, 0, sizeof(*pl)); /* interned by its bytes */
+		if ((rc = gx_platform_normalize_fields(rb->platforms, f, pl, err)) ||
+		    (rc = intern_platform(p, pl, &sm->plat, err)))
 			break;
 		unknown += !strcmp(sm->ill.code, gx_illness_default(rb->illness));
-		rc = sample_hash(sm, err);
+		/* the metadata JSON is hashed now and built again only if the row is written */
+		if (!(rc = sample_json(p, sm, err)))
+			rc = sample_hash(p, sm, err);
+		gx_free(sm->meta_json);
+		sm->meta_json = NULL;
 	}
 	gx_fields_free(f);
+	gx_free(pl);
 	if (!rc && p->n_samples)
 		gx_log(GX_LOG_INFO, "transform", "labelled %zu samples (%zu %s), rules %s", p->n_samples,
 		       unknown, gx_illness_default(rb->illness), rb->hash);
@@ -684,9 +732,6 @@ static int build_samples(pipe *p, gx_err *err)
 			p->col_sample[m][i] = p->n_samples++;
 		}
 	}
-	for (i = 0; i < p->n_samples; i++)
-		if ((rc = sample_json(p, &p->samples[i], err)))
-			return rc;
 	if (p->opts->rules && (rc = label_samples(p, err)))
 		return rc;
 	if (by_title)
@@ -846,7 +891,7 @@ static const char *samples_technology(const pipe *p)
 	size_t i;
 
 	for (i = 0; i < p->n_samples; i++) {
-		const char *s = p->samples[i].plat.technology;
+		const char *s = plat_of(p, &p->samples[i])->technology;
 		if (!s || !strcmp(s, "UNKNOWN") || (t && strcmp(t, s)))
 			return NULL;
 		t = s;
@@ -1004,8 +1049,8 @@ static int upsert_rule_dims(pipe *p, gx_err *err)
 		                          d->technology, d->accessions, d->n_accessions, 1, err)))
 			return rc;
 	}
-	for (i = 0; i < p->n_samples; i++) {
-		const gx_platform *pl = &p->samples[i].plat;
+	for (i = 0; i < p->n_plats; i++) {
+		const gx_platform *pl = &p->plats[i];
 		const char *acc = pl->accession;
 		if (pl->known || !pl->key[0])
 			continue;
@@ -1043,15 +1088,14 @@ static int upsert_samples(pipe *p, long *meta_changed, gx_err *err)
 	gx_sink_now(now);
 	for (i = 0; i < p->n_samples; i++) {
 		sample *sm = &p->samples[i];
+		const gx_platform *pl = plat_of(p, sm);
 		const char *par[20];
 		char conf[32];
 		long key = 0;
-		if (sm->existed && !strcmp(sm->content_hash, sm->old_content_hash)) {
-			/* the row is this sample's already (the upsert would not change it) */
-			gx_free(sm->meta_json);
-			sm->meta_json = NULL;
-			continue;
-		}
+		if (sm->existed && !strcmp(sm->content_hash, sm->old_content_hash))
+			continue; /* the row is this sample's already (the upsert would not change it) */
+		if (!sm->meta_json && (rc = sample_json(p, sm, err)))
+			return rc;
 		snprintf(conf, sizeof(conf), "%.17g", sm->ill.confidence);
 		par[0] = sk;
 		par[1] = sm->accession;
@@ -1070,9 +1114,9 @@ static int upsert_samples(pipe *p, long *meta_changed, gx_err *err)
 		par[14] = conf;
 		par[15] = sm->ill.field[0] ? sm->ill.field : NULL;
 		par[16] = sm->ill.text[0] ? sm->ill.text : NULL;
-		par[17] = sm->plat.key[0] ? key_of(p->platform_keys, sm->plat.key) : NULL;
-		par[18] = sm->plat.accession[0] ? sm->plat.accession : NULL;
-		par[19] = sm->plat.rule_id[0] ? sm->plat.rule_id : NULL;
+		par[17] = pl->key[0] ? key_of(p->platform_keys, pl->key) : NULL;
+		par[18] = pl->accession[0] ? pl->accession : NULL;
+		par[19] = pl->rule_id[0] ? pl->rule_id : NULL;
 		rc = gx_sink_query_long(p->s,
 			"INSERT INTO dim_sample (study_key, accession, column_name, title, platform_raw, "
 			"organism, disease_raw, source_database, metadata, content_hash, created_at, "
@@ -1249,6 +1293,8 @@ static void pipe_release(pipe *p)
 	gx_hset_release(&p->gene_keys);
 	gx_rows_free(p->illness_keys);
 	gx_rows_free(p->platform_keys);
+	gx_free(p->plats);
+	gx_hset_release(&p->plat_ix);
 	gx_study_files_free(p->files);
 	gx_valid_free(p->val);
 	gx_cohort_acc_release(p->cohort);
@@ -1316,7 +1362,7 @@ static int validate_begin(pipe *p, gx_err *err)
 	for (i = 0; i < p->n_samples; i++) {
 		const sample *sm = &p->samples[i];
 		gx_valid_sample(p->val, i, sm->accession, sm->want, sm->row != NULL, sm->ill.code,
-		                sm->plat.known);
+		                plat_of(p, sm)->known);
 	}
 	return 0;
 }
