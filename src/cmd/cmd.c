@@ -21,6 +21,12 @@ int gx_cmd_wants_help(int argc, char **argv)
 	return 0;
 }
 
+void gx_cmd_getopt_start(void)
+{
+	optind = 0; /* 0: GNU getopt starts over (and permutes: options may follow arguments) */
+	opterr = 0;
+}
+
 int gx_cmd_bad_option(char **argv, gx_err *err)
 {
 	return gx_err_set(err, GX_E_USAGE, "unknown option '%s' or missing argument",

@@ -36,6 +36,11 @@ int gx_cmd_wants_help(int argc, char **argv);
 
 /* GX_E_USAGE for the option getopt_long just refused (argv[optind - 1]). */
 int gx_cmd_bad_option(char **argv, gx_err *err);
+/* Make getopt_long parse a command's own arguments from argv[1] on, as a new scan: the
+ * global options' scan (which stopped at the command, "+" mode) leaves state behind that
+ * would otherwise stop at the first non-option, so "load ACC --dry-run" would load ACC
+ * and take --dry-run for an accession.  Also silences getopt's own messages. */
+void gx_cmd_getopt_start(void);
 
 /*
  * The studies of load and verify: ACCESSION... (argv[first] to argv[argc - 1]) or, with

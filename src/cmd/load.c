@@ -53,8 +53,7 @@ int cmd_load(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 
 	memset(&opts, 0, sizeof(opts));
 	gx_err_clear(&first);
-	optind = 1;
-	opterr = 0;
+	gx_cmd_getopt_start();
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_FORCE: opts.force = 1; break;

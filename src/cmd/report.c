@@ -361,8 +361,7 @@ int cmd_report(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 	int c, rc;
 
 	memset(&r, 0, sizeof(r));
-	optind = 0; /* 0: GNU getopt starts over (and permutes: options may follow the argument) */
-	opterr = 0;
+	gx_cmd_getopt_start();
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_FORMAT: format = optarg; break;

@@ -157,8 +157,7 @@ int cmd_verify(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 	int c, i, rc, failed = 0;
 
 	gx_err_clear(&first);
-	optind = 0; /* 0: GNU getopt starts over (and permutes: options may follow the argument) */
-	opterr = 0;
+	gx_cmd_getopt_start();
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_FILE: file = optarg; break;

@@ -25,6 +25,15 @@ like "$(cat "$T/o")" "unknown command 'frobnicate'" "unknown command is named"
 gx load; is "$rc" 64 "load without accession: exit 64"
 gx load --bogus X; is "$rc" 64 "load with an unknown option: exit 64"
 gx load --file x.tsv; is "$rc" 64 "--file without --study: exit 64"
+# a command's options may follow its arguments: the global options' scan must not leave
+# getopt stopping at the first accession
+gx load GSE1001 --dry-run; is "$rc" 0 "load ACC --dry-run: the option after the accession is taken"
+like "$out" "GSE1001: dry run" "load ACC --dry-run is a dry run"
+studies=0 # rows of dim_study, if the dry run created the table at all (it should not)
+[ "$(q "SELECT count(*) FROM sqlite_master WHERE name = 'dim_study'")" = 1 ] &&
+	studies=$(q "SELECT count(*) FROM dim_study")
+is "$studies" 0 "load ACC --dry-run wrote no study"
+gx load GSE1001 --bogus; is "$rc" 64 "an unknown option after the accession: exit 64"
 for c in load status migrate config version; do
 	"$GXLOAD_BIN" "$c" --help > "$T/o" 2>&1
 	st=$?
