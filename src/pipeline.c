@@ -551,7 +551,6 @@ static int sample_json(pipe *p, sample *sm, gx_err *err)
 	return 0;
 }
 
-/* The dimension row's hash: identity, metadata, and what the rules made of them. */
 static const gx_platform *plat_of(const pipe *p, const sample *sm)
 {
 	return &p->plats[sm->plat];
@@ -583,6 +582,7 @@ static int intern_platform(pipe *p, const gx_platform *pl, size_t *ix, gx_err *e
 	return 0;
 }
 
+/* The dimension row's hash: identity, metadata, and what the rules made of them. */
 static int sample_hash(const pipe *p, sample *sm, gx_err *err)
 {
 	const gx_platform *pl = plat_of(p, sm);

@@ -171,13 +171,6 @@ int gx_cohort_rank(const gx_cohort_acc *a, const gx_config *cfg, int32_t *rank, 
 	return 0;
 }
 
-static int delete_study(gx_sink *s, const char *sk, gx_err *err)
-{
-	const char *par[1] = { sk };
-	return gx_sink_query(s, "DELETE FROM fact_cohort_gene_stats WHERE study_key = $1", 1,
-	                     par, NULL, err);
-}
-
 /* Rows of gx_cohort_store go to the sink in batches of this many. */
 #define BATCH 4096
 
@@ -250,8 +243,9 @@ static int check_kept(gx_sink *s, const char *sk, const gx_cohort_acc *a,
 	return rc;
 }
 
-/* Delete the study's rows but those of the kept cohorts. */
-static int delete_unkept(gx_sink *s, const char *sk, const gx_cohort_acc *a,
+/* Delete the study's rows but those of the kept cohorts (keep[c] for illness_keys[c],
+ * c < n_cohorts; with n_cohorts 0, every row). */
+static int delete_unkept(gx_sink *s, const char *sk, size_t n_cohorts,
                          const char *const *illness_keys, const unsigned char *keep,
                          gx_err *err)
 {
@@ -261,7 +255,7 @@ static int delete_unkept(gx_sink *s, const char *sk, const gx_cohort_acc *a,
 	int rc;
 
 	gx_buf_puts(&sql, "DELETE FROM fact_cohort_gene_stats WHERE study_key = $1");
-	for (c = 0; c < a->n_cohorts; c++)
+	for (c = 0; c < n_cohorts; c++)
 		if (keep[c])
 			gx_buf_printf(&sql, "%s%ld", n++ ? ", " : " AND illness_key NOT IN (",
 			              atol(illness_keys[c]));
@@ -304,7 +298,7 @@ int gx_cohort_store(gx_sink *s, const gx_config *cfg, int32_t study_key,
 		keep[c] = !changed[c] && illness_keys[c];
 	if (changed && (rc = check_kept(s, sk, a, gene_keys, illness_keys, rank, keep, err)))
 		goto out;
-	if ((rc = delete_unkept(s, sk, a, illness_keys, keep, err)))
+	if ((rc = delete_unkept(s, sk, a->n_cohorts, illness_keys, keep, err)))
 		goto out;
 	for (g = 0; g < a->n_genes; g++) {
 		uint64_t key;
@@ -368,7 +362,7 @@ int gx_cohort_refresh(gx_sink *s, const gx_config *cfg, int32_t study_key, long 
 	int rc;
 
 	snprintf(sk, sizeof(sk), "%d", (int)study_key);
-	if ((rc = delete_study(s, sk, err)))
+	if ((rc = delete_unkept(s, sk, 0, NULL, NULL, err)))
 		return rc;
 	/* the finite-range test leaves out NaN and infinities on both backends, as the
 	 * accumulator does (SQLite stores NaN as NULL; PostgreSQL sorts NaN above all) */

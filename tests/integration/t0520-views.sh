@@ -54,6 +54,16 @@ view_cohorts() { # ACC -> illness|gene|n|mean|sd|min|max from the view
 	   FROM vw_expression_by_cohort WHERE study_accession = '$1'" | sed 's/|(null)|/||/' | sort
 }
 
+cohorts_match() { # MATRIX COHORTS LINEAR ACC MESSAGE: the view's statistics are awk's
+	cohort_stats "$1" "$2" "$3" > "$T/want"
+	view_cohorts "$4" > "$T/got"
+	close_enough "$T/want" "$T/got"; ok $? "$5"
+}
+set_cell() { # LINE FIELD VALUE: change one cell of GSE1001's matrix
+	awk -F'\t' -v l="$1" -v f="$2" -v v="$3" 'BEGIN { OFS = "\t" } NR == l { $f = v } { print }' \
+		"$M" > "$T/m" && mv "$T/m" "$M"
+}
+
 "$GXLOAD_BIN" --config "$T/gxload.yaml" --db "$DB" $TOP load GSE1001 SRP2002 E-GEOD-3003 > "$T/o" 2>&1
 is $? 0 "three studies load"
 
@@ -80,13 +90,9 @@ is "$(q "SELECT sample_accession || '=' || illness_code FROM vw_expression_long
    "$(sed 's/\t/=/' "$T/cohorts" | sort | tr '\n' ' ')" "vw_expression_long: one gene, every sample's cohort"
 
 # vw_expression_by_cohort against awk
-cohort_stats "$M" "$T/cohorts" 0 > "$T/want"
-view_cohorts GSE1001 > "$T/got"
-close_enough "$T/want" "$T/got"; ok $? "vw_expression_by_cohort: GSE1001 n, mean, stddev, min, max per cohort x gene"
+cohorts_match "$M" "$T/cohorts" 0 GSE1001 "vw_expression_by_cohort: GSE1001 n, mean, stddev, min, max per cohort x gene"
 printf "none\tCONTROL\n" > "$T/none"
-cohort_stats "$S" "$T/none" 1 > "$T/want"
-view_cohorts SRP2002 > "$T/got"
-close_enough "$T/want" "$T/got"; ok $? "vw_expression_by_cohort: SRP2002 over log2(value + 1)"
+cohorts_match "$S" "$T/none" 1 SRP2002 "vw_expression_by_cohort: SRP2002 over log2(value + 1)"
 is "$(q "SELECT count(*) FROM vw_expression_by_cohort WHERE study_accession = 'GSE1001' AND illness_code = 'CONTROL'")" \
    "$(awk 'END { print NR - 1 }' "$M")" "one row per gene of a cohort"
 
@@ -135,12 +141,10 @@ is "$(q "SELECT CAST(observed AS integer) || '<' || CAST(threshold AS integer) F
 # cohort statistics stay right through partial and metadata-only runs (the loader
 # accumulates them in its scans of every sample, or aggregates the facts in SQL)
 mode() { q "SELECT mode FROM meta_etl_run WHERE study_accession = '$1' ORDER BY run_id DESC LIMIT 1"; }
-awk -F'\t' 'BEGIN { OFS = "\t" } NR == 3 { $3 = "9.75" } { print }' "$M" > "$T/m" && mv "$T/m" "$M"
+set_cell 3 3 9.75
 "$GXLOAD_BIN" --config "$T/gxload.yaml" --db "$DB" $TOP load GSE1001 > "$T/o" 2>&1
 is "$? $(mode GSE1001)" "0 partial" "one value of GSM5001 changed: a partial run"
-cohort_stats "$M" "$T/cohorts" 0 > "$T/want"
-view_cohorts GSE1001 > "$T/got"
-close_enough "$T/want" "$T/got"; ok $? "vw_expression_by_cohort after the partial run: the new matrix's statistics"
+cohorts_match "$M" "$T/cohorts" 0 GSE1001 "vw_expression_by_cohort after the partial run: the new matrix's statistics"
 cohort_source() { # how the last run of GSE1001 computed its cohort statistics
 	q "SELECT CASE WHEN message LIKE '%written%' THEN 'scan' WHEN message LIKE '%from the facts%' THEN 'sql' END
 	   FROM meta_etl_process_log WHERE message LIKE 'cohort statistics:%' AND run_id =
@@ -151,9 +155,7 @@ sed '/^GSM5002/{s/\tseptic shock\t/\thealthy\t/;s/\tsepsis\t/\tcontrol\t/;}' "$M
 "$GXLOAD_BIN" --config "$T/gxload.yaml" --db "$DB" $TOP load GSE1001 > "$T/o" 2>&1
 is "$? $(mode GSE1001)" "0 metadata" "GSM5002 relabelled: a metadata-only run"
 sed 's/^GSM5002\tSEPTIC_SHOCK$/GSM5002\tCONTROL/' "$T/cohorts" > "$T/cohorts2"
-cohort_stats "$M" "$T/cohorts2" 0 > "$T/want"
-view_cohorts GSE1001 > "$T/got"
-close_enough "$T/want" "$T/got"; ok $? "vw_expression_by_cohort after relabelling: GSM5002 counts in CONTROL"
+cohorts_match "$M" "$T/cohorts2" 0 GSE1001 "vw_expression_by_cohort after relabelling: GSM5002 counts in CONTROL"
 is "$(cohort_source)" sql "the metadata-only run aggregated the facts"
 ranks() { # GSE1001's candidates: cohort|rank|gene, ranked in SQL or in the loader
 	q "SELECT illness_code || '|' || rank_a || '|' || gene_a FROM vw_gene_pairs_candidate
@@ -174,20 +176,16 @@ kept() { # "kept of cohorts" from the last run's cohort message
 		sed -n 's/.*(\([0-9]*\) of \([0-9]*\) cohorts unchanged.*/\1 of \2/p'
 }
 # a partial run keeps the rows of cohorts none of whose samples changed...
-awk -F'\t' 'BEGIN { OFS = "\t" } NR == 4 { $5 = "8.25" } { print }' "$M" > "$T/m" && mv "$T/m" "$M"
+set_cell 4 5 8.25
 "$GXLOAD_BIN" --config "$T/gxload.yaml" --db "$DB" $TOP load GSE1001 > "$T/o" 2>&1
 is "$? $(mode GSE1001) $(kept)" "0 partial 1 of 2" "GSM5002 (CONTROL now) changed: the other cohort is kept"
-cohort_stats "$M" "$T/cohorts2" 0 > "$T/want"
-view_cohorts GSE1001 > "$T/got"
-close_enough "$T/want" "$T/got"; ok $? "vw_expression_by_cohort after the partial run that kept a cohort"
+cohorts_match "$M" "$T/cohorts2" 0 GSE1001 "vw_expression_by_cohort after the partial run that kept a cohort"
 # ...and rewrites both cohorts of a sample relabelled in a partial run
 sed '/^GSM5002/{s/\thealthy\t/\tseptic shock\t/;s/\tcontrol\t/\tsepsis\t/;}' "$MD" > "$T/m" && mv "$T/m" "$MD"
-awk -F'\t' 'BEGIN { OFS = "\t" } NR == 4 { $3 = "8.5" } { print }' "$M" > "$T/m" && mv "$T/m" "$M"
+set_cell 4 3 8.5
 "$GXLOAD_BIN" --config "$T/gxload.yaml" --db "$DB" $TOP load GSE1001 > "$T/o" 2>&1
 is "$? $(mode GSE1001) $(kept)" "0 partial 0 of 2" "GSM5002 relabelled back, a value of GSM5001 changed: both cohorts rewritten"
-cohort_stats "$M" "$T/cohorts" 0 > "$T/want"
-view_cohorts GSE1001 > "$T/got"
-close_enough "$T/want" "$T/got"; ok $? "vw_expression_by_cohort after relabelling in a partial run"
+cohorts_match "$M" "$T/cohorts" 0 GSE1001 "vw_expression_by_cohort after relabelling in a partial run"
 is "$(ranks)" "$(q "SELECT 1" >/dev/null; "$GXLOAD_BIN" --config "$T/gxload.yaml" --db "$DB" $TOP load --force GSE1001 >/dev/null 2>&1; ranks)" \
 	"the partial run's ranks are a full load's"
 
