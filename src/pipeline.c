@@ -149,7 +149,7 @@ static int flush_facts(scan *sc, gx_err *err)
 	b.gene_key = sc->fg;
 	b.value = sc->fv;
 	b.log2 = sc->fl;
-	rc = sc->p->s->ops->facts_put(sc->w, &b, err);
+	rc = gx_sink_facts_put(sc->w, &b, err);
 	sc->fn = 0;
 	gx_test_point("facts");
 	return rc;
@@ -197,7 +197,7 @@ static int gene_keys(pipe *p, size_t n, const char *const *ids, const char *cons
 	}
 	if (!nm)
 		goto out;
-	if ((rc = p->s->ops->resolve_genes(p->s, nm, mids, msym, mkeys, err)))
+	if ((rc = gx_sink_resolve_genes(p->s, nm, mids, msym, mkeys, err)))
 		goto out;
 	for (i = 0; i < nm; i++) {
 		keys[midx[i]] = mkeys[i];
@@ -1162,7 +1162,7 @@ static int remove_vanished(pipe *p, gx_rows *gone, gx_err *err)
 		int32_t key = (int32_t)atol(gx_rows_get(gone, i, 0));
 		const char *par[1] = { gx_rows_get(gone, i, 0) };
 		int64_t deleted = 0;
-		if ((rc = p->s->ops->delete_samples(p->s, p->study_key, 1, &key, &deleted, err)))
+		if ((rc = gx_sink_delete_samples(p->s, p->study_key, 1, &key, &deleted, err)))
 			return rc;
 		p->res->counts.rows_deleted += deleted;
 		if ((rc = gx_sink_query(p->s, "DELETE FROM dim_sample WHERE sample_key = $1", 1, par,
@@ -1459,7 +1459,7 @@ static int load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_rows
 			for (i = 0; i < p->n_samples; i++)
 				if (p->samples[i].want && p->samples[i].existed)
 					keys[nchg++] = p->samples[i].key;
-			if ((rc = p->s->ops->delete_samples(p->s, p->study_key, nchg, keys, &deleted, err)))
+			if ((rc = gx_sink_delete_samples(p->s, p->study_key, nchg, keys, &deleted, err)))
 				goto fail;
 			p->res->counts.rows_deleted += deleted;
 			step_time("changed samples' rows deleted", &t0);
@@ -1467,8 +1467,8 @@ static int load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_rows
 			/* the old facts are replaced whole (vanished samples' rows included) */
 			p->res->counts.rows_deleted = p->old_n_values;
 		}
-		if ((rc = p->s->ops->facts_begin(p->s, p->study_key,
-		                                 mode_full ? GX_FACTS_REPLACE : GX_FACTS_APPEND, &w, err)))
+		if ((rc = gx_sink_facts_begin(p->s, p->study_key,
+		                              mode_full ? GX_FACTS_REPLACE : GX_FACTS_APPEND, &w, err)))
 			goto fail;
 		gx_progress_begin(&p->prog, p->opts->show_progress, p->acc, p->bytes_total);
 		rc = scan_all(p, w, err);
@@ -1477,7 +1477,7 @@ static int load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_rows
 			goto fail;
 		step_time("facts scanned and streamed", &t0);
 		gx_test_point("swap");
-		rc = p->s->ops->facts_finish(w, err);
+		rc = gx_sink_facts_finish(w, err);
 		w = NULL;
 		if (rc)
 			goto fail;
@@ -1510,8 +1510,7 @@ static int load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_rows
 	gx_free(keys);
 	return rc;
 fail:
-	if (w)
-		p->s->ops->facts_abort(w);
+	gx_sink_facts_abort(w);
 	gx_progress_end(&p->prog);
 	gx_sink_rollback(p->s);
 	gx_free(keys);
@@ -1522,15 +1521,16 @@ int gx_pipeline_load(gx_sink *s, const gx_config *cfg, const char *accession,
                      const gx_load_opts *opts, gx_load_result *res, gx_err *err)
 {
 	pipe p;
-	gx_lock *lock = NULL;
+	gx_study_lock lock;
 	gx_run_log *rlog = NULL;
 	gx_rows *gone = NULL;
 	long run_id = 0, stale = 0;
 	double t0 = gx_mono(), tstep = t0;
-	int rc, db_locked = 0, mode_full = 0, write_facts = 0;
+	int rc, mode_full = 0, write_facts = 0;
 	const gx_study_file *f;
 
 	memset(&p, 0, sizeof(p));
+	memset(&lock, 0, sizeof(lock));
 	memset(res, 0, sizeof(*res));
 	snprintf(res->status, sizeof(res->status), "failed");
 	snprintf(res->mode, sizeof(res->mode), "none");
@@ -1548,11 +1548,8 @@ int gx_pipeline_load(gx_sink *s, const gx_config *cfg, const char *accession,
 		goto record_early;
 	}
 	/* lock first: nothing is read or written before this run owns the study */
-	if ((rc = gx_lock_acquire(cfg->lock_dir, accession, cfg->lock_timeout_s, &lock, err)))
+	if ((rc = gx_study_lock_acquire(&lock, s, cfg, accession, err)))
 		goto out;
-	if (s && (rc = s->ops->lock_study(s, accession, cfg->lock_timeout_s, err)))
-		goto out;
-	db_locked = s != NULL;
 	gx_test_point("locked");
 	if (!opts->dry_run) {
 		if ((rc = gx_meta_run_start(s, accession, opts->file ? "load --file" : "load",
@@ -1562,7 +1559,7 @@ int gx_pipeline_load(gx_sink *s, const gx_config *cfg, const char *accession,
 		gx_log_set_context(run_id, accession);
 		if ((rlog = gx_run_log_new()) != NULL)
 			gx_log_set_hook(gx_run_log_hook, rlog);
-		s->ops->set_run(s, run_id, NULL);
+		gx_sink_set_run(s, run_id, NULL);
 		if (!(p.val = gx_valid_new(cfg)) || !(p.cohort = gx_calloc(1, sizeof(*p.cohort)))) {
 			rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
 			goto fail;
@@ -1678,9 +1675,7 @@ out:
 	}
 	gx_run_log_free(rlog);
 	gx_rows_free(gone);
-	if (db_locked)
-		s->ops->unlock_study(s, accession);
-	gx_lock_release(lock);
+	gx_study_lock_release(&lock);
 	pipe_release(&p);
 	gx_log_set_context(0, NULL);
 	return rc;

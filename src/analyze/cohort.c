@@ -12,6 +12,7 @@
  * Does not: compute correlations (fact_gene_pair_stats belongs to the analysis step).
  */
 #include "analyze/cohort.h"
+#include "load/sink_impl.h"
 #include "core/log.h"
 #include "core/mem.h"
 

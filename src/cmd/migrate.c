@@ -53,7 +53,7 @@ int cmd_migrate(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 		goto out;
 	if (!ctx->quiet)
 		printf("%d migration(s) applied; database %s is up to date\n", applied,
-		       s->url_redacted);
+		       gx_sink_url(s));
 out:
 	gx_sink_close(s);
 	return rc;

@@ -72,7 +72,7 @@ static int find_run(gx_sink *s, const char *arg, long *run_id, gx_err *err)
 		rc = gx_sink_query_long(s, "SELECT run_id FROM meta_etl_run WHERE run_id = $1", 1, p,
 		                        run_id, err);
 		if (!rc && !*run_id)
-			rc = gx_err_set(err, GX_E_NO_STUDY, "no run %s in %s", arg, s->url_redacted);
+			rc = gx_err_set(err, GX_E_NO_STUDY, "no run %s in %s", arg, gx_sink_url(s));
 		return rc;
 	}
 	if ((rc = gx_sink_query_long(s, "SELECT COALESCE(max(run_id), 0) FROM meta_etl_run "
@@ -84,13 +84,13 @@ static int find_run(gx_sink *s, const char *arg, long *run_id, gx_err *err)
 		return rc;
 	if (!*run_id)
 		rc = gx_err_set(err, GX_E_NO_STUDY, "no run of study '%s' in %s", arg,
-		                s->url_redacted);
+		                gx_sink_url(s));
 	return rc;
 }
 
 static int load_report(gx_sink *s, long run_id, report *r, gx_err *err)
 {
-	const int pg = s->kind == GX_DB_POSTGRESQL;
+	const int pg = gx_sink_kind(s) == GX_DB_POSTGRESQL;
 	char id[24], sql[1024];
 	const char *p[1] = { id };
 	int rc;

@@ -533,7 +533,7 @@ static int explain_db(gx_ctx *ctx, explain_ctx *x, const char *acc, gx_err *err)
 		goto out;
 	if (r->nrows == 0) {
 		rc = gx_err_set(err, GX_E_NO_STUDY, "study '%s' has no samples in %s", acc,
-		                s->url_redacted);
+		                gx_sink_url(s));
 		goto out;
 	}
 	for (i = 0; i < r->nrows && !rc; i++) {

@@ -34,7 +34,7 @@ static int overview(gx_sink *s, gx_err *err)
 	if (rc)
 		return rc;
 	if (r->nrows == 0) {
-		printf("no studies loaded yet in %s\n", s->url_redacted);
+		printf("no studies loaded yet in %s\n", gx_sink_url(s));
 		gx_rows_free(r);
 		return 0;
 	}
@@ -72,7 +72,7 @@ static int detail(gx_sink *s, const char *acc, gx_err *err)
 	if (rc)
 		goto out;
 	if (st->nrows == 0 && runs->nrows == 0) {
-		rc = gx_err_set(err, GX_E_NO_STUDY, "study '%s' is not in %s", acc, s->url_redacted);
+		rc = gx_err_set(err, GX_E_NO_STUDY, "study '%s' is not in %s", acc, gx_sink_url(s));
 		goto out;
 	}
 	printf("study       %s\n", acc);

@@ -11,7 +11,6 @@
  */
 #include "cmd/cmd.h"
 #include "core/buf.h"
-#include "core/lock.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "extract/study.h"
@@ -104,21 +103,19 @@ static int compare(gx_ctx *ctx, const char *acc, const gx_sample_digest *fd, siz
 
 static int verify_one(gx_ctx *ctx, gx_sink *s, const char *acc, const char *file, gx_err *err)
 {
-	gx_lock *lock = NULL;
+	gx_study_lock lock = { 0 };
 	gx_sample_digest *fd = NULL;
 	gx_db_digest *dd = NULL;
 	size_t nf = 0, nd = 0, n_bad = 0, n_all = 0;
 	int64_t orphans = 0;
 	gx_buf bad = { 0 };
-	int rc, db_locked = 0;
+	int rc;
 
 	if (!gx_accession_valid(acc))
 		return gx_err_set(err, GX_E_ACCESSION,
 		                  "invalid accession '%.80s': use letters, digits, '.', '_' and '-'", acc);
-	if ((rc = gx_lock_acquire(ctx->cfg->lock_dir, acc, ctx->cfg->lock_timeout_s, &lock, err)) ||
-	    (rc = s->ops->lock_study(s, acc, ctx->cfg->lock_timeout_s, err)))
+	if ((rc = gx_study_lock_acquire(&lock, s, ctx->cfg, acc, err)))
 		goto out;
-	db_locked = 1;
 	if ((rc = gx_db_digests(s, acc, &dd, &nd, &orphans, err)) ||
 	    (rc = gx_pipeline_digests(ctx->cfg, acc, file, &fd, &nf, err)))
 		goto out;
@@ -133,9 +130,7 @@ static int verify_one(gx_ctx *ctx, gx_sink *s, const char *acc, const char *file
 		rc = gx_err_set(err, GX_E_MISMATCH, "%s: %lld facts belong to no sample of dim_sample",
 		                acc, (long long)orphans);
 out:
-	if (db_locked)
-		s->ops->unlock_study(s, acc);
-	gx_lock_release(lock);
+	gx_study_lock_release(&lock);
 	gx_buf_release(&bad);
 	gx_sample_digests_free(fd, nf);
 	gx_db_digests_free(dd, nd);

@@ -2,6 +2,7 @@
  * migrate.c - apply and check schema migrations (see migrate.h).
  */
 #include "load/migrate.h"
+#include "load/sink_impl.h"
 #include "core/buf.h"
 #include "core/hash.h"
 #include "core/log.h"

@@ -1,10 +1,15 @@
 /*
- * sink.c - backend dispatch and the helpers shared by both backends (see sink.h).
+ * sink.c - backend dispatch and what both backends share (see sink.h, sink_impl.h):
+ * the transaction flag, the genes resolved in the transaction, the one delete-samples
+ * algorithm, the study lock, and time formatting.
+ * Does not: know any backend's SQL dialect (each backend's statements come through its
+ * table).
  */
-#include "load/sink.h"
+#include "load/sink_impl.h"
 #include "core/log.h"
 #include "core/mem.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -63,9 +68,20 @@ void gx_sink_close(gx_sink *s)
 		return;
 	if (s->impl)
 		s->ops->close(s);
+	gx_buf_release(&s->tx_genes);
 	gx_free(s->url_redacted);
 	gx_free(s->purpose);
 	gx_free(s);
+}
+
+const char *gx_sink_url(const gx_sink *s)
+{
+	return s->url_redacted;
+}
+
+gx_db_kind gx_sink_kind(const gx_sink *s)
+{
+	return s->kind;
 }
 
 int gx_sink_exec(gx_sink *s, const char *sql, gx_err *err)
@@ -120,7 +136,10 @@ int gx_sink_query_long(gx_sink *s, const char *sql, int nparams, const char *con
 
 int gx_sink_begin(gx_sink *s, gx_err *err)
 {
-	int rc = s->ops->begin(s, err);
+	int rc;
+
+	gx_buf_reset(&s->tx_genes);
+	rc = s->ops->begin(s, err);
 	if (!rc)
 		s->in_tx = 1;
 	return rc;
@@ -128,7 +147,10 @@ int gx_sink_begin(gx_sink *s, gx_err *err)
 
 int gx_sink_commit(gx_sink *s, gx_err *err)
 {
-	int rc = s->ops->commit(s, err);
+	int rc;
+
+	gx_buf_reset(&s->tx_genes);
+	rc = s->ops->commit(s, err);
 	s->in_tx = 0;
 	return rc;
 }
@@ -136,9 +158,126 @@ int gx_sink_commit(gx_sink *s, gx_err *err)
 void gx_sink_rollback(gx_sink *s)
 {
 	if (s && s->in_tx) {
+		gx_buf_reset(&s->tx_genes);
 		s->ops->rollback(s);
 		s->in_tx = 0;
 	}
+}
+
+int gx_sink_set_run(gx_sink *s, long run_id, gx_err *err)
+{
+	return s->ops->set_run(s, run_id, err);
+}
+
+/* ---- the study lock ---- */
+
+int gx_study_lock_acquire(gx_study_lock *l, gx_sink *s, const gx_config *cfg,
+                          const char *accession, gx_err *err)
+{
+	int rc;
+
+	memset(l, 0, sizeof(*l));
+	if ((rc = gx_lock_acquire(cfg->lock_dir, accession, cfg->lock_timeout_s, &l->file, err)))
+		return rc;
+	if (s && (rc = s->ops->lock_study(s, accession, cfg->lock_timeout_s, err))) {
+		gx_lock_release(l->file);
+		l->file = NULL;
+		return rc;
+	}
+	l->s = s;
+	l->accession = accession;
+	return 0;
+}
+
+void gx_study_lock_release(gx_study_lock *l)
+{
+	if (l->s)
+		l->s->ops->unlock_study(l->s, l->accession);
+	gx_lock_release(l->file);
+	memset(l, 0, sizeof(*l));
+}
+
+/* ---- genes and facts ---- */
+
+int gx_sink_resolve_genes(gx_sink *s, size_t n, const char *const *ids,
+                          const char *const *symbols, int32_t *keys, gx_err *err)
+{
+	size_t i;
+	int rc = s->ops->resolve_genes(s, n, ids, symbols, keys, err);
+
+	/* remembered for gx_sink_delete_samples */
+	for (i = 0; !rc && i < n; i++)
+		if (gx_buf_printf(&s->tx_genes, "%s%d", s->tx_genes.len ? "," : "", (int)keys[i]) < 0)
+			rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+	return rc;
+}
+
+/*
+ * The rows of a study's samples.  The fact table's key is (gene_key, sample_key) within
+ * a study (the PostgreSQL partition's primary key; SQLite's after study_key), so by
+ * sample_key alone the study's rows are scanned; when the transaction has resolved the
+ * genes of the new matrix (the loader does that first), one index probe per (gene,
+ * sample) finds them instead.  Rows of genes the matrix no longer has would be missed
+ * that way, so the count is checked against the samples' n_values and the scan runs
+ * only when they differ.
+ */
+int gx_sink_delete_samples(gx_sink *s, int32_t study_key, size_t n, const int32_t *keys,
+                           int64_t *deleted, gx_err *err)
+{
+	const gx_delete_sql *q = s->ops->delete_sql;
+	gx_buf list = { 0 }, genes = { 0 };
+	char sk[16];
+	const char *p[3];
+	int rc = 0;
+
+	*deleted = 0;
+	if (n == 0)
+		return 0;
+	if (gx_sink_key_list(&list, q->brackets, n, keys))
+		return gx_err_set(err, GX_E_NOMEM, "out of memory");
+	snprintf(sk, sizeof(sk), "%d", (int)study_key);
+	p[0] = sk;
+	p[1] = list.data;
+	if (s->tx_genes.len) {
+		long expected = 0;
+		int64_t more = 0;
+		gx_buf_printf(&genes, "%c%s%c", q->brackets[0], s->tx_genes.data, q->brackets[1]);
+		p[2] = genes.data;
+		if (!genes.data)
+			rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+		else if (!(rc = gx_sink_query_long(s, q->expected, 2, p, &expected, err)))
+			rc = s->ops->delete_rows(s, q->by_key, 3, p, deleted, err);
+		if (!rc && *deleted != (int64_t)expected &&
+		    !(rc = s->ops->delete_rows(s, q->by_sample, 2, p, &more, err)))
+			*deleted += more;
+	} else {
+		rc = s->ops->delete_rows(s, q->by_sample, 2, p, deleted, err);
+	}
+	gx_buf_release(&genes);
+	gx_buf_release(&list);
+	return rc;
+}
+
+int gx_sink_facts_begin(gx_sink *s, int32_t study_key, gx_fact_mode mode,
+                        gx_fact_writer **out, gx_err *err)
+{
+	return s->ops->facts_begin(s, study_key, mode, out, err);
+}
+
+int gx_sink_facts_put(gx_fact_writer *w, const gx_fact_batch *b, gx_err *err)
+{
+	return gx_fact_writer_sink(w)->ops->facts_put(w, b, err);
+}
+
+int gx_sink_facts_finish(gx_fact_writer *w, gx_err *err)
+{
+	return gx_fact_writer_sink(w)->ops->facts_finish(w, err);
+}
+
+void gx_sink_facts_abort(gx_fact_writer *w)
+{
+	if (w)
+		gx_fact_writer_sink(w)->ops->facts_abort(w);
 }
 
 void gx_sink_time(double t, char out[32])

@@ -2,17 +2,18 @@
  * sink.h - the database a run writes to: one interface, two backends.
  *
  * A gx_sink is one connection to SQLite (sink_sqlite.c, the embedded default) or
- * PostgreSQL (sink_pg.c).  Everything that is plain SQL - meta tables, dimension upserts,
- * status queries, migrations - is written once against gx_sink_exec/gx_sink_query with
- * $1, $2, ... parameters passed as text (SQLite accepts "$1" as a parameter name, and its
- * column affinity converts the text).  What differs by backend sits behind the table of
- * function pointers in gx_sink_ops: transactions and locks, gene-key resolution in
- * batches, and the bulk fact path (binary COPY into a partition swapped in atomically on
- * PostgreSQL; prepared INSERTs in one transaction on SQLite).
+ * PostgreSQL (sink_pg.c).  It is opaque outside src/load/: callers use the named
+ * functions below (transactions, the study lock, gene-key resolution, the fact writer,
+ * deletes), never the backend's table of function pointers, which lives in the private
+ * header load/sink_impl.h together with the plain-SQL helpers the rest of load/ is
+ * written with.  What differs by backend sits behind that table: transactions and
+ * locks, gene-key resolution in batches, and the bulk fact path (binary COPY into a
+ * partition swapped in atomically on PostgreSQL; prepared INSERTs in one transaction
+ * on SQLite).
  *
  * Values never go into SQL text: they travel as parameters or COPY data.  Identifiers
  * from config (the PostgreSQL schema) are checked and quoted.  Connection strings are
- * only ever shown through gx_dburl_redact.
+ * only ever shown through gx_dburl_redact (gx_sink_url).
  */
 #ifndef GX_SINK_H
 #define GX_SINK_H
@@ -21,6 +22,7 @@
 #include "core/config.h"
 #include "core/dburl.h"
 #include "core/err.h"
+#include "core/lock.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -56,52 +58,6 @@ typedef enum gx_fact_mode {
 	GX_FACTS_APPEND,    /* add to the study's facts (after deleting changed samples) */
 } gx_fact_mode;
 
-typedef struct gx_sink_ops {
-	const char *name;
-	/* fill s->impl; must_exist: see gx_sink_open */
-	int (*connect)(gx_sink *s, int must_exist, gx_err *err);
-	int (*exec)(gx_sink *s, const char *sql, gx_err *err);
-	int (*query)(gx_sink *s, const char *sql, int nparams, const char *const *params,
-	             gx_rows **out, gx_err *err);
-	int (*begin)(gx_sink *s, gx_err *err);
-	int (*commit)(gx_sink *s, gx_err *err);
-	int (*rollback)(gx_sink *s);
-	int (*lock_study)(gx_sink *s, const char *accession, double timeout_s, gx_err *err);
-	void (*unlock_study)(gx_sink *s, const char *accession);
-	int (*resolve_genes)(gx_sink *s, size_t n, const char *const *ids,
-	                     const char *const *symbols, int32_t *keys, gx_err *err);
-	/* delete the facts of samples 'keys'; a backend may use the gene keys resolved
-	 * earlier in the transaction to find them through the primary key, as long as it
-	 * deletes every row of those samples */
-	int (*delete_samples)(gx_sink *s, int32_t study_key, size_t n, const int32_t *keys,
-	                      int64_t *deleted, gx_err *err);
-	int (*facts_begin)(gx_sink *s, int32_t study_key, gx_fact_mode mode,
-	                   gx_fact_writer **out, gx_err *err);
-	int (*facts_put)(gx_fact_writer *w, const gx_fact_batch *b, gx_err *err);
-	int (*facts_finish)(gx_fact_writer *w, gx_err *err);
-	void (*facts_abort)(gx_fact_writer *w);
-	/* append nrows rows of ncols text cells (row-major; NULL = SQL NULL) to 'table'
-	 * (an identifier from code, not from input) */
-	int (*copy_rows)(gx_sink *s, const char *table, const char *const *cols, size_t ncols,
-	                 size_t nrows, const char *const *cells, gx_err *err);
-	int (*set_run)(gx_sink *s, long run_id, gx_err *err);
-	const char *(*server_version)(gx_sink *s);
-	void (*close)(gx_sink *s);
-} gx_sink_ops;
-
-struct gx_sink {
-	const gx_sink_ops *ops;
-	gx_db_kind kind;
-	char *url_redacted;
-	const gx_config *cfg;
-	char *purpose;      /* "load", "status", ...: part of the PostgreSQL application name */
-	int in_tx;
-	void *impl;
-};
-
-extern const gx_sink_ops gx_sink_sqlite_ops;
-extern const gx_sink_ops gx_sink_pg_ops;
-
 /*
  * Connect to cfg->db_url.  'purpose' names the command (shown in pg_stat_activity as
  * <application_name>.<purpose>).  With must_exist, a missing SQLite file is an error
@@ -109,7 +65,72 @@ extern const gx_sink_ops gx_sink_pg_ops;
  */
 int gx_sink_open(const gx_config *cfg, const char *purpose, int must_exist, gx_sink **out,
                  gx_err *err);
+/* Close; NULL is accepted. */
 void gx_sink_close(gx_sink *s);
+
+/* The database URL with any password removed, for messages; owned by the sink. */
+const char *gx_sink_url(const gx_sink *s);
+/* The backend: GX_DB_SQLITE or GX_DB_POSTGRESQL. */
+gx_db_kind gx_sink_kind(const gx_sink *s);
+
+int gx_sink_begin(gx_sink *s, gx_err *err);
+int gx_sink_commit(gx_sink *s, gx_err *err);
+/* Roll back the open transaction if any; safe to call at any time, NULL accepted. */
+void gx_sink_rollback(gx_sink *s);
+
+/* Name the session after run_id (PostgreSQL: <application_name>.<purpose>/<run_id>). */
+int gx_sink_set_run(gx_sink *s, long run_id, gx_err *err);
+
+/*
+ * A study's lock: the lock file (core/lock.h) and then the database's own lock
+ * (PostgreSQL: a session advisory lock, after which what a killed run of the study left
+ * behind is dropped; SQLite: none beyond its write transaction).  Caller-owned; its
+ * fields are private.  Zero it before use; release accepts a zeroed one.
+ */
+typedef struct gx_study_lock {
+	gx_lock *file;
+	gx_sink *s;             /* the database lock is held on this sink, or NULL */
+	const char *accession;  /* borrowed from the caller until release */
+} gx_study_lock;
+
+/*
+ * Take study 'accession''s lock, waiting at most cfg->lock_timeout_s for each part
+ * (GX_E_LOCKED when another run holds it).  s may be NULL (a dry run without a
+ * database): the lock file only.  On failure nothing is held.
+ */
+int gx_study_lock_acquire(gx_study_lock *l, gx_sink *s, const gx_config *cfg,
+                          const char *accession, gx_err *err);
+/* Release what gx_study_lock_acquire took, the database lock first. */
+void gx_study_lock_release(gx_study_lock *l);
+
+/*
+ * The keys of n genes (dim_gene, inserted when new, with their symbols when known;
+ * symbols may be NULL).  The keys are remembered until the transaction ends:
+ * gx_sink_delete_samples uses them to find a changed sample's rows by key.
+ */
+int gx_sink_resolve_genes(gx_sink *s, size_t n, const char *const *ids,
+                          const char *const *symbols, int32_t *keys, gx_err *err);
+
+/*
+ * Delete every fact of the n samples 'keys' of study study_key; *deleted receives the
+ * number of rows.  When the transaction has resolved genes, the rows are found by
+ * (gene, sample) key and their count is checked against the samples' n_values; only
+ * when they differ (genes the matrix no longer has) is the study's table scanned by
+ * sample.
+ */
+int gx_sink_delete_samples(gx_sink *s, int32_t study_key, size_t n, const int32_t *keys,
+                           int64_t *deleted, gx_err *err);
+
+/*
+ * The fact writer: begin, put batches, then finish (or abort) inside the caller's
+ * transaction.  *out is owned by the writer's functions: finish and abort free it.
+ */
+int gx_sink_facts_begin(gx_sink *s, int32_t study_key, gx_fact_mode mode,
+                        gx_fact_writer **out, gx_err *err);
+int gx_sink_facts_put(gx_fact_writer *w, const gx_fact_batch *b, gx_err *err);
+int gx_sink_facts_finish(gx_fact_writer *w, gx_err *err);
+/* NULL is accepted. */
+void gx_sink_facts_abort(gx_fact_writer *w);
 
 /* Run SQL without parameters (may hold several statements). */
 int gx_sink_exec(gx_sink *s, const char *sql, gx_err *err);
@@ -127,15 +148,6 @@ int gx_sink_query_long(gx_sink *s, const char *sql, int nparams, const char *con
  */
 int gx_sink_copy_rows(gx_sink *s, const char *table, const char *const *cols, size_t ncols,
                       size_t nrows, const char *const *cells, gx_err *err);
-
-/* Keys as an array literal: brackets "{}" (PostgreSQL) or "[]" (JSON, for SQLite's
- * json_each).  0, or -1 when out of memory (then b is released). */
-int gx_sink_key_list(gx_buf *b, const char *brackets, size_t n, const int32_t *keys);
-
-int gx_sink_begin(gx_sink *s, gx_err *err);
-int gx_sink_commit(gx_sink *s, gx_err *err);
-/* Roll back the open transaction if any; safe to call at any time. */
-void gx_sink_rollback(gx_sink *s);
 
 /* Current time as the ISO-8601 UTC text both backends store ("2026-01-02T03:04:05.678Z"). */
 void gx_sink_now(char out[32]);

@@ -34,7 +34,7 @@
  * .copy<i>) so an operator can find one in pg_stat_activity.
  * Does not: retry after a lost connection (the run fails with exit 75; a re-run is safe).
  */
-#include "load/sink.h"
+#include "load/sink_impl.h"
 #include "load/pg_stream.h"
 #include "core/buf.h"
 #include "core/log.h"
@@ -71,7 +71,6 @@ typedef struct pg_impl {
 	char version[32];
 	long run_id;
 	struct gx_fact_writer *active;  /* the writer whose COPY is open, if any */
-	gx_buf tx_genes;    /* "k1,k2,..." of the genes resolved in this transaction */
 	pg_stmt stmts[STMT_CACHE];
 	size_t nstmts;
 	unsigned long next_stmt;
@@ -292,22 +291,16 @@ nomem:
 
 static int pg_begin(gx_sink *s, gx_err *err)
 {
-	pg_impl *im = s->impl;
-	gx_buf_reset(&im->tx_genes);
 	return pg_exec(s, "BEGIN", err);
 }
 
 static int pg_commit(gx_sink *s, gx_err *err)
 {
-	pg_impl *im = s->impl;
-	gx_buf_reset(&im->tx_genes);
 	return pg_exec(s, "COMMIT", err);
 }
 
 static int pg_rollback(gx_sink *s)
 {
-	pg_impl *im = s->impl;
-	gx_buf_reset(&im->tx_genes);
 	return pg_exec(s, "ROLLBACK", NULL);
 }
 
@@ -452,12 +445,6 @@ static int pg_resolve_genes(gx_sink *s, size_t n, const char *const *ids,
 		} else {
 			keys[i] = (int32_t)strtol(k, NULL, 10);
 		}
-		/* remembered for pg_delete_samples */
-		if (gx_buf_printf(&im->tx_genes, "%s%d", im->tx_genes.len ? "," : "",
-		                  (int)keys[i]) < 0) {
-			rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
-			goto out;
-		}
 	}
 out:
 	gx_rows_free(r);
@@ -469,8 +456,8 @@ out:
 }
 
 /* run a DELETE with parameters; *deleted = rows deleted */
-static int delete_rows(gx_sink *s, const char *sql, int np, const char *const *p,
-                       int64_t *deleted, gx_err *err)
+static int pg_delete_rows(gx_sink *s, const char *sql, int np, const char *const *p,
+                          int64_t *deleted, gx_err *err)
 {
 	pg_impl *im = s->impl;
 	PGresult *res = PQexecParams(im->conn, sql, np, NULL, p, NULL, NULL, 0);
@@ -484,58 +471,16 @@ static int delete_rows(gx_sink *s, const char *sql, int np, const char *const *p
 	return rc;
 }
 
-/*
- * The rows of a study's samples.  Finding them by sample_key alone scans the partition
- * (its key is (gene_key, sample_key)); when the transaction has resolved the genes of
- * the new matrix (the loader does that first), one index probe per (gene, sample) finds
- * them instead.  Rows of genes the matrix no longer has would be missed that way, so
- * the count is checked against the samples' n_values and the scan runs only when they
- * differ.
- */
-static int pg_delete_samples(gx_sink *s, int32_t study_key, size_t n, const int32_t *keys,
-                             int64_t *deleted, gx_err *err)
-{
-	pg_impl *im = s->impl;
-	gx_buf list = { 0 };
-	char sk[16];
-	const char *p[3];
-	int rc = 0;
-
-	*deleted = 0;
-	if (n == 0)
-		return 0;
-	if (gx_sink_key_list(&list, "{}", n, keys))
-		return gx_err_set(err, GX_E_NOMEM, "out of memory");
-	snprintf(sk, sizeof(sk), "%d", (int)study_key);
-	p[0] = sk;
-	p[1] = list.data;
-	if (im->tx_genes.len) {
-		gx_buf genes = { 0 };
-		long expected = 0;
-		int64_t more = 0;
-		gx_buf_printf(&genes, "{%s}", im->tx_genes.data);
-		p[2] = genes.data;
-		if (!genes.data)
-			rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
-		else if (!(rc = gx_sink_query_long(s, "SELECT COALESCE(sum(n_values), 0) "
-		                                   "FROM dim_sample WHERE study_key = $1::int "
-		                                   "AND sample_key = ANY ($2::int[])",
-		                                   2, p, &expected, err)))
-			rc = delete_rows(s, "DELETE FROM fact_gene_expression WHERE study_key = $1::int "
-			                 "AND gene_key = ANY ($3::int[]) AND sample_key = ANY ($2::int[])",
-			                 3, p, deleted, err);
-		if (!rc && *deleted != (int64_t)expected &&
-		    !(rc = delete_rows(s, "DELETE FROM fact_gene_expression WHERE study_key = $1::int "
-		                       "AND sample_key = ANY ($2::int[])", 2, p, &more, err)))
-			*deleted += more;
-		gx_buf_release(&genes);
-	} else {
-		rc = delete_rows(s, "DELETE FROM fact_gene_expression WHERE study_key = $1::int "
-		                 "AND sample_key = ANY ($2::int[])", 2, p, deleted, err);
-	}
-	gx_buf_release(&list);
-	return rc;
-}
+/* gx_sink_delete_samples's statements: a partition's key is (gene_key, sample_key) */
+static const gx_delete_sql pg_delete_sql = {
+	.brackets = "{}",
+	.expected = "SELECT COALESCE(sum(n_values), 0) FROM dim_sample WHERE study_key = $1::int "
+	            "AND sample_key = ANY ($2::int[])",
+	.by_key = "DELETE FROM fact_gene_expression WHERE study_key = $1::int "
+	          "AND gene_key = ANY ($3::int[]) AND sample_key = ANY ($2::int[])",
+	.by_sample = "DELETE FROM fact_gene_expression WHERE study_key = $1::int "
+	             "AND sample_key = ANY ($2::int[])",
+};
 
 static void put_be16(unsigned char *p, uint16_t v)
 {
@@ -1186,7 +1131,6 @@ static void pg_close(gx_sink *s)
 		return;
 	if (im->conn)
 		PQfinish(im->conn);
-	gx_buf_release(&im->tx_genes);
 	for (i = 0; i < im->nstmts; i++)
 		gx_free(im->stmts[i].sql);
 	gx_free(im);
@@ -1278,13 +1222,14 @@ const gx_sink_ops gx_sink_pg_ops = {
 	.connect = pg_connect,
 	.exec = pg_exec,
 	.query = pg_query,
+	.delete_rows = pg_delete_rows,
 	.begin = pg_begin,
 	.commit = pg_commit,
 	.rollback = pg_rollback,
 	.lock_study = pg_lock_study,
 	.unlock_study = pg_unlock_study,
 	.resolve_genes = pg_resolve_genes,
-	.delete_samples = pg_delete_samples,
+	.delete_sql = &pg_delete_sql,
 	.facts_begin = pg_facts_begin,
 	.facts_put = pg_facts_put,
 	.facts_finish = pg_facts_finish,

@@ -9,7 +9,7 @@
  * Does not: share a connection between threads; lock studies itself (the flock in
  * core/lock.c and the write transaction serialize runs).
  */
-#include "load/sink.h"
+#include "load/sink_impl.h"
 #include "core/buf.h"
 #include "core/lock.h"
 #include "core/mem.h"
@@ -35,7 +35,6 @@ typedef struct sq_impl {
 	char *path;
 	stmt_entry cache[STMT_CACHE];
 	size_t ncache;
-	gx_buf tx_genes;    /* "k1,k2,..." of the genes resolved in this transaction */
 } sq_impl;
 
 /* rows per multi-row INSERT: one step instead of 64 amortizes the statement's reset,
@@ -249,19 +248,16 @@ nomem:
 
 static int sq_begin(gx_sink *s, gx_err *err)
 {
-	gx_buf_reset(&((sq_impl *)s->impl)->tx_genes);
 	return sq_exec(s, "BEGIN IMMEDIATE", err);
 }
 
 static int sq_commit(gx_sink *s, gx_err *err)
 {
-	gx_buf_reset(&((sq_impl *)s->impl)->tx_genes);
 	return sq_exec(s, "COMMIT", err);
 }
 
 static int sq_rollback(gx_sink *s)
 {
-	gx_buf_reset(&((sq_impl *)s->impl)->tx_genes);
 	return sq_exec(s, "ROLLBACK", NULL);
 }
 
@@ -315,65 +311,29 @@ static int sq_resolve_genes(gx_sink *s, size_t n, const char *const *ids,
 		}
 		keys[i] = (int32_t)sqlite3_column_int(sel, 0);
 		sqlite3_reset(sel);
-		/* remembered for sq_delete_samples */
-		if (gx_buf_printf(&((sq_impl *)s->impl)->tx_genes, "%s%d",
-		                  ((sq_impl *)s->impl)->tx_genes.len ? "," : "", (int)keys[i]) < 0)
-			return gx_err_set(err, GX_E_NOMEM, "out of memory");
 	}
 	return 0;
 }
 
-/*
- * The rows of a study's samples.  The table's key is (study_key, gene_key, sample_key),
- * so by sample_key alone the whole study is scanned; when the transaction has resolved
- * the genes of the new matrix (the loader does that first), the index finds each row
- * directly.  Rows of genes the matrix no longer has would be missed that way, so the
- * count is checked against the samples' n_values and the scan runs when they differ.
- */
-static int sq_delete_samples(gx_sink *s, int32_t study_key, size_t n, const int32_t *keys,
-                             int64_t *deleted, gx_err *err)
-{
-	static const char by_sample[] =
-		"DELETE FROM fact_gene_expression WHERE study_key = $1 "
-		"AND sample_key IN (SELECT value FROM json_each($2))";
-	static const char by_key[] =
-		"DELETE FROM fact_gene_expression WHERE study_key = $1 "
-		"AND sample_key IN (SELECT value FROM json_each($2)) "
-		"AND gene_key IN (SELECT value FROM json_each($3))";
-	static const char expected_sql[] =
-		"SELECT COALESCE(sum(n_values), 0) FROM dim_sample WHERE study_key = $1 "
-		"AND sample_key IN (SELECT value FROM json_each($2))";
-	sq_impl *im = s->impl;
-	gx_buf list = { 0 }, genes = { 0 };
-	char sk[16];
-	const char *p[3];
-	int rc = 0;
+/* gx_sink_delete_samples's statements: the key is (study_key, gene_key, sample_key) */
+static const gx_delete_sql sq_delete_sql = {
+	.brackets = "[]",
+	.expected = "SELECT COALESCE(sum(n_values), 0) FROM dim_sample WHERE study_key = $1 "
+	            "AND sample_key IN (SELECT value FROM json_each($2))",
+	.by_key = "DELETE FROM fact_gene_expression WHERE study_key = $1 "
+	          "AND sample_key IN (SELECT value FROM json_each($2)) "
+	          "AND gene_key IN (SELECT value FROM json_each($3))",
+	.by_sample = "DELETE FROM fact_gene_expression WHERE study_key = $1 "
+	             "AND sample_key IN (SELECT value FROM json_each($2))",
+};
 
-	*deleted = 0;
-	if (n == 0)
-		return 0;
-	if (gx_sink_key_list(&list, "[]", n, keys))
-		return gx_err_set(err, GX_E_NOMEM, "out of memory");
-	snprintf(sk, sizeof(sk), "%d", (int)study_key);
-	p[0] = sk;
-	p[1] = list.data;
-	if (im->tx_genes.len) {
-		long expected = 0;
-		gx_buf_printf(&genes, "[%s]", im->tx_genes.data);
-		p[2] = genes.data;
-		if (!genes.data)
-			rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
-		else if (!(rc = gx_sink_query_long(s, expected_sql, 2, p, &expected, err)) &&
-		         !(rc = sq_query(s, by_key, 3, p, NULL, err)))
-			*deleted = sqlite3_changes64(im->db);
-		if (!rc && *deleted != (int64_t)expected &&
-		    !(rc = sq_query(s, by_sample, 2, p, NULL, err)))
-			*deleted += sqlite3_changes64(im->db);
-	} else if (!(rc = sq_query(s, by_sample, 2, p, NULL, err))) {
-		*deleted = sqlite3_changes64(im->db);
-	}
-	gx_buf_release(&genes);
-	gx_buf_release(&list);
+static int sq_delete_rows(gx_sink *s, const char *sql, int nparams, const char *const *params,
+                          int64_t *deleted, gx_err *err)
+{
+	int rc = sq_query(s, sql, nparams, params, NULL, err);
+
+	if (!rc)
+		*deleted = sqlite3_changes64(((sq_impl *)s->impl)->db);
 	return rc;
 }
 
@@ -532,7 +492,6 @@ static void sq_close(gx_sink *s)
 	}
 	if (im->db)
 		sqlite3_close(im->db);
-	gx_buf_release(&im->tx_genes);
 	gx_free(im->path);
 	gx_free(im);
 	s->impl = NULL;
@@ -599,13 +558,14 @@ const gx_sink_ops gx_sink_sqlite_ops = {
 	.connect = sq_connect,
 	.exec = sq_exec,
 	.query = sq_query,
+	.delete_rows = sq_delete_rows,
 	.begin = sq_begin,
 	.commit = sq_commit,
 	.rollback = sq_rollback,
 	.lock_study = sq_lock_study,
 	.unlock_study = sq_unlock_study,
 	.resolve_genes = sq_resolve_genes,
-	.delete_samples = sq_delete_samples,
+	.delete_sql = &sq_delete_sql,
 	.facts_begin = sq_facts_begin,
 	.facts_put = sq_facts_put,
 	.facts_finish = sq_facts_finish,

@@ -7,6 +7,7 @@
  * or write.
  */
 #include "load/verify.h"
+#include "load/sink_impl.h"
 #include "core/hset.h"
 #include "core/mem.h"
 
