@@ -37,6 +37,8 @@
 #include "extract/matrix.h"
 #include "extract/metadata.h"
 #include "extract/study.h"
+#include "load/cohort_store.h"
+#include "load/dims.h"
 #include "transform/fields.h"
 #include "transform/validate.h"
 
@@ -75,6 +77,12 @@ typedef struct sample {
 	char digest[GX_HASH_HEX];
 } sample;
 
+/* A sample of the study's last load that the files no longer have. */
+typedef struct vanished {
+	int32_t key;
+	char illness[16];           /* its illness_key as text, "" if none */
+} vanished;
+
 typedef struct pipe {
 	gx_sink *s;
 	const gx_config *cfg;
@@ -89,6 +97,8 @@ typedef struct pipe {
 	size_t **col_sample;        /* per matrix: column -> index in samples */
 	sample *samples;
 	size_t n_samples;
+	vanished *gone;             /* samples the files no longer have */
+	size_t n_gone;
 	int32_t study_key;          /* 0 if the study is new */
 	char old_fingerprint[GX_HASH_HEX];
 	char fingerprint[GX_HASH_HEX];
@@ -96,8 +106,8 @@ typedef struct pipe {
 	char old_scale[8];          /* value_scale of the loaded study, "" if none */
 	int linear;                 /* value scale: 1 linear, 0 log2 */
 	gx_hset gene_keys;          /* gene hash -> gene_key, for this run */
-	gx_rows *illness_keys;      /* code, illness_key */
-	gx_rows *platform_keys;     /* code, platform_key */
+	gx_code_keys *illness_keys; /* code -> illness_key */
+	gx_code_keys *platform_keys; /* code -> platform_key */
 	gx_platform *plats;         /* the distinct normalized platforms of the samples */
 	size_t n_plats, cap_plats;
 	gx_hset plat_ix;            /* hash of a gx_platform's bytes -> index in plats */
@@ -753,81 +763,56 @@ static int build_samples(pipe *p, gx_err *err)
 
 static int read_state(pipe *p, gx_err *err)
 {
-	const char *par[1] = { p->acc };
-	gx_rows *r = NULL;
+	gx_study_state st;
 	int rc;
 
-	rc = gx_sink_query(p->s, "SELECT study_key, input_fingerprint, n_values, value_scale "
-	                   "FROM dim_study WHERE accession = $1", 1, par, &r, err);
-	if (rc)
+	if ((rc = gx_dim_study_state(p->s, p->acc, &st, err)))
 		return rc;
-	if (r->nrows) {
-		p->study_key = (int32_t)atol(gx_rows_get(r, 0, 0));
-		snprintf(p->old_fingerprint, sizeof(p->old_fingerprint), "%s",
-		         gx_rows_get(r, 0, 1) ? gx_rows_get(r, 0, 1) : "");
-		p->old_n_values = atoll(gx_rows_get(r, 0, 2));
-		snprintf(p->old_scale, sizeof(p->old_scale), "%s",
-		         gx_rows_get(r, 0, 3) ? gx_rows_get(r, 0, 3) : "");
-	}
-	gx_rows_free(r);
+	p->study_key = st.study_key;
+	memcpy(p->old_fingerprint, st.fingerprint, sizeof(p->old_fingerprint));
+	p->old_n_values = st.n_values;
+	memcpy(p->old_scale, st.value_scale, sizeof(p->old_scale));
 	return 0;
 }
 
-/* Existing samples of the study: keys, digests, counts. Returns the vanished ones. */
-static int read_samples(pipe *p, gx_rows **vanished, gx_err *err)
+/* Existing samples of the study: keys, digests, counts; the vanished ones in p->gone. */
+static int read_samples(pipe *p, gx_err *err)
 {
-	char sk[16];
-	const char *par[1] = { sk };
-	gx_rows *r = NULL, *gone = NULL;
-	size_t i, j, nv = 0;
+	gx_stored_sample *r = NULL;
+	size_t i, j, nr = 0;
 	int rc;
 
-	*vanished = NULL;
 	if (!p->study_key)
 		return 0;
-	snprintf(sk, sizeof(sk), "%d", (int)p->study_key);
-	rc = gx_sink_query(p->s, "SELECT sample_key, accession, value_digest, n_values, "
-	                   "CAST(illness_key AS text), content_hash FROM dim_sample "
-	                   "WHERE study_key = $1", 1, par, &r, err);
-	if (rc)
+	if ((rc = gx_dim_samples_read(p->s, p->study_key, &r, &nr, err)))
 		return rc;
-	gone = gx_calloc(1, sizeof(*gone));
-	if (!gone || !(gone->cells = gx_calloc(r->nrows * 3 + 1, sizeof(char *))) ||
-	    !(gone->names = gx_calloc(3, sizeof(char *)))) {
-		gx_rows_free(gone);
-		gx_rows_free(r);
+	if (!(p->gone = gx_calloc(nr + 1, sizeof(*p->gone)))) {
+		gx_stored_samples_free(r, nr);
 		return gx_err_set(err, GX_E_NOMEM, "out of memory");
 	}
-	gone->ncols = 3; /* sample_key, n_values, illness_key */
-	for (j = 0; j < r->nrows; j++) {
-		const char *acc = gx_rows_get(r, j, 1);
+	for (j = 0; j < nr; j++) {
 		int found = 0;
 		for (i = 0; i < p->n_samples; i++) {
 			sample *sm = &p->samples[i];
-			if (strcmp(sm->accession, acc))
+			if (strcmp(sm->accession, r[j].accession))
 				continue;
 			found = 1;
 			sm->existed = 1;
-			sm->key = (int32_t)atol(gx_rows_get(r, j, 0));
-			snprintf(sm->old_digest, sizeof(sm->old_digest), "%s",
-			         gx_rows_get(r, j, 2) ? gx_rows_get(r, j, 2) : "");
-			sm->old_n_values = atol(gx_rows_get(r, j, 3));
-			snprintf(sm->old_illness, sizeof(sm->old_illness), "%s",
-			         gx_rows_get(r, j, 4) ? gx_rows_get(r, j, 4) : "");
-			snprintf(sm->old_content_hash, sizeof(sm->old_content_hash), "%s",
-			         gx_rows_get(r, j, 5) ? gx_rows_get(r, j, 5) : "");
+			sm->key = r[j].key;
+			memcpy(sm->old_digest, r[j].digest, sizeof(sm->old_digest));
+			sm->old_n_values = r[j].n_values;
+			memcpy(sm->old_illness, r[j].illness_key, sizeof(sm->old_illness));
+			memcpy(sm->old_content_hash, r[j].content_hash, sizeof(sm->old_content_hash));
 			break;
 		}
 		if (!found) {
-			gone->cells[nv * 3] = gx_strdup(gx_rows_get(r, j, 0));
-			gone->cells[nv * 3 + 1] = gx_strdup(gx_rows_get(r, j, 3));
-			gone->cells[nv * 3 + 2] = gx_rows_get(r, j, 4) ? gx_strdup(gx_rows_get(r, j, 4)) : NULL;
-			nv++;
-			gone->nrows = nv;
+			p->gone[p->n_gone].key = r[j].key;
+			memcpy(p->gone[p->n_gone].illness, r[j].illness_key,
+			       sizeof(p->gone[p->n_gone].illness));
+			p->n_gone++;
 		}
 	}
-	gx_rows_free(r);
-	*vanished = gone;
+	gx_stored_samples_free(r, nr);
 	return 0;
 }
 
@@ -851,36 +836,6 @@ static void fingerprint(pipe *p)
 	gx_buf_release(&b);
 }
 
-/* 1 if every matrix file has the hash recorded for the study. */
-static int matrices_unchanged(pipe *p, gx_err *err, int *unchanged)
-{
-	char sk[16];
-	gx_rows *r = NULL;
-	const char *par[1] = { sk };
-	size_t i, j;
-	int rc;
-
-	*unchanged = 0;
-	if (!p->study_key)
-		return 0;
-	snprintf(sk, sizeof(sk), "%d", (int)p->study_key);
-	if ((rc = gx_sink_query(p->s, "SELECT path, content_hash FROM meta_source_file WHERE "
-	                        "study_key = $1 AND role = 'matrix'", 1, par, &r, err)))
-		return rc;
-	*unchanged = r->nrows == p->n_mats;
-	for (i = 0; i < p->files->n && *unchanged; i++) {
-		const gx_study_file *f = &p->files->files[i];
-		int same = 0;
-		if (strcmp(f->role, "matrix"))
-			continue;
-		for (j = 0; j < r->nrows; j++)
-			if (!strcmp(gx_rows_get(r, j, 0), f->name) && !strcmp(gx_rows_get(r, j, 1), f->hash))
-				same = 1;
-		*unchanged = same;
-	}
-	gx_rows_free(r);
-	return 0;
-}
 
 /* ---- writes (inside the load transaction) ---- */
 
@@ -904,11 +859,8 @@ static int upsert_study(pipe *p, gx_err *err)
 	const gx_study_meta *sm = p->sm;
 	const char *organism = sm ? sm->organism : NULL;
 	const char *srcdb = sm ? sm->source_database : NULL;
-	char now[32], hash[GX_HASH_HEX];
-	const char *par[10];
-	long key;
+	gx_dim_study row;
 	size_t i;
-	int rc;
 
 	/* without aggregated_metadata.json, take organism and source from the samples when
 	 * they all agree */
@@ -920,94 +872,31 @@ static int upsert_study(pipe *p, gx_err *err)
 		if (!srcdb && d)
 			srcdb = d;
 	}
-	gx_sink_now(now);
-	par[0] = p->acc;
-	par[1] = sm ? sm->title : NULL;
-	par[2] = sm ? sm->description : NULL;
-	par[3] = sm && sm->technology ? sm->technology : samples_technology(p);
-	par[4] = organism;
-	par[5] = srcdb;
-	par[6] = sm ? sm->experiment_json : NULL;
-	if (gx_hash_fields(hash, 7, par) < 0)
-		return gx_err_set(err, GX_E_NOMEM, "out of memory");
-	par[7] = hash;
-	par[8] = now;
-	rc = gx_sink_query_long(p->s,
-		"INSERT INTO dim_study (accession, title, description, technology, organism, "
-		"source_database, metadata, content_hash, created_at, updated_at) "
-		"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) "
-		"ON CONFLICT (accession) DO UPDATE SET title = excluded.title, "
-		"description = excluded.description, technology = excluded.technology, "
-		"organism = excluded.organism, source_database = excluded.source_database, "
-		"metadata = excluded.metadata, content_hash = excluded.content_hash, "
-		"updated_at = excluded.updated_at "
-		"WHERE dim_study.content_hash IS DISTINCT FROM excluded.content_hash "
-		"RETURNING study_key", 9, par, &key, err);
-	if (rc)
-		return rc;
-	if (!key)
-		rc = gx_sink_query_long(p->s, "SELECT study_key FROM dim_study WHERE accession = $1",
-		                        1, par, &key, err);
-	p->study_key = (int32_t)key;
-	return rc;
-}
-
-/* Key of 'code' in a (code, key) result, or NULL. */
-static const char *key_of(const gx_rows *r, const char *code)
-{
-	size_t i;
-
-	for (i = 0; r && i < r->nrows; i++)
-		if (!strcmp(gx_rows_get(r, i, 0), code))
-			return gx_rows_get(r, i, 1);
-	return NULL;
+	row.accession = p->acc;
+	row.title = sm ? sm->title : NULL;
+	row.description = sm ? sm->description : NULL;
+	row.technology = sm && sm->technology ? sm->technology : samples_technology(p);
+	row.organism = organism;
+	row.source_database = srcdb;
+	row.metadata = sm ? sm->experiment_json : NULL;
+	return gx_dim_study_upsert(p->s, &row, &p->study_key, err);
 }
 
 static int upsert_platform(pipe *p, const char *code, const char *acc, const char *name,
                            const char *manufacturer, const char *technology,
                            const char *const *accs, size_t n_accs, int known, gx_err *err)
 {
-	gx_buf a = { 0 };
-	char now[32], hash[GX_HASH_HEX];
-	const char *par[9];
-	size_t i;
-	int rc;
+	gx_dim_platform d;
 
-	gx_buf_putc(&a, '[');
-	for (i = 0; i < n_accs; i++) {
-		if (i)
-			gx_buf_putc(&a, ',');
-		gx_buf_json_str(&a, accs[i], strlen(accs[i]));
-	}
-	if (gx_buf_putc(&a, ']') < 0) {
-		gx_buf_release(&a);
-		return gx_err_set(err, GX_E_NOMEM, "out of memory");
-	}
-	gx_sink_now(now);
-	par[0] = code;
-	par[1] = acc && acc[0] ? acc : NULL;
-	par[2] = name;
-	par[3] = manufacturer && manufacturer[0] ? manufacturer : NULL;
-	par[4] = technology;
-	par[5] = a.data;
-	par[6] = known ? "1" : "0";
-	if (gx_hash_fields(hash, 7, par) < 0) {
-		gx_buf_release(&a);
-		return gx_err_set(err, GX_E_NOMEM, "out of memory");
-	}
-	par[7] = hash;
-	par[8] = now;
-	rc = gx_sink_query(p->s,
-		"INSERT INTO dim_platform (code, accession, name, manufacturer, technology, "
-		"accessions, known, content_hash, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
-		"ON CONFLICT (code) DO UPDATE SET accession = excluded.accession, name = excluded.name, "
-		"manufacturer = excluded.manufacturer, technology = excluded.technology, "
-		"accessions = excluded.accessions, known = excluded.known, "
-		"content_hash = excluded.content_hash, updated_at = excluded.updated_at "
-		"WHERE dim_platform.content_hash IS DISTINCT FROM excluded.content_hash",
-		9, par, NULL, err);
-	gx_buf_release(&a);
-	return rc;
+	d.code = code;
+	d.accession = acc;
+	d.name = name;
+	d.manufacturer = manufacturer;
+	d.technology = technology;
+	d.accessions = accs;
+	d.n_accessions = n_accs;
+	d.known = known;
+	return gx_dim_platform_upsert(p->s, &d, err);
 }
 
 /*
@@ -1025,22 +914,7 @@ static int upsert_rule_dims(pipe *p, gx_err *err)
 	gx_sink_now(now);
 	for (i = 0; i < gx_illness_category_count(rb->illness); i++) {
 		const gx_illness_category *c = gx_illness_category_at(rb->illness, i);
-		char hash[GX_HASH_HEX];
-		const char *par[5];
-		par[0] = c->code;
-		par[1] = c->label;
-		par[2] = c->description;
-		if (gx_hash_fields(hash, 3, par) < 0)
-			return gx_err_set(err, GX_E_NOMEM, "out of memory");
-		par[3] = hash;
-		par[4] = now;
-		if ((rc = gx_sink_query(p->s,
-			"INSERT INTO dim_illness (code, label, description, content_hash, updated_at) "
-			"VALUES ($1, $2, $3, $4, $5) ON CONFLICT (code) DO UPDATE SET "
-			"label = excluded.label, description = excluded.description, "
-			"content_hash = excluded.content_hash, updated_at = excluded.updated_at "
-			"WHERE dim_illness.content_hash IS DISTINCT FROM excluded.content_hash",
-			5, par, NULL, err)))
+		if ((rc = gx_dim_illness_upsert(p->s, c->code, c->label, c->description, now, err)))
 			return rc;
 	}
 	for (i = 0; i < gx_platforms_count(rb->platforms); i++) {
@@ -1059,11 +933,9 @@ static int upsert_rule_dims(pipe *p, gx_err *err)
 		                          acc[0] ? 1 : 0, 0, err)))
 			return rc;
 	}
-	if ((rc = gx_sink_query(p->s, "SELECT code, CAST(illness_key AS text) FROM dim_illness", 0,
-	                        NULL, &p->illness_keys, err)))
+	if ((rc = gx_dim_illness_keys(p->s, &p->illness_keys, err)))
 		return rc;
-	return gx_sink_query(p->s, "SELECT code, CAST(platform_key AS text) FROM dim_platform", 0,
-	                     NULL, &p->platform_keys, err);
+	return gx_dim_platform_keys(p->s, &p->platform_keys, err);
 }
 
 static const char *illness_source_name(gx_illness_source s)
@@ -1079,73 +951,47 @@ static const char *illness_source_name(gx_illness_source s)
 
 static int upsert_samples(pipe *p, long *meta_changed, gx_err *err)
 {
-	char sk[16], now[32];
+	char now[32];
 	size_t i;
 	int rc;
 
 	*meta_changed = 0;
-	snprintf(sk, sizeof(sk), "%d", (int)p->study_key);
 	gx_sink_now(now);
 	for (i = 0; i < p->n_samples; i++) {
 		sample *sm = &p->samples[i];
 		const gx_platform *pl = plat_of(p, sm);
-		const char *par[20];
-		char conf[32];
-		long key = 0;
+		gx_dim_sample d;
+		int32_t key = 0;
 		if (sm->existed && !strcmp(sm->content_hash, sm->old_content_hash))
 			continue; /* the row is this sample's already (the upsert would not change it) */
 		if (!sm->meta_json && (rc = sample_json(p, sm, err)))
 			return rc;
-		snprintf(conf, sizeof(conf), "%.17g", sm->ill.confidence);
-		par[0] = sk;
-		par[1] = sm->accession;
-		par[2] = sm->column;
-		par[3] = field(p, sm, GX_COL_TITLE);
-		par[4] = field(p, sm, GX_COL_PLATFORM);
-		par[5] = field(p, sm, GX_COL_ORGANISM);
-		par[6] = field(p, sm, GX_COL_DISEASE);
-		par[7] = field(p, sm, GX_COL_SOURCE_DB);
-		par[8] = sm->meta_json;
-		par[9] = sm->content_hash;
-		par[10] = now;
-		par[11] = key_of(p->illness_keys, sm->ill.code);
-		par[12] = illness_source_name(sm->ill.source);
-		par[13] = sm->ill.decided_by;
-		par[14] = conf;
-		par[15] = sm->ill.field[0] ? sm->ill.field : NULL;
-		par[16] = sm->ill.text[0] ? sm->ill.text : NULL;
-		par[17] = pl->key[0] ? key_of(p->platform_keys, pl->key) : NULL;
-		par[18] = pl->accession[0] ? pl->accession : NULL;
-		par[19] = pl->rule_id[0] ? pl->rule_id : NULL;
-		rc = gx_sink_query_long(p->s,
-			"INSERT INTO dim_sample (study_key, accession, column_name, title, platform_raw, "
-			"organism, disease_raw, source_database, metadata, content_hash, created_at, "
-			"updated_at, illness_key, illness_source, illness_rule_id, illness_confidence, "
-			"illness_field, illness_matched_text, platform_key, platform_accession, "
-			"platform_rule_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, "
-			"$12, $13, $14, $15, $16, $17, $18, $19, $20) "
-			"ON CONFLICT (study_key, accession) DO UPDATE SET "
-			"column_name = excluded.column_name, title = excluded.title, "
-			"platform_raw = excluded.platform_raw, organism = excluded.organism, "
-			"disease_raw = excluded.disease_raw, source_database = excluded.source_database, "
-			"metadata = excluded.metadata, content_hash = excluded.content_hash, "
-			"updated_at = excluded.updated_at, illness_key = excluded.illness_key, "
-			"illness_source = excluded.illness_source, "
-			"illness_rule_id = excluded.illness_rule_id, "
-			"illness_confidence = excluded.illness_confidence, "
-			"illness_field = excluded.illness_field, "
-			"illness_matched_text = excluded.illness_matched_text, "
-			"platform_key = excluded.platform_key, "
-			"platform_accession = excluded.platform_accession, "
-			"platform_rule_id = excluded.platform_rule_id "
-			"WHERE dim_sample.content_hash IS DISTINCT FROM excluded.content_hash "
-			"RETURNING sample_key", 20, par, &key, err);
+		d.study_key = p->study_key;
+		d.accession = sm->accession;
+		d.column_name = sm->column;
+		d.title = field(p, sm, GX_COL_TITLE);
+		d.platform_raw = field(p, sm, GX_COL_PLATFORM);
+		d.organism = field(p, sm, GX_COL_ORGANISM);
+		d.disease_raw = field(p, sm, GX_COL_DISEASE);
+		d.source_database = field(p, sm, GX_COL_SOURCE_DB);
+		d.metadata = sm->meta_json;
+		d.content_hash = sm->content_hash;
+		d.illness_key = gx_code_keys_find(p->illness_keys, sm->ill.code);
+		d.illness_source = illness_source_name(sm->ill.source);
+		d.illness_rule_id = sm->ill.decided_by;
+		d.illness_confidence = sm->ill.confidence;
+		d.illness_field = sm->ill.field[0] ? sm->ill.field : NULL;
+		d.illness_matched_text = sm->ill.text[0] ? sm->ill.text : NULL;
+		d.platform_key = pl->key[0] ? gx_code_keys_find(p->platform_keys, pl->key) : NULL;
+		d.platform_accession = pl->accession[0] ? pl->accession : NULL;
+		d.platform_rule_id = pl->rule_id[0] ? pl->rule_id : NULL;
+		rc = gx_dim_sample_upsert(p->s, &d, now, &key, err);
 		gx_free(sm->meta_json); /* written: not needed again (memory is per sample) */
 		sm->meta_json = NULL;
 		if (rc)
 			return rc;
 		if (key) {
-			sm->key = (int32_t)key;
+			sm->key = key;
 			if (sm->existed)
 				(*meta_changed)++;
 		}
@@ -1153,20 +999,18 @@ static int upsert_samples(pipe *p, long *meta_changed, gx_err *err)
 	return 0;
 }
 
-static int remove_vanished(pipe *p, gx_rows *gone, gx_err *err)
+static int remove_vanished(pipe *p, gx_err *err)
 {
 	size_t i;
 	int rc;
 
-	for (i = 0; gone && i < gone->nrows; i++) {
-		int32_t key = (int32_t)atol(gx_rows_get(gone, i, 0));
-		const char *par[1] = { gx_rows_get(gone, i, 0) };
+	for (i = 0; i < p->n_gone; i++) {
+		int32_t key = p->gone[i].key;
 		int64_t deleted = 0;
 		if ((rc = gx_sink_delete_samples(p->s, p->study_key, 1, &key, &deleted, err)))
 			return rc;
 		p->res->counts.rows_deleted += deleted;
-		if ((rc = gx_sink_query(p->s, "DELETE FROM dim_sample WHERE sample_key = $1", 1, par,
-		                        NULL, err)))
+		if ((rc = gx_dim_sample_delete(p->s, key, err)))
 			return rc;
 	}
 	return 0;
@@ -1174,20 +1018,12 @@ static int remove_vanished(pipe *p, gx_rows *gone, gx_err *err)
 
 static int save_digests(pipe *p, gx_err *err)
 {
-	char nv[24], key[16];
 	size_t i;
 	int rc;
 
 	for (i = 0; i < p->n_samples; i++) {
 		sample *sm = &p->samples[i];
-		const char *par[3] = { key, sm->digest, nv };
-		if (!sm->want)
-			continue;
-		snprintf(key, sizeof(key), "%d", (int)sm->key);
-		snprintf(nv, sizeof(nv), "%ld", sm->n_values);
-		if ((rc = gx_sink_query(p->s, "UPDATE dim_sample SET value_digest = $2, n_values = $3 "
-		                        "WHERE sample_key = $1 AND (value_digest IS DISTINCT FROM $2 "
-		                        "OR n_values <> $3)", 3, par, NULL, err)))
+		if (sm->want && (rc = gx_dim_sample_digest(p->s, sm->key, sm->digest, sm->n_values, err)))
 			return rc;
 	}
 	return 0;
@@ -1195,82 +1031,11 @@ static int save_digests(pipe *p, gx_err *err)
 
 static int finish_study(pipe *p, int facts_written, gx_err *err)
 {
-	char sk[16], now[32];
-	const char *par[5] = { sk, p->fingerprint, now, NULL, p->opts->rules->hash };
-	int rc;
-
-	snprintf(sk, sizeof(sk), "%d", (int)p->study_key);
-	gx_sink_now(now);
-	if (facts_written)
-		par[3] = p->linear ? "linear" : "log2";
-	rc = gx_sink_query(p->s,
-		"UPDATE dim_study SET input_fingerprint = $2, updated_at = $3, rules_hash = $5, "
-		"value_scale = COALESCE($4, value_scale), "
-		"n_samples = (SELECT count(*) FROM dim_sample s WHERE s.study_key = dim_study.study_key), "
-		"n_values = (SELECT COALESCE(sum(n_values), 0) FROM dim_sample s "
-		"            WHERE s.study_key = dim_study.study_key) "
-		"WHERE study_key = $1", 5, par, NULL, err);
-	if (rc || !facts_written)
-		return rc;
-	{
-		char ng[24];
-		const char *q[2] = { sk, ng };
-		snprintf(ng, sizeof(ng), "%ld", p->res->n_genes);
-		return gx_sink_query(p->s, "UPDATE dim_study SET n_genes = $2 WHERE study_key = $1",
-		                     2, q, NULL, err);
-	}
+	return gx_dim_study_finish(p->s, p->study_key, p->fingerprint, p->opts->rules->hash,
+	                           facts_written ? (p->linear ? "linear" : "log2") : NULL,
+	                           p->res->n_genes, err);
 }
 
-static int save_files(pipe *p, long run_id, gx_err *err)
-{
-	char sk[16], size[24], mtime[32], now[32], rid[24];
-	gx_rows *r = NULL;
-	const char *par[9];
-	size_t i, j;
-	int rc;
-
-	snprintf(sk, sizeof(sk), "%d", (int)p->study_key);
-	snprintf(rid, sizeof(rid), "%ld", run_id);
-	gx_sink_now(now);
-	for (i = 0; i < p->files->n; i++) {
-		const gx_study_file *f = &p->files->files[i];
-		snprintf(size, sizeof(size), "%llu", (unsigned long long)f->size);
-		gx_sink_time(f->mtime, mtime);
-		par[0] = sk;
-		par[1] = f->name;
-		par[2] = f->role;
-		par[3] = f->format;
-		par[4] = size;
-		par[5] = mtime;
-		par[6] = f->hash;
-		par[7] = rid;
-		par[8] = now;
-		if ((rc = gx_sink_query(p->s,
-			"INSERT INTO meta_source_file (study_key, path, role, format, size_bytes, mtime, "
-			"content_hash, run_id, loaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
-			"ON CONFLICT (study_key, path) DO UPDATE SET role = excluded.role, "
-			"format = excluded.format, size_bytes = excluded.size_bytes, "
-			"mtime = excluded.mtime, content_hash = excluded.content_hash, "
-			"run_id = excluded.run_id, loaded_at = excluded.loaded_at", 9, par, NULL, err)))
-			return rc;
-	}
-	par[0] = sk;
-	if ((rc = gx_sink_query(p->s, "SELECT path FROM meta_source_file WHERE study_key = $1", 1,
-	                        par, &r, err)))
-		return rc;
-	for (j = 0; j < r->nrows && !rc; j++) {
-		int present = 0;
-		for (i = 0; i < p->files->n; i++)
-			present |= !strcmp(p->files->files[i].name, gx_rows_get(r, j, 0));
-		if (!present) {
-			const char *q[2] = { sk, gx_rows_get(r, j, 0) };
-			rc = gx_sink_query(p->s, "DELETE FROM meta_source_file WHERE study_key = $1 AND "
-			                   "path = $2", 2, q, NULL, err);
-		}
-	}
-	gx_rows_free(r);
-	return rc;
-}
 
 /* ---- the run ---- */
 
@@ -1291,8 +1056,9 @@ static void pipe_release(pipe *p)
 	gx_metadata_free(p->md);
 	gx_study_meta_free(p->sm);
 	gx_hset_release(&p->gene_keys);
-	gx_rows_free(p->illness_keys);
-	gx_rows_free(p->platform_keys);
+	gx_code_keys_free(p->illness_keys);
+	gx_code_keys_free(p->platform_keys);
+	gx_free(p->gone);
 	gx_free(p->plats);
 	gx_hset_release(&p->plat_ix);
 	gx_study_files_free(p->files);
@@ -1309,7 +1075,8 @@ static int plan(pipe *p, int *mode_full, int *write_facts, gx_err *err)
 
 	*write_facts = 1;
 	*mode_full = 1;
-	if ((rc = matrices_unchanged(p, err, &unchanged)))
+	if ((rc = gx_meta_matrices_unchanged(p->s, p->study_key, p->files, p->n_mats, &unchanged,
+	                                     err)))
 		return rc;
 	if (!p->opts->force && unchanged && p->old_n_values > 0) {
 		int all_known = 1;
@@ -1372,49 +1139,113 @@ static int validate_begin(pipe *p, gx_err *err)
  * rewritten or new sample in it, a sample relabelled into or out of it, or a vanished
  * sample of it.  Its rows are rewritten then; the others are kept.
  */
-static int cohort_changed(const pipe *p, const char *key, const gx_rows *gone)
+static int cohort_changed(const pipe *p, const char *key)
 {
 	size_t i;
 
 	for (i = 0; i < p->n_samples; i++) {
 		const sample *sm = &p->samples[i];
-		const char *now = sm->ill.code ? key_of(p->illness_keys, sm->ill.code) : NULL;
+		const char *now = sm->ill.code ? gx_code_keys_find(p->illness_keys, sm->ill.code) : NULL;
 		int in_now = now && !strcmp(now, key), in_old = !strcmp(sm->old_illness, key);
 		if ((in_now || in_old) && (sm->want || !sm->existed || in_now != in_old))
 			return 1;
 	}
-	for (i = 0; gone && i < gone->nrows; i++)
-		if (gx_rows_get(gone, i, 2) && !strcmp(gx_rows_get(gone, i, 2), key))
+	for (i = 0; i < p->n_gone; i++)
+		if (!strcmp(p->gone[i].illness, key))
 			return 1;
 	return 0;
 }
 
 /* The study's cohort statistics: from the scan when one saw every sample, else from SQL.
  * A partial run rewrites only the cohorts it changed (cohort_changed). */
-static int store_cohorts(pipe *p, int mode_full, const gx_rows *gone, gx_err *err)
+static int store_cohorts(pipe *p, int mode_full, gx_err *err)
 {
+	const gx_cohort_acc *a = p->cohort;
 	const char **keys;
 	unsigned char *changed = NULL;
+	int32_t *rank;
 	size_t i;
 	int rc;
 
 	if (!p->cohort_done)
 		return gx_cohort_refresh(p->s, p->cfg, p->study_key, NULL, err);
-	keys = gx_calloc(p->cohort->n_cohorts ? p->cohort->n_cohorts : 1, sizeof(*keys));
-	if (!keys || (!mode_full && !(changed = gx_calloc(p->cohort->n_cohorts + 1, 1)))) {
+	keys = gx_calloc(a->n_cohorts ? a->n_cohorts : 1, sizeof(*keys));
+	rank = gx_calloc(a->n_genes * a->n_cohorts + 1, sizeof(*rank));
+	if (!keys || !rank || (!mode_full && !(changed = gx_calloc(a->n_cohorts + 1, 1)))) {
 		gx_free(keys);
+		gx_free(rank);
 		return gx_err_set(err, GX_E_NOMEM, "out of memory");
 	}
-	for (i = 0; i < p->cohort->n_cohorts; i++) {
-		keys[i] = key_of(p->illness_keys, p->cohort->codes[i]);
+	for (i = 0; i < a->n_cohorts; i++) {
+		keys[i] = gx_code_keys_find(p->illness_keys, a->codes[i]);
 		if (changed)
-			changed[i] = (unsigned char)(keys[i] && cohort_changed(p, keys[i], gone));
+			changed[i] = (unsigned char)(keys[i] && cohort_changed(p, keys[i]));
 	}
-	rc = gx_cohort_store(p->s, p->cfg, p->study_key, p->cohort, &p->gene_keys, keys, changed,
-	                     NULL, err);
+	if (!(rc = gx_cohort_rank(a, p->cfg, rank, err)))
+		rc = gx_cohort_store(p->s, p->study_key, a, rank, &p->gene_keys, keys, changed, NULL,
+		                     err);
 	gx_free(changed);
+	gx_free(rank);
 	gx_free(keys);
 	return rc;
+}
+
+/*
+ * The checks stage, in the load transaction before the run is marked succeeded: store
+ * the scanned samples' statistics, judge the study from its complete stored figures
+ * (transform/validate.h) and write the checks, attrition and step times - or fail with
+ * GX_E_VALIDATION, writing nothing, so that the whole transaction rolls back.
+ */
+static int checks_finish(pipe *p, long run_id, gx_err *err)
+{
+	gx_stored_stats *stored = NULL;
+	gx_run_checks rows;
+	size_t i, n = 0;
+	long n_genes = 0;
+	int linear = 0, rc = 0;
+
+	if (!p->val)
+		return 0;
+	gx_valid_loaded(p->val);
+	for (i = 0; i < gx_valid_n_samples(p->val) && !rc; i++) {
+		const char *acc;
+		const gx_sample_stats *st = gx_valid_scanned(p->val, i, &acc);
+		if (st)
+			rc = gx_dim_sample_stats_save(p->s, p->study_key, acc, st, err);
+	}
+	if (rc || (rc = gx_dim_study_figures(p->s, p->study_key, &linear, &n_genes, err)) ||
+	    (rc = gx_dim_sample_stats_read(p->s, p->study_key, &stored, &n, err)) ||
+	    (rc = gx_valid_judge(p->val, run_id, p->md, p->sm, linear, n_genes, stored, n, err)))
+		goto out;
+	gx_valid_rows(p->val, &rows);
+	rc = gx_meta_checks_write(p->s, run_id, p->acc, &rows, err);
+out:
+	gx_stored_stats_free(stored, n);
+	return rc;
+}
+
+/*
+ * After a failed run's rollback: what the rollback took back of the checks, plus a FAIL
+ * row for the integrity check of a structural error, in a transaction of its own.
+ * Errors are logged, not returned.
+ */
+static void checks_failed(pipe *p, long run_id, const gx_err *failure)
+{
+	gx_run_checks rows;
+	gx_err e;
+	int rc;
+
+	if (!p->val || !run_id || !p->s || !gx_valid_failed(p->val, failure))
+		return;
+	gx_err_clear(&e);
+	gx_valid_rows(p->val, &rows);
+	if (!(rc = gx_sink_begin(p->s, &e)) &&
+	    !(rc = gx_meta_checks_write(p->s, run_id, p->acc, &rows, &e)))
+		rc = gx_sink_commit(p->s, &e);
+	if (rc) {
+		gx_sink_rollback(p->s);
+		gx_log_err(GX_LOG_WARNING, "validate", &e);
+	}
 }
 
 /* -vv: how long the step that ends now took (since *t0, which moves on). */
@@ -1426,8 +1257,7 @@ static void step_time(const char *what, double *t0)
 	*t0 = t;
 }
 
-static int load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_rows *gone,
-                   gx_err *err)
+static int load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_err *err)
 {
 	double t0 = gx_mono();
 	gx_fact_writer *w = NULL;
@@ -1441,10 +1271,10 @@ static int load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_rows
 	gx_test_point("begin");
 	if ((rc = upsert_study(p, err)) || (rc = upsert_rule_dims(p, err)) ||
 	    (rc = upsert_samples(p, &meta_changed, err)) ||
-	    (rc = remove_vanished(p, gone, err)) || (rc = validate_begin(p, err)))
+	    (rc = remove_vanished(p, err)) || (rc = validate_begin(p, err)))
 		goto fail;
 	step_time("dimensions", &t0);
-	p->res->counts.samples_changed = gone ? (long)gone->nrows : 0;
+	p->res->counts.samples_changed = (long)p->n_gone;
 	if (write_facts) {
 		/* genes first: a backend may use their keys to find the changed samples' rows */
 		if ((rc = pre_resolve_genes(p, err)))
@@ -1488,13 +1318,14 @@ static int load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_rows
 			goto fail;
 	}
 	p->res->counts.samples_changed += write_facts ? 0 : meta_changed;
-	if ((rc = finish_study(p, write_facts, err)) || (rc = save_files(p, run_id, err)))
+	if ((rc = finish_study(p, write_facts, err)) ||
+	    (rc = gx_meta_files_save(p->s, p->study_key, run_id, p->files, err)))
 		goto fail;
 	step_time("digests, study and files", &t0);
-	if ((rc = store_cohorts(p, mode_full, gone, err)))
+	if ((rc = store_cohorts(p, mode_full, err)))
 		goto fail;
 	step_time("cohort statistics", &t0);
-	if ((rc = gx_valid_finish(p->val, p->s, run_id, p->acc, p->study_key, p->md, p->sm, err)))
+	if ((rc = checks_finish(p, run_id, err)))
 		goto fail;
 	step_time("validation", &t0);
 	if ((rc = gx_check_interrupt(err)))
@@ -1523,7 +1354,6 @@ int gx_pipeline_load(gx_sink *s, const gx_config *cfg, const char *accession,
 	pipe p;
 	gx_study_lock lock;
 	gx_run_log *rlog = NULL;
-	gx_rows *gone = NULL;
 	long run_id = 0, stale = 0;
 	double t0 = gx_mono(), tstep = t0;
 	int rc, mode_full = 0, write_facts = 0;
@@ -1594,7 +1424,7 @@ int gx_pipeline_load(gx_sink *s, const gx_config *cfg, const char *accession,
 	if ((f = gx_study_find(p.files, "aggregated_metadata")) &&
 	    (rc = gx_study_meta_read(f->path, accession, &p.sm, err)))
 		goto fail;
-	if ((rc = build_samples(&p, err)) || (rc = read_samples(&p, &gone, err)))
+	if ((rc = build_samples(&p, err)) || (rc = read_samples(&p, err)))
 		goto fail;
 	step_time("files hashed, metadata read, samples labelled", &tstep);
 	if ((rc = plan(&p, &mode_full, &write_facts, err)))
@@ -1609,17 +1439,13 @@ int gx_pipeline_load(gx_sink *s, const gx_config *cfg, const char *accession,
 	}
 	gx_log(GX_LOG_INFO, "load", "%s load of %zu samples from %zu matrix file(s)", res->mode,
 	       p.n_samples, p.n_mats);
-	if ((rc = load_tx(&p, run_id, mode_full, write_facts, gone, err)))
+	if ((rc = load_tx(&p, run_id, mode_full, write_facts, err)))
 		goto fail;
 	snprintf(res->status, sizeof(res->status), "succeeded");
 	snprintf(res->value_scale, sizeof(res->value_scale), "%s", p.linear ? "linear" : "log2");
 	{
-		char sk[16];
-		const char *par[1] = { sk };
 		long nv = 0;
-		snprintf(sk, sizeof(sk), "%d", (int)p.study_key);
-		if (!gx_sink_query_long(s, "SELECT n_values FROM dim_study WHERE study_key = $1", 1, par,
-		                        &nv, NULL))
+		if (!gx_dim_study_n_values(s, p.study_key, &nv, NULL))
 			res->n_values = nv;
 	}
 	goto done;
@@ -1640,7 +1466,7 @@ fail:
 		res->counts.samples_changed = 0;
 		if (gx_meta_run_finish(s, run_id, st, res->mode, &res->counts, err, &e2))
 			gx_log_err(GX_LOG_WARNING, "meta", &e2);
-		gx_valid_failed(p.val, s, run_id, accession, err);
+		checks_failed(&p, run_id, err);
 	}
 	goto out;
 
@@ -1674,7 +1500,6 @@ out:
 			gx_log_err(GX_LOG_WARNING, "meta", &e2);
 	}
 	gx_run_log_free(rlog);
-	gx_rows_free(gone);
 	gx_study_lock_release(&lock);
 	pipe_release(&p);
 	gx_log_set_context(0, NULL);

@@ -3,7 +3,8 @@
  * report.
  *
  * Everything is read from the meta tables (meta_etl_run, meta_data_validation_log,
- * meta_data_attrition, meta_etl_step, meta_etl_process_log): the report is derived from
+ * meta_data_attrition, meta_etl_step, meta_etl_process_log, through load/queries.h):
+ * the report is derived from
  * what the run stored, so the same document can be rebuilt at any time, and nothing is
  * written.  An accession names the study's latest run that did something (not
  * 'skipped'), or its latest run if all were skipped.  Text for people; JSON (one object,
@@ -11,25 +12,15 @@
  */
 #include "cmd/cmd.h"
 #include "core/buf.h"
-#include "load/sink.h"
+#include "load/queries.h"
 
-#include <ctype.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct report {
-	gx_rows *run;       /* one row, columns as in RUN_SQL */
-	gx_rows *checks;    /* kind, check_name, status, observed, threshold, message */
-	gx_rows *attr;      /* reason, unit, n, message */
-	gx_rows *steps;     /* step, seconds */
-	gx_rows *msgs;      /* level, step, error_code, message */
-} report;
-
-enum { R_ID, R_STUDY, R_STATUS, R_MODE, R_COMMAND, R_FORCED, R_STARTED, R_FINISHED, R_DURATION,
-       R_INS, R_DEL, R_CHG, R_SKIP, R_CODE, R_MSG, R_VERSION };
+typedef gx_run_report report;
 
 static void usage(FILE *out)
 {
@@ -41,88 +32,6 @@ static void usage(FILE *out)
 	      "was not skipped.  Read from the meta tables; nothing is written.\n"
 	      "\n"
 	      "  --format F     text (default) or json (one JSON object)\n", out);
-}
-
-static void report_free(report *r)
-{
-	gx_rows_free(r->run);
-	gx_rows_free(r->checks);
-	gx_rows_free(r->attr);
-	gx_rows_free(r->steps);
-	gx_rows_free(r->msgs);
-}
-
-static int all_digits(const char *s)
-{
-	if (!*s)
-		return 0;
-	for (; *s; s++)
-		if (!isdigit((unsigned char)*s))
-			return 0;
-	return 1;
-}
-
-/* The run a RUN_ID|ACCESSION argument names; 0 if none. */
-static int find_run(gx_sink *s, const char *arg, long *run_id, gx_err *err)
-{
-	const char *p[1] = { arg };
-	int rc;
-
-	if (all_digits(arg)) {
-		rc = gx_sink_query_long(s, "SELECT run_id FROM meta_etl_run WHERE run_id = $1", 1, p,
-		                        run_id, err);
-		if (!rc && !*run_id)
-			rc = gx_err_set(err, GX_E_NO_STUDY, "no run %s in %s", arg, gx_sink_url(s));
-		return rc;
-	}
-	if ((rc = gx_sink_query_long(s, "SELECT COALESCE(max(run_id), 0) FROM meta_etl_run "
-	                             "WHERE study_accession = $1 AND status <> 'skipped'", 1, p,
-	                             run_id, err)) || *run_id)
-		return rc;
-	if ((rc = gx_sink_query_long(s, "SELECT COALESCE(max(run_id), 0) FROM meta_etl_run "
-	                             "WHERE study_accession = $1", 1, p, run_id, err)))
-		return rc;
-	if (!*run_id)
-		rc = gx_err_set(err, GX_E_NO_STUDY, "no run of study '%s' in %s", arg,
-		                gx_sink_url(s));
-	return rc;
-}
-
-static int load_report(gx_sink *s, long run_id, report *r, gx_err *err)
-{
-	const int pg = gx_sink_kind(s) == GX_DB_POSTGRESQL;
-	char id[24], sql[1024];
-	const char *p[1] = { id };
-	int rc;
-
-	snprintf(id, sizeof(id), "%ld", run_id);
-	/* timestamps as the ISO-8601 UTC text SQLite stores; the duration in seconds */
-	snprintf(sql, sizeof(sql),
-	         "SELECT run_id, study_accession, status, mode, command, "
-	         "CAST(CAST(forced AS integer) AS text), %s, %s, %s, rows_inserted, rows_deleted, "
-	         "samples_changed, files_skipped, error_code, message, gxload_version "
-	         "FROM meta_etl_run WHERE run_id = $1",
-	         pg ? "to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
-	            : "started_at",
-	         pg ? "to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
-	            : "finished_at",
-	         pg ? "CAST(EXTRACT(EPOCH FROM finished_at - started_at) AS double precision)"
-	            : "(julianday(finished_at) - julianday(started_at)) * 86400.0");
-	if ((rc = gx_sink_query(s, sql, 1, p, &r->run, err)) ||
-	    (rc = gx_sink_query(s, "SELECT kind, check_name, status, observed, threshold, message "
-	                        "FROM meta_data_validation_log WHERE run_id = $1 "
-	                        "ORDER BY validation_id", 1, p, &r->checks, err)) ||
-	    (rc = gx_sink_query(s, "SELECT reason, unit, n, message FROM meta_data_attrition "
-	                        "WHERE run_id = $1 ORDER BY attrition_id", 1, p, &r->attr, err)) ||
-	    (rc = gx_sink_query(s, "SELECT step, seconds FROM meta_etl_step WHERE run_id = $1 "
-	                        "ORDER BY CASE step WHEN 'prepare' THEN 1 WHEN 'load' THEN 2 "
-	                        "WHEN 'validate' THEN 3 ELSE 4 END, step", 1, p, &r->steps, err)) ||
-	    (rc = gx_sink_query(s, "SELECT level, step, error_code, message "
-	                        "FROM meta_etl_process_log WHERE run_id = $1 "
-	                        "AND level IN ('warning', 'error') ORDER BY log_id", 1, p, &r->msgs,
-	                        err)))
-		return rc;
-	return 0;
 }
 
 static const char *nz(const char *s)
@@ -142,10 +51,10 @@ static void tally(const report *r, long *pass, long *warn, long *fail, long *int
 
 	*pass = *warn = *fail = *integrity = 0;
 	for (i = 0; i < r->checks->nrows; i++) {
-		const char *st = cell(r->checks, i, 2);
+		const char *st = cell(r->checks, i, GX_RC_STATUS);
 		if (!strcmp(st, "FAIL")) {
 			(*fail)++;
-			*integrity += !strcmp(cell(r->checks, i, 0), "integrity");
+			*integrity += !strcmp(cell(r->checks, i, GX_RC_KIND), "integrity");
 		} else if (!strcmp(st, "WARN")) {
 			(*warn)++;
 		} else {
@@ -161,8 +70,8 @@ static void attrition_totals(const report *r, long long *values, long long *samp
 
 	*values = *samples = 0;
 	for (i = 0; i < r->attr->nrows; i++) {
-		long long n = atoll(cell(r->attr, i, 2));
-		if (!strcmp(cell(r->attr, i, 1), "value"))
+		long long n = atoll(cell(r->attr, i, GX_RA_N));
+		if (!strcmp(cell(r->attr, i, GX_RA_UNIT), "value"))
 			*values += n;
 		else
 			*samples += n;
@@ -181,7 +90,7 @@ static const char *short_num(const char *t, char buf[32])
 static void print_text(const report *r)
 {
 	const gx_rows *run = r->run;
-	const char *code = cell(run, 0, R_CODE), *dur = cell(run, 0, R_DURATION);
+	const char *code = cell(run, 0, GX_RR_CODE), *dur = cell(run, 0, GX_RR_DURATION), *forced;
 	long pass, warn, fail, integrity;
 	long long av, as;
 	char o[32], t[32];
@@ -189,50 +98,55 @@ static void print_text(const report *r)
 
 	tally(r, &pass, &warn, &fail, &integrity);
 	attrition_totals(r, &av, &as);
-	printf("run %s of %s: %s", cell(run, 0, R_ID), cell(run, 0, R_STUDY),
-	       cell(run, 0, R_STATUS));
+	printf("run %s of %s: %s", cell(run, 0, GX_RR_ID), cell(run, 0, GX_RR_STUDY),
+	       cell(run, 0, GX_RR_STATUS));
 	if (code)
 		printf(" [%s]", code);
-	printf(" (%s mode%s)\n", nz(cell(run, 0, R_MODE)),
-	       cell(run, 0, R_FORCED) && !strcmp(cell(run, 0, R_FORCED), "1") ? ", forced" : "");
-	printf("started     %s\nfinished    %s", nz(cell(run, 0, R_STARTED)),
-	       nz(cell(run, 0, R_FINISHED)));
+	forced = cell(run, 0, GX_RR_FORCED);
+	printf(" (%s mode%s)\n", nz(cell(run, 0, GX_RR_MODE)),
+	       forced && !strcmp(forced, "1") ? ", forced" : "");
+	printf("started     %s\nfinished    %s", nz(cell(run, 0, GX_RR_STARTED)),
+	       nz(cell(run, 0, GX_RR_FINISHED)));
 	if (dur)
 		printf(" (%.3f s)", strtod(dur, NULL));
 	printf("\n");
-	if (cell(run, 0, R_MSG))
-		printf("message     %s\n", cell(run, 0, R_MSG));
+	if (cell(run, 0, GX_RR_MESSAGE))
+		printf("message     %s\n", cell(run, 0, GX_RR_MESSAGE));
 	printf("\ncounts\n  rows inserted     %s\n  rows deleted      %s\n  samples changed   %s\n"
-	       "  files skipped     %s\n", cell(run, 0, R_INS), cell(run, 0, R_DEL),
-	       cell(run, 0, R_CHG), cell(run, 0, R_SKIP));
+	       "  files skipped     %s\n", cell(run, 0, GX_RR_INSERTED), cell(run, 0, GX_RR_DELETED),
+	       cell(run, 0, GX_RR_CHANGED), cell(run, 0, GX_RR_SKIPPED));
 	printf("\nchecks: %zu (%ld PASS, %ld WARN, %ld FAIL); integrity errors: %ld\n",
 	       r->checks->nrows, pass, warn, fail, integrity);
 	if (!r->checks->nrows)
-		printf("  none recorded%s\n", !strcmp(cell(run, 0, R_STATUS), "skipped") ?
+		printf("  none recorded%s\n", !strcmp(cell(run, 0, GX_RR_STATUS), "skipped") ?
 		       ": the run was skipped (inputs unchanged since the last load)" : "");
 	else
 		printf("  %-6s %-10s %-26s %12s %12s  %s\n", "status", "kind", "check", "observed",
 		       "threshold", "message");
 	for (i = 0; i < r->checks->nrows; i++)
-		printf("  %-6s %-10s %-26s %12s %12s  %s\n", cell(r->checks, i, 2),
-		       cell(r->checks, i, 0), cell(r->checks, i, 1), short_num(cell(r->checks, i, 3), o),
-		       short_num(cell(r->checks, i, 4), t), nz(cell(r->checks, i, 5)));
+		printf("  %-6s %-10s %-26s %12s %12s  %s\n", cell(r->checks, i, GX_RC_STATUS),
+		       cell(r->checks, i, GX_RC_KIND), cell(r->checks, i, GX_RC_NAME),
+		       short_num(cell(r->checks, i, GX_RC_OBSERVED), o),
+		       short_num(cell(r->checks, i, GX_RC_THRESHOLD), t),
+		       nz(cell(r->checks, i, GX_RC_MESSAGE)));
 	printf("\nattrition: %lld values, %lld samples\n", av, as);
 	for (i = 0; i < r->attr->nrows; i++)
-		printf("  %-26s %10s %-7s %s\n", cell(r->attr, i, 0), cell(r->attr, i, 2),
-		       cell(r->attr, i, 1), nz(cell(r->attr, i, 3)));
+		printf("  %-26s %10s %-7s %s\n", cell(r->attr, i, GX_RA_REASON),
+		       cell(r->attr, i, GX_RA_N), cell(r->attr, i, GX_RA_UNIT),
+		       nz(cell(r->attr, i, GX_RA_MESSAGE)));
 	if (r->steps->nrows || dur) {
 		printf("\ntimings\n");
 		for (i = 0; i < r->steps->nrows; i++)
-			printf("  %-10s %9.3f s\n", cell(r->steps, i, 0), strtod(cell(r->steps, i, 1), NULL));
+			printf("  %-10s %9.3f s\n", cell(r->steps, i, GX_RS_STEP),
+			       strtod(cell(r->steps, i, GX_RS_SECONDS), NULL));
 		if (dur)
 			printf("  %-10s %9.3f s\n", "total", strtod(dur, NULL));
 	}
 	if (r->msgs->nrows) {
 		printf("\nmessages\n");
 		for (i = 0; i < r->msgs->nrows; i++)
-			printf("  %-7s %-9s %s\n", cell(r->msgs, i, 0), nz(cell(r->msgs, i, 1)),
-			       cell(r->msgs, i, 3));
+			printf("  %-7s %-9s %s\n", cell(r->msgs, i, GX_RM_LEVEL),
+			       nz(cell(r->msgs, i, GX_RM_STEP)), cell(r->msgs, i, GX_RM_MESSAGE));
 	}
 }
 
@@ -283,25 +197,29 @@ static json_t *jrows(const gx_rows *r, const jfield *f, size_t nf)
 static int print_json(const report *r, gx_err *err)
 {
 	static const jfield run_f[] = {
-		{ "run_id", R_ID, 'i' }, { "study_accession", R_STUDY, 's' },
-		{ "status", R_STATUS, 's' }, { "mode", R_MODE, 's' }, { "command", R_COMMAND, 's' },
-		{ "forced", R_FORCED, 'b' }, { "gxload_version", R_VERSION, 's' },
-		{ "started_at", R_STARTED, 's' }, { "finished_at", R_FINISHED, 's' },
-		{ "duration_s", R_DURATION, 'r' },
+		{ "run_id", GX_RR_ID, 'i' }, { "study_accession", GX_RR_STUDY, 's' },
+		{ "status", GX_RR_STATUS, 's' }, { "mode", GX_RR_MODE, 's' },
+		{ "command", GX_RR_COMMAND, 's' },
+		{ "forced", GX_RR_FORCED, 'b' }, { "gxload_version", GX_RR_VERSION, 's' },
+		{ "started_at", GX_RR_STARTED, 's' }, { "finished_at", GX_RR_FINISHED, 's' },
+		{ "duration_s", GX_RR_DURATION, 'r' },
 	};
 	static const jfield count_f[] = {
-		{ "rows_inserted", R_INS, 'i' }, { "rows_deleted", R_DEL, 'i' },
-		{ "samples_changed", R_CHG, 'i' }, { "files_skipped", R_SKIP, 'i' },
+		{ "rows_inserted", GX_RR_INSERTED, 'i' }, { "rows_deleted", GX_RR_DELETED, 'i' },
+		{ "samples_changed", GX_RR_CHANGED, 'i' }, { "files_skipped", GX_RR_SKIPPED, 'i' },
 	};
 	static const jfield check_f[] = {
-		{ "kind", 0, 's' }, { "name", 1, 's' }, { "status", 2, 's' },
-		{ "observed", 3, 'r' }, { "threshold", 4, 'r' }, { "message", 5, 's' },
+		{ "kind", GX_RC_KIND, 's' }, { "name", GX_RC_NAME, 's' },
+		{ "status", GX_RC_STATUS, 's' }, { "observed", GX_RC_OBSERVED, 'r' },
+		{ "threshold", GX_RC_THRESHOLD, 'r' }, { "message", GX_RC_MESSAGE, 's' },
 	};
 	static const jfield attr_f[] = {
-		{ "reason", 0, 's' }, { "unit", 1, 's' }, { "n", 2, 'i' }, { "message", 3, 's' },
+		{ "reason", GX_RA_REASON, 's' }, { "unit", GX_RA_UNIT, 's' }, { "n", GX_RA_N, 'i' },
+		{ "message", GX_RA_MESSAGE, 's' },
 	};
 	static const jfield msg_f[] = {
-		{ "level", 0, 's' }, { "step", 1, 's' }, { "code", 2, 'i' }, { "message", 3, 's' },
+		{ "level", GX_RM_LEVEL, 's' }, { "step", GX_RM_STEP, 's' }, { "code", GX_RM_CODE, 'i' },
+		{ "message", GX_RM_MESSAGE, 's' },
 	};
 	const gx_rows *run = r->run;
 	json_t *root = jrow(NULL, run, 0, run_f, NF(run_f));
@@ -313,12 +231,12 @@ static int print_json(const report *r, gx_err *err)
 
 	tally(r, &pass, &warn, &fail, &integrity);
 	attrition_totals(r, &av, &as);
-	if (cell(run, 0, R_CODE)) {
-		gx_code code = (gx_code)atoi(cell(run, 0, R_CODE));
+	if (cell(run, 0, GX_RR_CODE)) {
+		gx_code code = (gx_code)atoi(cell(run, 0, GX_RR_CODE));
 		error = json_object();
 		json_object_set_new(error, "code", json_integer(code));
 		json_object_set_new(error, "name", json_string(gx_code_name(code)));
-		json_object_set_new(error, "message", jvalue(cell(run, 0, R_MSG), 's'));
+		json_object_set_new(error, "message", jvalue(cell(run, 0, GX_RR_MESSAGE), 's'));
 	}
 	json_object_set_new(root, "error", error);
 	json_object_set_new(root, "counts", jrow(NULL, run, 0, count_f, NF(count_f)));
@@ -333,8 +251,9 @@ static int print_json(const report *r, gx_err *err)
 	json_object_set_new(root, "checks", jrows(r->checks, check_f, NF(check_f)));
 	json_object_set_new(root, "attrition", jrows(r->attr, attr_f, NF(attr_f)));
 	for (i = 0; i < r->steps->nrows; i++)
-		json_object_set_new(timings, cell(r->steps, i, 0), jvalue(cell(r->steps, i, 1), 'r'));
-	json_object_set_new(timings, "total", jvalue(cell(run, 0, R_DURATION), 'r'));
+		json_object_set_new(timings, cell(r->steps, i, GX_RS_STEP),
+		                    jvalue(cell(r->steps, i, GX_RS_SECONDS), 'r'));
+	json_object_set_new(timings, "total", jvalue(cell(run, 0, GX_RR_DURATION), 'r'));
 	json_object_set_new(root, "timings", timings);
 	json_object_set_new(root, "messages", jrows(r->msgs, msg_f, NF(msg_f)));
 	text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
@@ -378,14 +297,14 @@ int cmd_report(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 		return gx_err_set(err, GX_E_USAGE, "expected one RUN_ID or ACCESSION");
 	if ((rc = gx_sink_open(ctx->cfg, "report", 1, &s, err)))
 		return rc;
-	if (!(rc = find_run(s, argv[optind], &run_id, err)) &&
-	    !(rc = load_report(s, run_id, &r, err))) {
+	if (!(rc = gx_report_find_run(s, argv[optind], &run_id, err)) &&
+	    !(rc = gx_report_read(s, run_id, &r, err))) {
 		if (!strcmp(format, "json"))
 			rc = print_json(&r, err);
 		else
 			print_text(&r);
 	}
-	report_free(&r);
+	gx_run_report_free(&r);
 	gx_sink_close(s);
 	return rc;
 }

@@ -8,14 +8,14 @@
  *   rules test CASES.tsv...        run rule cases (rules/tests/), TAP output
  *   rules platform STRING [GPL]    normalize one platform string
  *
- * None of these touches a database.  The TSVs are read with the loader's reader
+ * Only 'explain ACCESSION' reads a database (what the last load stored of a study's
+ * samples, load/queries.h); none writes one.  The TSVs are read with the loader's reader
  * (extract/tsv.h) and each row goes through the same field mapping as the pipeline
  * (transform/fields.h), so a labelled file may use the column names of a refine.bio
- * metadata file or the short ones (title, source_name, characteristics).  Explaining a
- * loaded study from the database belongs to the pipeline (not here yet).
+ * metadata file or the short ones (title, source_name, characteristics).
  */
 #include "cmd/cmd.h"
-#include "load/sink.h"
+#include "load/queries.h"
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -509,27 +509,24 @@ static int explain_row(void *ctx, const table *t, gx_err *err)
 	return 0;
 }
 
+static const char *nz(const char *s)
+{
+	return s ? s : "-";
+}
+
 /*
  * Explain a loaded study: each sample's stored label (what the last load decided) and,
  * from the sample's stored metadata, why the rules in effect now decide what they do.
  */
 static int explain_db(gx_ctx *ctx, explain_ctx *x, const char *acc, gx_err *err)
 {
-	static const char sql[] =
-		"SELECT s.accession, s.metadata, i.code, s.illness_source, s.illness_rule_id, "
-		"s.illness_field, s.illness_matched_text, p.code "
-		"FROM dim_sample s JOIN dim_study st ON st.study_key = s.study_key "
-		"LEFT JOIN dim_illness i ON i.illness_key = s.illness_key "
-		"LEFT JOIN dim_platform p ON p.platform_key = s.platform_key "
-		"WHERE st.accession = $1 ORDER BY s.accession";
-	const char *par[1] = { acc };
 	gx_sink *s = NULL;
 	gx_rows *r = NULL;
 	size_t i;
 	int rc, k;
 
 	if ((rc = gx_sink_open(ctx->cfg, "rules", 1, &s, err)) ||
-	    (rc = gx_sink_query(s, sql, 1, par, &r, err)))
+	    (rc = gx_explain_samples(s, acc, &r, err)))
 		goto out;
 	if (r->nrows == 0) {
 		rc = gx_err_set(err, GX_E_NO_STUDY, "study '%s' has no samples in %s", acc,
@@ -537,7 +534,8 @@ static int explain_db(gx_ctx *ctx, explain_ctx *x, const char *acc, gx_err *err)
 		goto out;
 	}
 	for (i = 0; i < r->nrows && !rc; i++) {
-		const char *sample = gx_rows_get(r, i, 0), *stored = gx_rows_get(r, i, 2);
+		const char *sample = gx_rows_get(r, i, GX_EX_SAMPLE);
+		const char *stored = gx_rows_get(r, i, GX_EX_ILLNESS);
 		json_error_t je;
 		json_t *obj, *v;
 		const char *key;
@@ -549,7 +547,7 @@ static int explain_db(gx_ctx *ctx, explain_ctx *x, const char *acc, gx_err *err)
 		if (!want)
 			continue;
 		x->shown++;
-		obj = json_loads(gx_rows_get(r, i, 1), 0, &je);
+		obj = json_loads(gx_rows_get(r, i, GX_EX_METADATA), 0, &je);
 		gx_fields_clear(x->run.f);
 		json_object_foreach(obj, key, v) {
 			if (json_is_string(v) &&
@@ -564,13 +562,13 @@ static int explain_db(gx_ctx *ctx, explain_ctx *x, const char *acc, gx_err *err)
 		    (rc = gx_illness_label_sample(x->run.rb->illness, acc, sample, x->run.f, &now, err)))
 			break;
 		gx_buf_printf(&x->out, "  stored by the last load: %s (%s '%s'%s%s%s%s), platform %s\n",
-		              stored ? stored : "-", gx_rows_get(r, i, 3) ? gx_rows_get(r, i, 3) : "-",
-		              gx_rows_get(r, i, 4) ? gx_rows_get(r, i, 4) : "-",
-		              gx_rows_get(r, i, 5) ? ", field " : "",
-		              gx_rows_get(r, i, 5) ? gx_rows_get(r, i, 5) : "",
-		              gx_rows_get(r, i, 6) ? ", matched " : "",
-		              gx_rows_get(r, i, 6) ? gx_rows_get(r, i, 6) : "",
-		              gx_rows_get(r, i, 7) ? gx_rows_get(r, i, 7) : "-");
+		              stored ? stored : "-", nz(gx_rows_get(r, i, GX_EX_SOURCE)),
+		              nz(gx_rows_get(r, i, GX_EX_RULE)),
+		              gx_rows_get(r, i, GX_EX_FIELD) ? ", field " : "",
+		              gx_rows_get(r, i, GX_EX_FIELD) ? gx_rows_get(r, i, GX_EX_FIELD) : "",
+		              gx_rows_get(r, i, GX_EX_MATCHED) ? ", matched " : "",
+		              gx_rows_get(r, i, GX_EX_MATCHED) ? gx_rows_get(r, i, GX_EX_MATCHED) : "",
+		              nz(gx_rows_get(r, i, GX_EX_PLATFORM)));
 		if (stored && strcmp(stored, now.code))
 			gx_buf_printf(&x->out, "  NOTE: the rules in effect now say %s; the next load "
 			              "relabels this sample\n", now.code);
@@ -814,7 +812,8 @@ int cmd_rules(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 		     "       gxload rules test CASES.tsv...\n"
 		     "       gxload rules platform STRING [PLATFORM_ID]\n\n"
 		     "Check, evaluate and explain the illness and platform rules (docs/RULES.md).\n"
-		     "None of these needs a database.  'gxload rules SUBCOMMAND --help' for more.");
+		     "Only 'explain ACCESSION' reads the database (what the last load stored); none\n"
+		     "writes it.  'gxload rules SUBCOMMAND --help' for more.");
 		return 0;
 	}
 	if (argc < 2)

@@ -6,7 +6,7 @@
  * their messages.  Reads only; a database that does not exist yet is an error (69).
  */
 #include "cmd/cmd.h"
-#include "load/sink.h"
+#include "load/queries.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -18,18 +18,9 @@ static const char *nz(const char *s)
 
 static int overview(gx_sink *s, gx_err *err)
 {
-	static const char sql[] =
-		"SELECT r.study_accession, COALESCE(CAST(st.n_samples AS text), '-'), "
-		"COALESCE(CAST(st.n_genes AS text), '-'), COALESCE(CAST(st.n_values AS text), '-'), "
-		"CAST(r.run_id AS text), r.status, COALESCE(r.mode, '-'), "
-		"CAST(r.finished_at AS text), r.message "
-		"FROM meta_etl_run r LEFT JOIN dim_study st ON st.accession = r.study_accession "
-		"WHERE r.run_id = (SELECT max(run_id) FROM meta_etl_run r2 "
-		"                  WHERE r2.study_accession = r.study_accession) "
-		"ORDER BY r.study_accession";
 	gx_rows *r = NULL;
 	size_t i;
-	int rc = gx_sink_query(s, sql, 0, NULL, &r, err);
+	int rc = gx_status_studies(s, &r, err);
 
 	if (rc)
 		return rc;
@@ -41,35 +32,23 @@ static int overview(gx_sink *s, gx_err *err)
 	printf("%-16s %8s %8s %12s %7s %-10s %-9s %-24s %s\n", "study", "samples", "genes",
 	       "values", "run", "status", "mode", "finished", "message");
 	for (i = 0; i < r->nrows; i++)
-		printf("%-16s %8s %8s %12s %7s %-10s %-9s %-24s %.80s\n", gx_rows_get(r, i, 0),
-		       gx_rows_get(r, i, 1), gx_rows_get(r, i, 2), gx_rows_get(r, i, 3),
-		       gx_rows_get(r, i, 4), gx_rows_get(r, i, 5), gx_rows_get(r, i, 6),
-		       nz(gx_rows_get(r, i, 7)), gx_rows_get(r, i, 8) ? gx_rows_get(r, i, 8) : "");
+		printf("%-16s %8s %8s %12s %7s %-10s %-9s %-24s %.80s\n", gx_rows_get(r, i, GX_SO_STUDY),
+		       gx_rows_get(r, i, GX_SO_SAMPLES), gx_rows_get(r, i, GX_SO_GENES),
+		       gx_rows_get(r, i, GX_SO_VALUES), gx_rows_get(r, i, GX_SO_RUN),
+		       gx_rows_get(r, i, GX_SO_STATUS), gx_rows_get(r, i, GX_SO_MODE),
+		       nz(gx_rows_get(r, i, GX_SO_FINISHED)),
+		       gx_rows_get(r, i, GX_SO_MESSAGE) ? gx_rows_get(r, i, GX_SO_MESSAGE) : "");
 	gx_rows_free(r);
 	return 0;
 }
 
 static int detail(gx_sink *s, const char *acc, gx_err *err)
 {
-	const char *p[1] = { acc };
 	gx_rows *st = NULL, *files = NULL, *runs = NULL;
 	size_t i;
 	int rc;
 
-	rc = gx_sink_query(s,
-		"SELECT CAST(study_key AS text), title, technology, organism, source_database, "
-		"value_scale, CAST(n_samples AS text), CAST(n_genes AS text), "
-		"CAST(n_values AS text), CAST(updated_at AS text) FROM dim_study WHERE accession = $1",
-		1, p, &st, err);
-	if (rc)
-		goto out;
-	rc = gx_sink_query(s,
-		"SELECT CAST(run_id AS text), status, COALESCE(mode, '-'), CAST(started_at AS text), "
-		"CAST(rows_inserted AS text), CAST(rows_deleted AS text), "
-		"CAST(samples_changed AS text), CAST(error_code AS text), message "
-		"FROM meta_etl_run WHERE study_accession = $1 ORDER BY run_id DESC LIMIT 10",
-		1, p, &runs, err);
-	if (rc)
+	if ((rc = gx_status_study(s, acc, &st, err)) || (rc = gx_status_runs(s, acc, &runs, err)))
 		goto out;
 	if (st->nrows == 0 && runs->nrows == 0) {
 		rc = gx_err_set(err, GX_E_NO_STUDY, "study '%s' is not in %s", acc, gx_sink_url(s));
@@ -77,37 +56,35 @@ static int detail(gx_sink *s, const char *acc, gx_err *err)
 	}
 	printf("study       %s\n", acc);
 	if (st->nrows) {
-		const char *k = gx_rows_get(st, 0, 0);
-		const char *q[1] = { k };
-		printf("title       %s\n", nz(gx_rows_get(st, 0, 1)));
-		printf("technology  %s\norganism    %s\nsource      %s\n", nz(gx_rows_get(st, 0, 2)),
-		       nz(gx_rows_get(st, 0, 3)), nz(gx_rows_get(st, 0, 4)));
+		printf("title       %s\n", nz(gx_rows_get(st, 0, GX_SD_TITLE)));
+		printf("technology  %s\norganism    %s\nsource      %s\n",
+		       nz(gx_rows_get(st, 0, GX_SD_TECHNOLOGY)), nz(gx_rows_get(st, 0, GX_SD_ORGANISM)),
+		       nz(gx_rows_get(st, 0, GX_SD_SOURCE)));
 		printf("samples     %s\ngenes       %s\nvalues      %s (scale %s)\nupdated     %s\n",
-		       gx_rows_get(st, 0, 6), gx_rows_get(st, 0, 7), gx_rows_get(st, 0, 8),
-		       nz(gx_rows_get(st, 0, 5)), gx_rows_get(st, 0, 9));
-		rc = gx_sink_query(s,
-			"SELECT path, role, CAST(size_bytes AS text), content_hash, CAST(mtime AS text) "
-			"FROM meta_source_file WHERE study_key = $1 ORDER BY role, path", 1, q, &files,
-			err);
-		if (rc)
+		       gx_rows_get(st, 0, GX_SD_SAMPLES), gx_rows_get(st, 0, GX_SD_GENES),
+		       gx_rows_get(st, 0, GX_SD_VALUES), nz(gx_rows_get(st, 0, GX_SD_SCALE)),
+		       gx_rows_get(st, 0, GX_SD_UPDATED));
+		if ((rc = gx_status_files(s, gx_rows_get(st, 0, GX_SD_KEY), &files, err)))
 			goto out;
 		printf("\nsource files:\n");
 		for (i = 0; i < files->nrows; i++)
-			printf("  %-20s %-34s %12s bytes  xxh3-128 %s\n", gx_rows_get(files, i, 1),
-			       gx_rows_get(files, i, 0), gx_rows_get(files, i, 2),
-			       gx_rows_get(files, i, 3));
+			printf("  %-20s %-34s %12s bytes  xxh3-128 %s\n", gx_rows_get(files, i, GX_SF_ROLE),
+			       gx_rows_get(files, i, GX_SF_PATH), gx_rows_get(files, i, GX_SF_SIZE),
+			       gx_rows_get(files, i, GX_SF_HASH));
 	} else {
 		printf("(not loaded)\n");
 	}
 	printf("\nlast runs:\n%7s %-10s %-9s %-24s %10s %10s %8s  %s\n", "run", "status", "mode",
 	       "started", "inserted", "deleted", "changed", "message");
 	for (i = 0; i < runs->nrows; i++) {
-		const char *code = gx_rows_get(runs, i, 7);
-		printf("%7s %-10s %-9s %-24s %10s %10s %8s  %s%s%s%.200s\n", gx_rows_get(runs, i, 0),
-		       gx_rows_get(runs, i, 1), gx_rows_get(runs, i, 2), gx_rows_get(runs, i, 3),
-		       gx_rows_get(runs, i, 4), gx_rows_get(runs, i, 5), gx_rows_get(runs, i, 6),
-		       code ? "[" : "", code ? code : "", code ? "] " : "",
-		       gx_rows_get(runs, i, 8) ? gx_rows_get(runs, i, 8) : "");
+		const char *code = gx_rows_get(runs, i, GX_SR_CODE);
+		const char *msg = gx_rows_get(runs, i, GX_SR_MESSAGE);
+		printf("%7s %-10s %-9s %-24s %10s %10s %8s  %s%s%s%.200s\n",
+		       gx_rows_get(runs, i, GX_SR_RUN), gx_rows_get(runs, i, GX_SR_STATUS),
+		       gx_rows_get(runs, i, GX_SR_MODE), gx_rows_get(runs, i, GX_SR_STARTED),
+		       gx_rows_get(runs, i, GX_SR_INSERTED), gx_rows_get(runs, i, GX_SR_DELETED),
+		       gx_rows_get(runs, i, GX_SR_CHANGED), code ? "[" : "", code ? code : "",
+		       code ? "] " : "", msg ? msg : "");
 	}
 out:
 	gx_rows_free(st);

@@ -21,29 +21,10 @@
 #define GX_MATRIX_H
 
 #include "core/err.h"
+#include "core/records.h"
 
 #include <stddef.h>
 #include <stdint.h>
-
-/* One batch of cells, valid only during the callback. */
-typedef struct gx_cells {
-	/* genes this batch refers to */
-	size_t n_genes;
-	const char *const *gene_ids;
-	const char *const *gene_symbols; /* parallel to gene_ids; NULL if the file has none */
-	int genes_unchanged;  /* 1: gene_ids/gene_symbols are the same table as in the previous
-	                         batch of this scan (lets the caller reuse per-gene lookups) */
-	/* cells */
-	size_t n;
-	const uint32_t *gene;   /* index into gene_ids; NULL means dense, row-major:
-	                           cell i is gene i / n_samples, sample i % n_samples */
-	const uint32_t *sample; /* index into the matrix's sample ids; NULL means dense */
-	const double *value;
-	const unsigned char *missing; /* per cell, 1 = missing (not stored); NULL = none */
-} gx_cells;
-
-/* Called for each batch; a non-zero return stops the scan and is returned by it. */
-typedef int (*gx_cells_fn)(void *ctx, const gx_cells *cells, gx_err *err);
 
 /* Per-sample attributes the file itself carries (AnnData obs, Loom col_attrs, ...). */
 typedef struct gx_matrix_attrs {

@@ -16,26 +16,10 @@
 
 #include "core/err.h"
 #include "core/hash.h"
+#include "core/records.h"
 
 #include <stddef.h>
 #include <stdint.h>
-
-typedef struct gx_study_file {
-	char *path;         /* data_root/ACC/name */
-	char *name;         /* name inside the study directory (stored in meta_source_file) */
-	const char *role;   /* "matrix", "metadata", "aggregated_metadata" */
-	const char *format; /* "tsv", "hdf5", "json" */
-	uint64_t size;
-	double mtime;       /* seconds since the epoch */
-	char hash[GX_HASH_HEX]; /* filled by gx_study_hash */
-} gx_study_file;
-
-typedef struct gx_study_files {
-	char *accession;
-	char *dir;
-	size_t n;
-	gx_study_file *files;   /* sorted by role, then name */
-} gx_study_files;
 
 /* 1 if 'acc' is a usable accession: [A-Za-z0-9][A-Za-z0-9._-]{0,63}, no "..". */
 int gx_accession_valid(const char *acc);

@@ -1,7 +1,8 @@
 /*
- * meta.c - run ledger rows (see meta.h).
+ * meta.c - run ledger rows, source files and a run's judgements (see meta.h).
  */
 #include "load/meta.h"
+#include "load/sink_impl.h"
 #include "core/buf.h"
 #include "core/hash.h"
 #include "core/mem.h"
@@ -95,6 +96,133 @@ int gx_meta_repair_stale(gx_sink *s, const char *study, long run_id, long *n, gx
 	*n = rc ? 0 : (long)r->nrows;
 	gx_rows_free(r);
 	return rc;
+}
+
+/* ---- source files ---- */
+
+int gx_meta_files_save(gx_sink *s, int32_t study_key, long run_id,
+                       const gx_study_files *files, gx_err *err)
+{
+	char sk[16], size[24], mtime[32], now[32], rid[24];
+	gx_rows *r = NULL;
+	const char *par[9];
+	size_t i, j;
+	int rc;
+
+	snprintf(sk, sizeof(sk), "%d", (int)study_key);
+	snprintf(rid, sizeof(rid), "%ld", run_id);
+	gx_sink_now(now);
+	for (i = 0; i < files->n; i++) {
+		const gx_study_file *f = &files->files[i];
+		snprintf(size, sizeof(size), "%llu", (unsigned long long)f->size);
+		gx_sink_time(f->mtime, mtime);
+		par[0] = sk;
+		par[1] = f->name;
+		par[2] = f->role;
+		par[3] = f->format;
+		par[4] = size;
+		par[5] = mtime;
+		par[6] = f->hash;
+		par[7] = rid;
+		par[8] = now;
+		if ((rc = gx_sink_query(s,
+			"INSERT INTO meta_source_file (study_key, path, role, format, size_bytes, mtime, "
+			"content_hash, run_id, loaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+			"ON CONFLICT (study_key, path) DO UPDATE SET role = excluded.role, "
+			"format = excluded.format, size_bytes = excluded.size_bytes, "
+			"mtime = excluded.mtime, content_hash = excluded.content_hash, "
+			"run_id = excluded.run_id, loaded_at = excluded.loaded_at", 9, par, NULL, err)))
+			return rc;
+	}
+	par[0] = sk;
+	if ((rc = gx_sink_query(s, "SELECT path FROM meta_source_file WHERE study_key = $1", 1,
+	                        par, &r, err)))
+		return rc;
+	for (j = 0; j < r->nrows && !rc; j++) {
+		int present = 0;
+		for (i = 0; i < files->n; i++)
+			present |= !strcmp(files->files[i].name, gx_rows_get(r, j, 0));
+		if (!present) {
+			const char *q[2] = { sk, gx_rows_get(r, j, 0) };
+			rc = gx_sink_query(s, "DELETE FROM meta_source_file WHERE study_key = $1 AND "
+			                   "path = $2", 2, q, NULL, err);
+		}
+	}
+	gx_rows_free(r);
+	return rc;
+}
+
+int gx_meta_matrices_unchanged(gx_sink *s, int32_t study_key, const gx_study_files *files,
+                               size_t n_mats, int *unchanged, gx_err *err)
+{
+	char sk[16];
+	gx_rows *r = NULL;
+	const char *par[1] = { sk };
+	size_t i, j;
+	int rc;
+
+	*unchanged = 0;
+	if (!study_key)
+		return 0;
+	snprintf(sk, sizeof(sk), "%d", (int)study_key);
+	if ((rc = gx_sink_query(s, "SELECT path, content_hash FROM meta_source_file WHERE "
+	                        "study_key = $1 AND role = 'matrix'", 1, par, &r, err)))
+		return rc;
+	*unchanged = r->nrows == n_mats;
+	for (i = 0; i < files->n && *unchanged; i++) {
+		const gx_study_file *f = &files->files[i];
+		int same = 0;
+		if (strcmp(f->role, "matrix"))
+			continue;
+		for (j = 0; j < r->nrows; j++)
+			if (!strcmp(gx_rows_get(r, j, 0), f->name) && !strcmp(gx_rows_get(r, j, 1), f->hash))
+				same = 1;
+		*unchanged = same;
+	}
+	gx_rows_free(r);
+	return 0;
+}
+
+/* ---- validation rows ---- */
+
+int gx_meta_checks_write(gx_sink *s, long run_id, const char *study,
+                         const gx_run_checks *v, gx_err *err)
+{
+	char rid[24], now[32], o[40], t[40], n[24], sec[40];
+	size_t i;
+	int rc;
+
+	snprintf(rid, sizeof(rid), "%ld", run_id);
+	gx_sink_now(now);
+	for (i = 0; i < v->n_checks; i++) {
+		const gx_check *c = &v->checks[i];
+		const char *par[9] = { rid, study, c->name, gx_check_status_name(c->status),
+		                       gx_sink_double(c->observed, o),
+		                       gx_sink_double(c->threshold, t), c->message, now, c->kind };
+		if ((rc = gx_sink_query(s, "INSERT INTO meta_data_validation_log (run_id, "
+		                        "study_accession, check_name, status, observed, threshold, "
+		                        "message, created_at, kind) VALUES ($1, $2, $3, $4, $5, $6, $7, "
+		                        "$8, $9)", 9, par, NULL, err)))
+			return rc;
+	}
+	for (i = 0; i < v->n_attr; i++) {
+		const gx_attrition *a = &v->attr[i];
+		const char *par[7] = { rid, study, a->reason, a->unit, n, a->message, now };
+		snprintf(n, sizeof(n), "%lld", (long long)a->n);
+		if ((rc = gx_sink_query(s, "INSERT INTO meta_data_attrition (run_id, study_accession, "
+		                        "reason, unit, n, message, created_at) VALUES ($1, $2, $3, $4, "
+		                        "$5, $6, $7)", 7, par, NULL, err)))
+			return rc;
+	}
+	for (i = 0; i < v->n_steps; i++) {
+		const char *par[3] = { rid, v->steps[i].name, sec };
+		snprintf(sec, sizeof(sec), "%.6f", v->steps[i].seconds);
+		if ((rc = gx_sink_query(s, "INSERT INTO meta_etl_step (run_id, step, seconds) "
+		                        "VALUES ($1, $2, $3) ON CONFLICT (run_id, step) DO NOTHING", 3,
+		                        par, NULL, err)))
+			return rc;
+	}
+	return 0;
 }
 
 /* ---- run log ---- */

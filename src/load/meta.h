@@ -1,5 +1,7 @@
 /*
- * meta.h - the run ledger: meta_etl_run, meta_etl_process_log, meta_source_file.
+ * meta.h - the run ledger: meta_etl_run, meta_etl_process_log, meta_source_file, and
+ * what a run's validation decided (meta_data_validation_log, meta_data_attrition,
+ * meta_etl_step).
  *
  * A run's row is inserted as 'running' in its own transaction before any work, so even a
  * killed run leaves a trace; it is finished in the load transaction itself on success
@@ -12,6 +14,7 @@
 #define GX_META_H
 
 #include "core/log.h"
+#include "core/records.h"
 #include "load/sink.h"
 
 #include <stdint.h>
@@ -33,6 +36,23 @@ int gx_meta_run_finish(gx_sink *s, long run_id, const char *status, const char *
 
 /* Mark older 'running' rows of the study as 'aborted'; *n receives how many. */
 int gx_meta_repair_stale(gx_sink *s, const char *study, long run_id, long *n, gx_err *err);
+
+/*
+ * Record the study's files as loaded by run_id (meta_source_file: size, mtime, content
+ * hash) and forget files the study no longer has.  Inside the load transaction.
+ */
+int gx_meta_files_save(gx_sink *s, int32_t study_key, long run_id,
+                       const gx_study_files *files, gx_err *err);
+
+/* *unchanged = 1 when the study's n_mats matrix files are exactly the ones recorded for
+ * it, with the same content hashes (0 for study_key 0). */
+int gx_meta_matrices_unchanged(gx_sink *s, int32_t study_key, const gx_study_files *files,
+                               size_t n_mats, int *unchanged, gx_err *err);
+
+/* Write a run's checks, attrition and step times (inside an open transaction; the
+ * steps are written once per run and step). */
+int gx_meta_checks_write(gx_sink *s, long run_id, const char *study,
+                         const gx_run_checks *rows, gx_err *err);
 
 /* In-memory log of one run, filled through the gx_log hook. */
 typedef struct gx_run_log gx_run_log;

@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,11 +80,6 @@ const char *gx_sink_url(const gx_sink *s)
 	return s->url_redacted;
 }
 
-gx_db_kind gx_sink_kind(const gx_sink *s)
-{
-	return s->kind;
-}
-
 int gx_sink_exec(gx_sink *s, const char *sql, gx_err *err)
 {
 	return s->ops->exec(s, sql, err);
@@ -117,6 +113,14 @@ int gx_sink_key_list(gx_buf *b, const char *brackets, size_t n, const int32_t *k
 		return -1;
 	}
 	return 0;
+}
+
+const char *gx_sink_double(double d, char buf[40])
+{
+	if (isnan(d))
+		return NULL;
+	snprintf(buf, 40, "%.17g", d);
+	return buf;
 }
 
 int gx_sink_query_long(gx_sink *s, const char *sql, int nparams, const char *const *params,

@@ -70,8 +70,6 @@ void gx_sink_close(gx_sink *s);
 
 /* The database URL with any password removed, for messages; owned by the sink. */
 const char *gx_sink_url(const gx_sink *s);
-/* The backend: GX_DB_SQLITE or GX_DB_POSTGRESQL. */
-gx_db_kind gx_sink_kind(const gx_sink *s);
 
 int gx_sink_begin(gx_sink *s, gx_err *err);
 int gx_sink_commit(gx_sink *s, gx_err *err);
@@ -131,23 +129,6 @@ int gx_sink_facts_put(gx_fact_writer *w, const gx_fact_batch *b, gx_err *err);
 int gx_sink_facts_finish(gx_fact_writer *w, gx_err *err);
 /* NULL is accepted. */
 void gx_sink_facts_abort(gx_fact_writer *w);
-
-/* Run SQL without parameters (may hold several statements). */
-int gx_sink_exec(gx_sink *s, const char *sql, gx_err *err);
-/* Run a statement with text parameters ($1..$n; NULL = SQL NULL); *out may be NULL. */
-int gx_sink_query(gx_sink *s, const char *sql, int nparams, const char *const *params,
-                  gx_rows **out, gx_err *err);
-/* Same, returning the first column of the first row as a long (0 if no row). */
-int gx_sink_query_long(gx_sink *s, const char *sql, int nparams, const char *const *params,
-                       long *out, gx_err *err);
-
-/*
- * Append rows to a table in bulk: COPY on PostgreSQL, one prepared INSERT on SQLite.
- * cells holds nrows x ncols texts, row-major, NULL for SQL NULL; the backend converts
- * them by column type, as with parameters.
- */
-int gx_sink_copy_rows(gx_sink *s, const char *table, const char *const *cols, size_t ncols,
-                      size_t nrows, const char *const *cells, gx_err *err);
 
 /* Current time as the ISO-8601 UTC text both backends store ("2026-01-02T03:04:05.678Z"). */
 void gx_sink_now(char out[32]);

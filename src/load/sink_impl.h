@@ -78,8 +78,30 @@ struct gx_sink {
 extern const gx_sink_ops gx_sink_sqlite_ops;
 extern const gx_sink_ops gx_sink_pg_ops;
 
+/* ---- plain SQL, for the modules of load/ ---- */
+
+/* Run SQL without parameters (may hold several statements). */
+int gx_sink_exec(gx_sink *s, const char *sql, gx_err *err);
+/* Run a statement with text parameters ($1..$n; NULL = SQL NULL); *out may be NULL. */
+int gx_sink_query(gx_sink *s, const char *sql, int nparams, const char *const *params,
+                  gx_rows **out, gx_err *err);
+/* Same, returning the first column of the first row as a long (0 if no row). */
+int gx_sink_query_long(gx_sink *s, const char *sql, int nparams, const char *const *params,
+                       long *out, gx_err *err);
+
+/*
+ * Append rows to a table in bulk: COPY on PostgreSQL, one prepared INSERT on SQLite.
+ * cells holds nrows x ncols texts, row-major, NULL for SQL NULL; the backend converts
+ * them by column type, as with parameters.
+ */
+int gx_sink_copy_rows(gx_sink *s, const char *table, const char *const *cols, size_t ncols,
+                      size_t nrows, const char *const *cells, gx_err *err);
+
 /* Keys as an array literal: brackets "{}" (PostgreSQL) or "[]" (JSON, for SQLite's
  * json_each).  0, or -1 when out of memory (then b is released). */
 int gx_sink_key_list(gx_buf *b, const char *brackets, size_t n, const int32_t *keys);
+
+/* A double as parameter text: "%.17g" (exact), or NULL (SQL NULL) for NAN. */
+const char *gx_sink_double(double d, char buf[40]);
 
 #endif

@@ -13,17 +13,10 @@
 #define GX_STATS_H
 
 #include "core/err.h"
-#include "extract/matrix.h"
+#include "core/records.h"
 
 #include <stddef.h>
 #include <stdint.h>
-
-typedef struct gx_sample_stats {
-	int64_t n_values;   /* values passed on (the facts stored) */
-	int64_t n_missing;  /* cells flagged missing (extract.na_values tokens): not stored */
-	int64_t n_negative; /* values < 0: log2_value is NULL when the study is linear */
-	double min, max;    /* over the values; +inf / -inf while n_values is 0 */
-} gx_sample_stats;
 
 typedef struct gx_stats {
 	size_t n;               /* samples */

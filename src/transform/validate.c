@@ -5,11 +5,10 @@
  *   - the checks describe the study as the run publishes it: per-sample statistics are
  *     measured for the samples the run scans and read back from dim_sample for the
  *     others, so a partial or metadata-only run reports complete study-level figures;
- *   - on success the rows are written inside the load transaction (data and its checks
- *     commit together); on failure after the rollback, in a transaction of their own;
  *   - a check never drops data: a FAIL fails the whole run (GX_E_VALIDATION).
  * Does not: detect structural errors (the readers do, and stop the run; they are
- * recorded here as integrity checks), or print anything.
+ * recorded here as integrity checks), read or write the database (the pipeline's checks
+ * stage hands the stored figures in and load/ writes the rows out), or print anything.
  */
 #include "transform/validate.h"
 #include "core/buf.h"
@@ -34,11 +33,6 @@ typedef struct vsample {
 	unsigned char scanned, has_metadata, platform_known;
 } vsample;
 
-typedef struct step {
-	const char *name;
-	double seconds;
-} step;
-
 struct gx_valid {
 	const gx_config *cfg;
 	double t0, t_begin, t_finish;   /* gx_mono() at new, begin, finish (0 = not yet) */
@@ -50,14 +44,9 @@ struct gx_valid {
 	size_t n_checks;
 	gx_attrition *attr;
 	size_t n_attr;
-	step steps[4];
+	gx_step_time steps[4];
 	size_t n_steps;
 };
-
-const char *gx_check_status_name(gx_check_status st)
-{
-	return st == GX_CHECK_FAIL ? "FAIL" : st == GX_CHECK_WARN ? "WARN" : "PASS";
-}
 
 static int beyond(double observed, int upper, double limit)
 {
@@ -408,7 +397,7 @@ static void add_step(gx_valid *v, const char *name, double seconds)
 			break;
 	if (i == sizeof(v->steps) / sizeof(v->steps[0]))
 		return;
-	v->steps[i] = (step){ name, seconds < 0 ? 0 : seconds };
+	v->steps[i] = (gx_step_time){ name, seconds < 0 ? 0 : seconds };
 	if (i == v->n_steps)
 		v->n_steps++;
 }
@@ -448,42 +437,6 @@ void gx_valid_cells(gx_valid *v, const gx_cells *c, const size_t *colmap, size_t
 		gx_stats_add_cells(&v->stats, c, colmap, n_cols);
 }
 
-/* "%.17g" of a double, or NULL for NAN */
-static const char *num(double d, char buf[40])
-{
-	if (isnan(d))
-		return NULL;
-	snprintf(buf, 40, "%.17g", d);
-	return buf;
-}
-
-/* Store the scanned samples' statistics in dim_sample. */
-static int save_stats(gx_valid *v, gx_sink *s, int32_t study_key, gx_err *err)
-{
-	char sk[16], nm[24], ng[24], lo[40], hi[40];
-	size_t i;
-	int rc;
-
-	snprintf(sk, sizeof(sk), "%d", (int)study_key);
-	for (i = 0; i < v->n; i++) {
-		const gx_sample_stats *st = &v->stats.s[i];
-		const char *par[6] = { sk, v->samples[i].accession, nm, ng, NULL, NULL };
-		if (!v->samples[i].scanned)
-			continue;
-		snprintf(nm, sizeof(nm), "%lld", (long long)st->n_missing);
-		snprintf(ng, sizeof(ng), "%lld", (long long)st->n_negative);
-		if (st->n_values) {
-			par[4] = num(st->min, lo);
-			par[5] = num(st->max, hi);
-		}
-		if ((rc = gx_sink_query(s, "UPDATE dim_sample SET n_missing = $3, n_negative = $4, "
-		                        "value_min = $5, value_max = $6 "
-		                        "WHERE study_key = $1 AND accession = $2", 6, par, NULL, err)))
-			return rc;
-	}
-	return 0;
-}
-
 /* A list of up to EXAMPLES names with "(+N more)", appended to b. */
 typedef struct names {
 	gx_buf b;
@@ -509,71 +462,50 @@ static uint64_t str_hash(const char *s)
 	return gx_hash_bytes(s, strlen(s)).lo;
 }
 
-static double field_double(const gx_rows *r, size_t row, size_t col, int *present)
-{
-	const char *t = gx_rows_get(r, row, col);
-	*present = t != NULL;
-	return t ? strtod(t, NULL) : NAN;
-}
-
 /*
- * Gather the study's figures: per-sample statistics from dim_sample (the scanned samples'
- * were just stored), the study's scale, and the comparisons with the metadata files.
+ * Gather the study's figures: per-sample statistics as dim_sample holds them ('stored',
+ * in accession order; the scanned samples' were just stored), the study's scale, and
+ * the comparisons with the metadata files.
  */
-static int gather(gx_valid *v, gx_sink *s, int32_t study_key, const gx_metadata *md,
-                  const gx_study_meta *sm, gx_valid_figures *f, names *lists,
-                  gx_rows **samples, gx_err *err)
+static int gather(gx_valid *v, const gx_metadata *md, const gx_study_meta *sm, int linear,
+                  long n_genes, const gx_stored_stats *stored, size_t n_stored,
+                  gx_valid_figures *f, names *lists, gx_err *err)
 {
-	char sk[16];
-	const char *par[1] = { sk };
-	gx_rows *r = NULL;
 	gx_hset accs = { 0 };
 	double worst = -1;
 	size_t i;
 	int rc = 0;
 
 	memset(f, 0, sizeof(*f));
-	snprintf(sk, sizeof(sk), "%d", (int)study_key);
 	f->n_samples = v->n;
 	f->value_min = INFINITY;
 	f->value_max = -INFINITY;
 	f->scale_setting = v->cfg->value_scale;
 	f->default_illness = v->default_illness ? v->default_illness : "UNKNOWN";
 	f->fewest_values = -1;
-	if ((rc = gx_sink_query(s, "SELECT value_scale, n_genes FROM dim_study WHERE study_key = $1",
-	                        1, par, &r, err)))
-		goto out;
-	if (r->nrows) {
-		f->linear = gx_rows_get(r, 0, 0) && !strcmp(gx_rows_get(r, 0, 0), "linear");
-		f->n_genes = atol(gx_rows_get(r, 0, 1));
-	}
-	gx_rows_free(r);
-	if ((rc = gx_sink_query(s, "SELECT accession, n_values, n_missing, n_negative, value_min, "
-	                        "value_max FROM dim_sample WHERE study_key = $1 ORDER BY accession",
-	                        1, par, &r, err)))
-		goto out;
-	for (i = 0; i < r->nrows; i++) {
-		const char *acc = gx_rows_get(r, i, 0);
-		int64_t nv = atoll(gx_rows_get(r, i, 1));
-		int measured, have;
-		double nm = field_double(r, i, 2, &measured), lo, hi;
+	f->linear = linear;
+	f->n_genes = n_genes;
+	for (i = 0; i < n_stored; i++) {
+		const char *acc = stored[i].accession;
+		int64_t nv = stored[i].n_values;
+		double nm = (double)stored[i].st.n_missing, lo, hi;
 		if (f->fewest_values < 0 || nv < f->fewest_values) {
 			f->fewest_values = nv;
 			f->fewest_sample = acc;
 		}
 		if (nv > f->most_values)
 			f->most_values = nv;
-		if (!measured)
+		if (!stored[i].measured)
 			continue;
 		f->n_measured++;
 		f->n_values += nv;
-		f->n_missing += (int64_t)nm;
-		f->n_negative += (int64_t)field_double(r, i, 3, &have);
-		lo = field_double(r, i, 4, &have);
-		if (have && lo < f->value_min)
+		f->n_missing += stored[i].st.n_missing;
+		f->n_negative += stored[i].st.n_negative;
+		lo = stored[i].st.min;
+		if (!isnan(lo) && lo < f->value_min)
 			f->value_min = lo;
-		hi = field_double(r, i, 5, &have);
-		if (have && hi > f->value_max)
+		hi = stored[i].st.max;
+		if (!isnan(hi) && hi > f->value_max)
 			f->value_max = hi;
 		if (nm > 0 && nm / (nm + (double)nv) > worst) {
 			worst = nm / (nm + (double)nv);
@@ -632,62 +564,40 @@ static int gather(gx_valid *v, gx_sink *s, int32_t study_key, const gx_metadata 
 	f->unknown_platform = names_str(&lists[4]);
 	for (i = 0; i < v->n; i++)
 		f->matrix_read |= v->samples[i].scanned;
-	/* the caller keeps the rows: fewest_sample and worst_missing_sample point into them */
-	*samples = r;
-	r = NULL;
+	/* fewest_sample and worst_missing_sample point into 'stored': the caller keeps it */
 out:
-	gx_rows_free(r);
 	gx_hset_release(&accs);
 	return rc;
 }
 
-/* Write the checks, attrition and step rows of run_id (inside an open transaction). */
-static int write_rows(gx_valid *v, gx_sink *s, long run_id, const char *study, gx_err *err)
+void gx_valid_loaded(gx_valid *v)
 {
-	char rid[24], now[32], o[40], t[40], n[24], sec[40];
-	size_t i;
-	int rc;
-
-	snprintf(rid, sizeof(rid), "%ld", run_id);
-	gx_sink_now(now);
-	for (i = 0; i < v->n_checks; i++) {
-		const gx_check *c = &v->checks[i];
-		const char *par[9] = { rid, study, c->name, gx_check_status_name(c->status),
-		                       num(c->observed, o), num(c->threshold, t), c->message, now,
-		                       c->kind };
-		if ((rc = gx_sink_query(s, "INSERT INTO meta_data_validation_log (run_id, "
-		                        "study_accession, check_name, status, observed, threshold, "
-		                        "message, created_at, kind) VALUES ($1, $2, $3, $4, $5, $6, $7, "
-		                        "$8, $9)", 9, par, NULL, err)))
-			return rc;
-	}
-	for (i = 0; i < v->n_attr; i++) {
-		const gx_attrition *a = &v->attr[i];
-		const char *par[7] = { rid, study, a->reason, a->unit, n, a->message, now };
-		snprintf(n, sizeof(n), "%lld", (long long)a->n);
-		if ((rc = gx_sink_query(s, "INSERT INTO meta_data_attrition (run_id, study_accession, "
-		                        "reason, unit, n, message, created_at) VALUES ($1, $2, $3, $4, "
-		                        "$5, $6, $7)", 7, par, NULL, err)))
-			return rc;
-	}
-	for (i = 0; i < v->n_steps; i++) {
-		const char *par[3] = { rid, v->steps[i].name, sec };
-		snprintf(sec, sizeof(sec), "%.6f", v->steps[i].seconds);
-		if ((rc = gx_sink_query(s, "INSERT INTO meta_etl_step (run_id, step, seconds) "
-		                        "VALUES ($1, $2, $3) ON CONFLICT (run_id, step) DO NOTHING", 3,
-		                        par, NULL, err)))
-			return rc;
-	}
-	return 0;
+	if (!v)
+		return;
+	v->t_finish = gx_mono();
+	add_step(v, "load", v->t_finish - v->t_begin);
+	clear_results(v);
 }
 
-int gx_valid_finish(gx_valid *v, gx_sink *s, long run_id, const char *study,
-                    int32_t study_key, const gx_metadata *md, const gx_study_meta *sm,
-                    gx_err *err)
+size_t gx_valid_n_samples(const gx_valid *v)
+{
+	return v ? v->n : 0;
+}
+
+const gx_sample_stats *gx_valid_scanned(const gx_valid *v, size_t i, const char **accession)
+{
+	if (!v || i >= v->n || !v->samples[i].scanned)
+		return NULL;
+	*accession = v->samples[i].accession;
+	return &v->stats.s[i];
+}
+
+int gx_valid_judge(gx_valid *v, long run_id, const gx_metadata *md, const gx_study_meta *sm,
+                   int linear, long n_genes, const gx_stored_stats *stored, size_t n_stored,
+                   gx_err *err)
 {
 	gx_valid_figures f;
 	names lists[5];
-	gx_rows *rows = NULL;
 	gx_buf fails = { 0 };
 	size_t i, nw = 0, nf = 0;
 	int rc;
@@ -695,11 +605,7 @@ int gx_valid_finish(gx_valid *v, gx_sink *s, long run_id, const char *study,
 	if (!v)
 		return 0;
 	memset(lists, 0, sizeof(lists));
-	v->t_finish = gx_mono();
-	add_step(v, "load", v->t_finish - v->t_begin);
-	clear_results(v);
-	if ((rc = save_stats(v, s, study_key, err)) ||
-	    (rc = gather(v, s, study_key, md, sm, &f, lists, &rows, err)) ||
+	if ((rc = gather(v, md, sm, linear, n_genes, stored, n_stored, &f, lists, err)) ||
 	    (rc = gx_valid_evaluate(v->cfg, &f, &v->checks, &v->n_checks, &v->attr, &v->n_attr,
 	                            err)))
 		goto out;
@@ -715,33 +621,39 @@ int gx_valid_finish(gx_valid *v, gx_sink *s, long run_id, const char *study,
 	}
 	gx_log(GX_LOG_INFO, "validate", "%zu checks: %zu PASS, %zu WARN, %zu FAIL", v->n_checks,
 	       v->n_checks - nw - nf, nw, nf);
-	if (nf) {
+	if (nf)
 		rc = gx_err_set(err, GX_E_VALIDATION, "validation failed: %s (see 'gxload report %ld')",
 		                gx_buf_cstr(&fails), run_id);
-		goto out;
-	}
-	rc = write_rows(v, s, run_id, study, err);
 out:
-	gx_rows_free(rows);
 	for (i = 0; i < 5; i++)
 		gx_buf_release(&lists[i].b);
 	gx_buf_release(&fails);
 	return rc;
 }
 
-void gx_valid_failed(gx_valid *v, gx_sink *s, long run_id, const char *study,
-                     const gx_err *failure)
+void gx_valid_rows(const gx_valid *v, gx_run_checks *rows)
 {
-	const char *name = gx_integrity_check_of(failure->code);
+	memset(rows, 0, sizeof(*rows));
+	if (!v)
+		return;
+	rows->checks = v->checks;
+	rows->n_checks = v->n_checks;
+	rows->attr = v->attr;
+	rows->n_attr = v->n_attr;
+	rows->steps = v->steps;
+	rows->n_steps = v->n_steps;
+}
+
+int gx_valid_failed(gx_valid *v, const gx_err *failure)
+{
+	const char *name;
 	double now = gx_mono();
 	char msg[GX_ERR_MSG_MAX + 600];
-	gx_err e;
 	size_t i;
-	int rc;
 
-	if (!v || !run_id || !s)
-		return;
-	gx_err_clear(&e);
+	if (!v)
+		return 0;
+	name = gx_integrity_check_of(failure->code);
 	if (!v->t_begin)
 		add_step(v, "prepare", now - v->t0);
 	else if (!v->t_finish)
@@ -770,12 +682,5 @@ void gx_valid_failed(gx_valid *v, gx_sink *s, long run_id, const char *study,
 			v->checks = o.c;
 		}
 	}
-	if (!v->n_checks && !v->n_attr && !v->n_steps)
-		return;
-	if (!(rc = gx_sink_begin(s, &e)) && !(rc = write_rows(v, s, run_id, study, &e)))
-		rc = gx_sink_commit(s, &e);
-	if (rc) {
-		gx_sink_rollback(s);
-		gx_log_err(GX_LOG_WARNING, "validate", &e);
-	}
+	return v->n_checks || v->n_attr || v->n_steps;
 }

@@ -1,22 +1,25 @@
 /*
- * validate.h - validation checks of one run: meta_data_validation_log,
- * meta_data_attrition and meta_etl_step (docs/VALIDATION.md).
+ * validate.h - validation checks of one run: what meta_data_validation_log,
+ * meta_data_attrition and meta_etl_step will say (docs/VALIDATION.md).
  *
+ * This module judges; it neither reads nor writes the database.  The pipeline's checks
+ * stage (src/pipeline/checks.c) hands it the stored figures and has load/ write what it
+ * decided (the records, gx_check, gx_attrition, gx_step_time, are in core/records.h).
  * A run's gx_valid lives from the run's start to its end:
  *   gx_valid_new            at the start of the run (times the run's steps);
  *   gx_valid_begin          in the load transaction, before the facts stream: the run's
  *   + gx_valid_sample         samples, which of them are scanned, what the rules made
  *                             of them;
  *   gx_valid_cells          per batch of cells of the scan (transform/stats.h);
- *   gx_valid_finish         in the load transaction, before the run is marked succeeded:
- *                           stores the scanned samples' statistics in dim_sample,
- *                           evaluates every check from the study's complete figures and
- *                           writes checks, attrition and step timings - or, if a check
- *                           FAILs, writes nothing and returns GX_E_VALIDATION so that
+ *   gx_valid_loaded         when the load's writes are done (times the load step);
+ *   gx_valid_scanned          the statistics measured for sample i (to be stored);
+ *   gx_valid_judge          with the study's complete stored figures: evaluates every
+ *                           check, or returns GX_E_VALIDATION when one FAILs so that
  *                           the caller rolls the whole transaction back;
+ *   gx_valid_rows           the rows to write (checks, attrition, step timings);
  *   gx_valid_failed         after a failed run's rollback: records the integrity check a
- *                           structural error belongs to as FAIL, and every row the
- *                           rollback took back, in a transaction of its own.
+ *                           structural error belongs to as FAIL, next to every row the
+ *                           rollback took back; says whether there is anything to write.
  * Integrity checks (structural errors, detected by the readers, which stop the run) are
  * kept apart from quality checks (figures compared with thresholds from config) by the
  * 'kind' column.  Checks never drop data: a sample or value is kept or the run fails.
@@ -26,21 +29,10 @@
 
 #include "core/config.h"
 #include "core/err.h"
-#include "extract/matrix.h"
-#include "extract/metadata.h"
-#include "load/sink.h"
+#include "core/records.h"
 
 #include <stddef.h>
 #include <stdint.h>
-
-typedef enum gx_check_status {
-	GX_CHECK_PASS,
-	GX_CHECK_WARN,
-	GX_CHECK_FAIL,
-} gx_check_status;
-
-/* "PASS", "WARN", "FAIL" */
-const char *gx_check_status_name(gx_check_status st);
 
 /*
  * Judge 'observed' against a warn and a fail limit.  upper = 1: beyond means above
@@ -78,41 +70,41 @@ void gx_valid_sample(gx_valid *v, size_t i, const char *accession, int scanned,
 /* Count one batch of cells (see gx_stats_add_cells).  NULL v: no operation. */
 void gx_valid_cells(gx_valid *v, const gx_cells *c, const size_t *colmap, size_t n_cols);
 
-/*
- * Store the scanned samples' statistics, evaluate the checks for study 'study'
- * (study_key, with its metadata table and aggregated_metadata.json entry, either may be
- * NULL) and write them under run_id - all inside the caller's open transaction.
- * Returns GX_E_VALIDATION (nothing written) when a check FAILs.
- */
-int gx_valid_finish(gx_valid *v, gx_sink *s, long run_id, const char *study,
-                    int32_t study_key, const gx_metadata *md, const gx_study_meta *sm,
-                    gx_err *err);
+/* The load's writes are done: times the 'load' step and forgets earlier results.
+ * NULL v: no operation. */
+void gx_valid_loaded(gx_valid *v);
+
+/* Samples described by gx_valid_begin (0 for NULL v). */
+size_t gx_valid_n_samples(const gx_valid *v);
+
+/* The statistics measured for sample i and its accession, or NULL if it was not
+ * scanned; owned by v. */
+const gx_sample_stats *gx_valid_scanned(const gx_valid *v, size_t i, const char **accession);
 
 /*
- * After the run failed with 'failure' and its transaction was rolled back: write what the
- * rollback took back, plus a FAIL row for the integrity check of a structural error.
- * Errors are logged, not returned.  NULL v or run_id 0: no operation.
+ * Evaluate the checks of the run's study from its complete figures: 'stored' holds every
+ * sample's statistics as dim_sample holds them now (the scanned ones stored, in
+ * accession order), linear and n_genes the study's scale and gene count; md and sm are
+ * its metadata table and aggregated_metadata.json entry (either may be NULL).  Returns
+ * GX_E_VALIDATION, naming the failed checks and run_id, when a check FAILs.  NULL v: no
+ * operation.
  */
-void gx_valid_failed(gx_valid *v, gx_sink *s, long run_id, const char *study,
-                     const gx_err *failure);
+int gx_valid_judge(gx_valid *v, long run_id, const gx_metadata *md, const gx_study_meta *sm,
+                   int linear, long n_genes, const gx_stored_stats *stored, size_t n_stored,
+                   gx_err *err);
 
-/* ---- the evaluation itself, without a database (gx_valid_finish uses it) ---- */
+/* The rows a run publishes (borrowed from v until the next call or gx_valid_free). */
+void gx_valid_rows(const gx_valid *v, gx_run_checks *rows);
 
-typedef struct gx_check {
-	const char *name;       /* stable check name: "missing_values", ... */
-	const char *kind;       /* "integrity" | "quality" */
-	gx_check_status status;
-	double observed;        /* NAN = not applicable (NULL) */
-	double threshold;       /* NAN = none (NULL) */
-	char *message;
-} gx_check;
+/*
+ * The run failed with 'failure' (and its transaction was rolled back): time the step it
+ * failed in and, for a structural error, put a FAIL row for its integrity check in place
+ * of that check's PASS row.  Returns 1 when there are rows to write (gx_valid_rows), 0
+ * when none (or v is NULL).
+ */
+int gx_valid_failed(gx_valid *v, const gx_err *failure);
 
-typedef struct gx_attrition {
-	const char *reason;     /* "missing_value", ... */
-	const char *unit;       /* "value" | "sample" */
-	int64_t n;
-	char *message;
-} gx_attrition;
+/* ---- the evaluation itself, from the figures (gx_valid_judge uses it) ---- */
 
 /* A study's figures as a run publishes it: every sample, not only the scanned ones. */
 typedef struct gx_valid_figures {
