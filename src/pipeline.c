@@ -1,5 +1,13 @@
 /*
- * pipeline.c - one study end to end (see pipeline.h).
+ * pipeline.c - one study end to end (see pipeline.h): the orchestration.
+ *
+ * A run, in order: the study's lock, its 'running' row, the files resolved and hashed
+ * and the run skipped when their fingerprint is unchanged, the metadata read, the
+ * samples built and labelled (pipeline/samples.c), the plan (everything, only the
+ * changed samples, or only the dimensions; a digest pass over a changed matrix decides,
+ * pipeline/scan.c), and the load transaction (pipeline/load.c, which ends with the
+ * checks, pipeline/checks.c).  Every failure goes to the one cleanup label, which rolls
+ * back and records the run as failed (or aborted, after a signal).
  *
  * Invariants:
  *   - nothing is written to the study's dimensions or facts outside the one load
@@ -20,746 +28,21 @@
  *     the study in the load transaction, before the run is marked succeeded: a FAIL
  *     rolls everything back; the cohort statistics (analyze/cohort.h) are rewritten in
  *     the same transaction.
- * Does not: detect structural errors itself (the readers do), or judge the data (the
- * validation stage does).
+ * Does not: detect structural errors itself (the readers do), judge the data (the
+ * validation stage does), or know SQL (load/ does).
  */
 #include "pipeline.h"
+#include "pipeline/run.h"
 #include "core/buf.h"
-#include "core/hash.h"
-#include "core/hset.h"
-#include "core/lock.h"
-#include "core/log.h"
 #include "core/mem.h"
-#include "core/progress.h"
-#include "core/signals.h"
 #include "core/testhook.h"
-#include "analyze/cohort.h"
-#include "extract/matrix.h"
 #include "extract/metadata.h"
 #include "extract/study.h"
-#include "load/cohort_store.h"
-#include "load/dims.h"
-#include "transform/fields.h"
-#include "transform/validate.h"
 
-#include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#define FACT_BATCH 65536
-
-typedef struct kv {
-	const char *key;
-	const char *value;
-} kv;
-
-typedef struct sample {
-	const char *accession;      /* identity: metadata accession, else column name */
-	const char *column;         /* matrix column name */
-	size_t matrix;              /* index of its matrix file */
-	const gx_sample_row *row;   /* metadata row or NULL */
-	char *meta_json;            /* all metadata fields, canonical JSON: only while hashed
-	                             * or written (sample_json builds it) */
-	char content_hash[GX_HASH_HEX];
-	int32_t key;                /* sample_key, 0 until known */
-	int existed;
-	char old_digest[GX_HASH_HEX];
-	long old_n_values;
-	char old_illness[16];       /* illness_key stored for it, "" if none */
-	char old_content_hash[GX_HASH_HEX]; /* stored content_hash, "" if none */
-	gx_illness_label ill;       /* illness label and what decided it */
-	size_t plat;                /* its normalized platform: index in pipe.plats */
-	int want;                   /* facts of this sample are (re)written */
-	gx_digest dig;
-	size_t cohort;              /* column in the cohort statistics, SIZE_MAX if none */
-	long n_values;
-	char digest[GX_HASH_HEX];
-} sample;
-
-/* A sample of the study's last load that the files no longer have. */
-typedef struct vanished {
-	int32_t key;
-	char illness[16];           /* its illness_key as text, "" if none */
-} vanished;
-
-typedef struct pipe {
-	gx_sink *s;
-	const gx_config *cfg;
-	const gx_load_opts *opts;
-	gx_load_result *res;
-	const char *acc;
-	gx_study_files *files;
-	gx_metadata *md;
-	gx_study_meta *sm;
-	gx_matrix **mats;
-	size_t n_mats;
-	size_t **col_sample;        /* per matrix: column -> index in samples */
-	sample *samples;
-	size_t n_samples;
-	vanished *gone;             /* samples the files no longer have */
-	size_t n_gone;
-	int32_t study_key;          /* 0 if the study is new */
-	char old_fingerprint[GX_HASH_HEX];
-	char fingerprint[GX_HASH_HEX];
-	int64_t old_n_values;
-	char old_scale[8];          /* value_scale of the loaded study, "" if none */
-	int linear;                 /* value scale: 1 linear, 0 log2 */
-	gx_hset gene_keys;          /* gene hash -> gene_key, for this run */
-	gx_code_keys *illness_keys; /* code -> illness_key */
-	gx_code_keys *platform_keys; /* code -> platform_key */
-	gx_platform *plats;         /* the distinct normalized platforms of the samples */
-	size_t n_plats, cap_plats;
-	gx_hset plat_ix;            /* hash of a gx_platform's bytes -> index in plats */
-	gx_progress prog;
-	gx_valid *val;              /* this run's validation checks, NULL for dry runs */
-	gx_cohort_acc *cohort;      /* cohort statistics, accumulated by scans of every
-	                             * sample; NULL for dry runs and verify */
-	int cohort_done;            /* a scan of every sample filled it */
-	uint64_t bytes_before;      /* progress: bytes of earlier matrices */
-	uint64_t bytes_total;
-} pipe;
-
-/* ---- the scan: cells -> digests and facts ---- */
-
-typedef struct scan {
-	pipe *p;
-	size_t mat;
-	int emit;                   /* write facts */
-	int probe;                  /* stop after probe_left cells (scale detection) */
-	long probe_left;
-	double probe_max;
-	int probe_fraction;         /* a probed value has a fractional part (or is negative) */
-	/* per-gene caches for the current gene table */
-	size_t gcap;
-	int32_t *gkey;
-	uint64_t *ghash;
-	/* fact batch */
-	int32_t *fs, *fg;
-	double *fv, *fl;
-	size_t fn;
-	gx_fact_writer *w;
-	gx_cohort_acc *acc;         /* accumulate cohort statistics, or NULL */
-	size_t *grow;               /* per gene of the table: row in acc */
-	long n_genes;
-	int64_t n_values;
-} scan;
-
-#define PROBE_STOP 1
-
-static int flush_facts(scan *sc, gx_err *err)
-{
-	gx_fact_batch b;
-	int rc;
-
-	if (!sc->fn)
-		return 0;
-	b.n = sc->fn;
-	b.sample_key = sc->fs;
-	b.gene_key = sc->fg;
-	b.value = sc->fv;
-	b.log2 = sc->fl;
-	rc = gx_sink_facts_put(sc->w, &b, err);
-	sc->fn = 0;
-	gx_test_point("facts");
-	return rc;
-}
-
-static void scan_progress(void *ctx, uint64_t done, uint64_t total)
-{
-	scan *sc = ctx;
-	(void)total;
-	gx_progress_update(&sc->p->prog, sc->p->bytes_before + done,
-	                   (uint64_t)sc->p->res->counts.rows_inserted + (uint64_t)sc->n_values);
-}
-
-/*
- * Keys of 'n' genes: from the run's cache, else from the database (which inserts new
- * genes).  hashes[i] is gx_gene_hash(ids[i]).
- */
-static int gene_keys(pipe *p, size_t n, const char *const *ids, const char *const *symbols,
-                     const uint64_t *hashes, int32_t *keys, gx_err *err)
-{
-	const char **mids = NULL, **msym = NULL;
-	int32_t *mkeys = NULL;
-	size_t *midx = NULL, nm = 0, i;
-	int rc = 0;
-
-	for (i = 0; i < n; i++) {
-		uint64_t k;
-		if (gx_hset_get(&p->gene_keys, hashes[i], &k)) {
-			keys[i] = (int32_t)k;
-			continue;
-		}
-		if (!mids) {
-			mids = gx_calloc(n, sizeof(*mids));
-			msym = gx_calloc(n, sizeof(*msym));
-			mkeys = gx_calloc(n, sizeof(*mkeys));
-			midx = gx_calloc(n, sizeof(*midx));
-			if (!mids || !msym || !mkeys || !midx) {
-				rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
-				goto out;
-			}
-		}
-		mids[nm] = ids[i];
-		msym[nm] = symbols ? symbols[i] : NULL;
-		midx[nm++] = i;
-	}
-	if (!nm)
-		goto out;
-	if ((rc = gx_sink_resolve_genes(p->s, nm, mids, msym, mkeys, err)))
-		goto out;
-	for (i = 0; i < nm; i++) {
-		keys[midx[i]] = mkeys[i];
-		if (gx_hset_put(&p->gene_keys, hashes[midx[i]], (uint64_t)mkeys[i], NULL) < 0) {
-			rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
-			goto out;
-		}
-	}
-out:
-	gx_free(mids);
-	gx_free(msym);
-	gx_free(mkeys);
-	gx_free(midx);
-	return rc;
-}
-
-static int on_genes(void *ctx, size_t n, const char *const *ids, const char *const *symbols,
-                    gx_err *err)
-{
-	pipe *p = ctx;
-	uint64_t *h = gx_calloc(n ? n : 1, sizeof(*h));
-	int32_t *k = gx_calloc(n ? n : 1, sizeof(*k));
-	size_t i;
-	int rc;
-
-	if (!h || !k) {
-		gx_free(h);
-		gx_free(k);
-		return gx_err_set(err, GX_E_NOMEM, "out of memory");
-	}
-	for (i = 0; i < n; i++)
-		h[i] = gx_gene_hash(ids[i], strlen(ids[i]));
-	rc = gene_keys(p, n, ids, symbols, h, k, err);
-	gx_free(h);
-	gx_free(k);
-	return rc;
-}
-
-/* Resolve the gene keys of every matrix before the facts stream (see gx_matrix_genes). */
-static int pre_resolve_genes(pipe *p, gx_err *err)
-{
-	size_t m;
-	int rc;
-
-	for (m = 0; m < p->n_mats; m++) {
-		rc = gx_matrix_genes(p->mats[m], on_genes, p, err);
-		if (rc < 0)
-			return rc;
-	}
-	return 0;
-}
-
-/* One cell (index i of the batch) of gene g of the batch's table, for sample sm. */
-static inline int on_cell(scan *sc, sample *sm, size_t g, const gx_cells *c, size_t i,
-                          gx_err *err)
-{
-	double v = c->value[i], l;
-
-	if (!sm->want || (c->missing && c->missing[i]))
-		return 0;
-	gx_digest_add(&sm->dig, gx_record_hash(sc->ghash[g], v));
-	sm->n_values++;
-	sc->n_values++;
-	if (!sc->emit && !sc->acc)
-		return 0;
-	l = !sc->p->linear ? v : v >= 0 ? log2(v + 1.0) : NAN;
-	if (sc->acc && sm->cohort != SIZE_MAX)
-		gx_cohort_acc_add(sc->acc, sc->grow[g], sm->cohort, l);
-	if (!sc->emit)
-		return 0;
-	sc->fs[sc->fn] = sm->key;
-	sc->fg[sc->fn] = sc->gkey[g];
-	sc->fv[sc->fn] = v;
-	sc->fl[sc->fn] = l;
-	if (++sc->fn == FACT_BATCH)
-		return flush_facts(sc, err);
-	return 0;
-}
-
-static int on_cells(void *ctx, const gx_cells *c, gx_err *err)
-{
-	scan *sc = ctx;
-	pipe *p = sc->p;
-	const size_t *colmap = p->col_sample[sc->mat];
-	size_t ns = gx_matrix_info_of(p->mats[sc->mat])->n_samples;
-	size_t i;
-	int rc;
-
-	if ((rc = gx_check_interrupt(err)))
-		return rc;
-	if (!c->genes_unchanged) {
-		if (c->n_genes > sc->gcap) {
-			int32_t *k = gx_reallocarray(sc->gkey, c->n_genes, sizeof(*k));
-			uint64_t *h = k ? gx_reallocarray(sc->ghash, c->n_genes, sizeof(*h)) : NULL;
-			size_t *r = h ? gx_reallocarray(sc->grow, c->n_genes, sizeof(*r)) : NULL;
-			if (k)
-				sc->gkey = k;
-			if (h)
-				sc->ghash = h;
-			if (r)
-				sc->grow = r;
-			if (!k || !h || !r)
-				return gx_err_set(err, GX_E_NOMEM, "out of memory");
-			sc->gcap = c->n_genes;
-		}
-		for (i = 0; i < c->n_genes; i++) {
-			sc->ghash[i] = gx_gene_hash(c->gene_ids[i], strlen(c->gene_ids[i]));
-			if (sc->acc && (rc = gx_cohort_acc_gene(sc->acc, sc->ghash[i], c->gene_ids[i],
-			                                          &sc->grow[i], err)))
-				return rc;
-		}
-		if (sc->emit && (rc = gene_keys(p, c->n_genes, c->gene_ids, c->gene_symbols,
-		                                sc->ghash, sc->gkey, err)))
-			return rc;
-		sc->n_genes += (long)c->n_genes;
-	}
-	if (sc->probe) {
-		for (i = 0; i < c->n; i++) {
-			double v = c->value[i];
-			if (c->missing && c->missing[i])
-				continue;
-			if (v > sc->probe_max)
-				sc->probe_max = v;
-			if (v < 0 || v != floor(v))
-				sc->probe_fraction = 1;
-		}
-		sc->probe_left -= (long)c->n;
-		return sc->probe_left <= 0 ? PROBE_STOP : 0;
-	}
-	gx_valid_cells(p->val, c, colmap, ns);
-	if (!c->gene && !c->sample) {
-		/* dense, row-major: walk rows and columns (no division per cell) */
-		size_t g, col;
-		for (g = 0, i = 0; i < c->n; g++)
-			for (col = 0; col < ns; col++, i++)
-				if ((rc = on_cell(sc, &p->samples[colmap[col]], g, c, i, err)))
-					return rc;
-		return 0;
-	}
-	for (i = 0; i < c->n; i++)
-		if ((rc = on_cell(sc, &p->samples[colmap[c->sample ? c->sample[i] : i % ns]],
-		                  c->gene ? c->gene[i] : i / ns, c, i, err)))
-			return rc;
-	return 0;
-}
-
-static void scan_release(scan *sc)
-{
-	gx_free(sc->gkey);
-	gx_free(sc->ghash);
-	gx_free(sc->grow);
-	gx_free(sc->fs);
-	gx_free(sc->fg);
-	gx_free(sc->fv);
-	gx_free(sc->fl);
-}
-
-/* Start cohort statistics for a scan of every sample: one column per illness label. */
-static int cohort_begin(pipe *p, gx_err *err)
-{
-	size_t i;
-	int rc;
-
-	gx_cohort_acc_reset(p->cohort);
-	p->cohort_done = 0;
-	for (i = 0; i < p->n_samples; i++) {
-		sample *sm = &p->samples[i];
-		sm->cohort = SIZE_MAX;
-		if (sm->ill.code && sm->ill.code[0] && (rc = gx_cohort_acc_cohort(p->cohort, sm->ill.code,
-		                                                   &sm->cohort, err)))
-			return rc;
-	}
-	return 0;
-}
-
-/*
- * Scan every matrix: digests of the wanted samples, and with a writer, their facts.
- * Resets the wanted samples' digests first.  A scan of every sample also accumulates
- * the cohort statistics (p->cohort).
- */
-static int scan_all(pipe *p, gx_fact_writer *w, gx_err *err)
-{
-	scan sc;
-	size_t m, i, wanted = 0;
-	int rc = 0;
-
-	memset(&sc, 0, sizeof(sc));
-	sc.p = p;
-	sc.w = w;
-	sc.emit = w != NULL;
-	for (i = 0; i < p->n_samples; i++)
-		wanted += (size_t)(p->samples[i].want != 0);
-	if (p->cohort && wanted == p->n_samples) {
-		if ((rc = cohort_begin(p, err)))
-			return rc;
-		sc.acc = p->cohort;
-	}
-	if (sc.emit) {
-		sc.fs = gx_malloc(FACT_BATCH * sizeof(*sc.fs));
-		sc.fg = gx_malloc(FACT_BATCH * sizeof(*sc.fg));
-		sc.fv = gx_malloc(FACT_BATCH * sizeof(*sc.fv));
-		sc.fl = gx_malloc(FACT_BATCH * sizeof(*sc.fl));
-		if (!sc.fs || !sc.fg || !sc.fv || !sc.fl) {
-			scan_release(&sc);
-			return gx_err_set(err, GX_E_NOMEM, "out of memory");
-		}
-	}
-	for (i = 0; i < p->n_samples; i++) {
-		if (p->samples[i].want) {
-			memset(&p->samples[i].dig, 0, sizeof(p->samples[i].dig));
-			p->samples[i].n_values = 0;
-		}
-	}
-	p->bytes_before = 0;
-	for (m = 0; m < p->n_mats && !rc; m++) {
-		const gx_matrix_info *info = gx_matrix_info_of(p->mats[m]);
-		unsigned char *want = gx_calloc(info->n_samples ? info->n_samples : 1, 1);
-		if (!want) {
-			rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
-			break;
-		}
-		for (i = 0; i < info->n_samples; i++)
-			want[i] = (unsigned char)p->samples[p->col_sample[m][i]].want;
-		sc.mat = m;
-		p->mats[m]->opts.progress = scan_progress;
-		p->mats[m]->opts.progress_ctx = &sc;
-		sc.gcap = 0; /* a new matrix has a new gene table */
-		rc = gx_matrix_scan(p->mats[m], want, on_cells, &sc, err);
-		p->mats[m]->opts.progress = NULL; /* &sc dies here; other scans report nothing */
-		gx_free(want);
-		p->bytes_before += info->bytes;
-	}
-	if (!rc && sc.emit)
-		rc = flush_facts(&sc, err);
-	if (!rc) {
-		if (sc.acc)
-			p->cohort_done = 1; /* a later scan of some samples leaves them valid */
-		p->res->n_genes = sc.n_genes;
-		for (i = 0; i < p->n_samples; i++)
-			if (p->samples[i].want)
-				gx_digest_hex(&p->samples[i].dig, p->samples[i].digest);
-		if (sc.emit)
-			p->res->counts.rows_inserted += sc.n_values;
-	}
-	scan_release(&sc);
-	return rc;
-}
-
-/*
- * Decide log2 vs linear from the first cells (transform.scale_probe_rows rows' worth:
- * rows x samples): linear if a value exceeds transform.linear_threshold (refine.bio's own
- * rule), or if every value is a non-negative integer and some exceeds 1 (counts, as in
- * 10x and other single-cell matrices); log2 otherwise.
- */
-static int detect_scale(pipe *p, int partial, gx_err *err)
-{
-	const gx_config *cfg = p->cfg;
-	scan sc;
-	size_t i;
-	int rc, counts;
-
-	if (strcmp(cfg->value_scale, "auto")) {
-		p->linear = !strcmp(cfg->value_scale, "linear");
-		return 0;
-	}
-	if (partial && p->old_scale[0]) {
-		/* rewritten samples must share the scale of those kept */
-		p->linear = !strcmp(p->old_scale, "linear");
-		return 0;
-	}
-	memset(&sc, 0, sizeof(sc));
-	sc.p = p;
-	sc.probe = 1;
-	sc.probe_max = -INFINITY;
-	for (i = 0; i < p->n_mats; i++) {
-		size_t ns = gx_matrix_info_of(p->mats[i])->n_samples;
-		sc.mat = i;
-		sc.gcap = 0;
-		sc.probe_left = cfg->scale_probe_rows * (long)(ns ? ns : 1);
-		rc = gx_matrix_scan(p->mats[i], NULL, on_cells, &sc, err);
-		if (rc < 0) {
-			scan_release(&sc);
-			return rc;
-		}
-	}
-	scan_release(&sc);
-	counts = !sc.probe_fraction && sc.probe_max > 1;
-	p->linear = sc.probe_max > cfg->linear_threshold || counts;
-	gx_log(GX_LOG_INFO, "transform",
-	       "value scale %s (first %ld rows' worth of cells: largest %g, threshold %g%s)",
-	       p->linear ? "linear: log2_value = log2(value + 1)" : "log2: log2_value = value",
-	       cfg->scale_probe_rows, sc.probe_max, cfg->linear_threshold,
-	       counts ? ", all non-negative integers: counts" : "");
-	return 0;
-}
-
-/* ---- samples ---- */
-
-static int cmp_kv(const void *a, const void *b)
-{
-	return strcmp(((const kv *)a)->key, ((const kv *)b)->key);
-}
-
-/* Canonical JSON of a sample's fields: metadata row, then the matrix's own attributes
- * for keys the row does not have; keys sorted, empty values left out. */
-static int sample_json(pipe *p, sample *sm, gx_err *err)
-{
-	const gx_matrix_info *info = gx_matrix_info_of(p->mats[sm->matrix]);
-	size_t cap = (p->md ? p->md->n_cols : 0) + info->attrs.n_attrs, n = 0, i, j;
-	kv *f = gx_calloc(cap ? cap : 1, sizeof(*f));
-	gx_buf b = { 0 };
-	size_t col = 0;
-	int rc = 0;
-
-	if (!f)
-		return gx_err_set(err, GX_E_NOMEM, "out of memory");
-	if (sm->row)
-		for (i = 0; i < p->md->n_cols; i++)
-			if (sm->row->values[i][0])
-				f[n++] = (kv){ p->md->cols[i], sm->row->values[i] };
-	for (i = 0; i < info->n_samples; i++)
-		if (p->col_sample[sm->matrix][i] == (size_t)(sm - p->samples))
-			col = i;
-	for (j = 0; j < info->attrs.n_attrs; j++) {
-		const char *v = info->attrs.values[col * info->attrs.n_attrs + j];
-		size_t k;
-		int dup = 0;
-		if (!v || !v[0])
-			continue;
-		for (k = 0; k < n && !dup; k++)
-			dup = !strcmp(f[k].key, info->attrs.names[j]);
-		if (!dup)
-			f[n++] = (kv){ info->attrs.names[j], v };
-	}
-	qsort(f, n, sizeof(*f), cmp_kv);
-	rc |= gx_buf_putc(&b, '{');
-	for (i = 0; i < n; i++) {
-		if (i)
-			rc |= gx_buf_putc(&b, ',');
-		rc |= gx_buf_json_str(&b, f[i].key, strlen(f[i].key));
-		rc |= gx_buf_putc(&b, ':');
-		rc |= gx_buf_json_str(&b, f[i].value, strlen(f[i].value));
-	}
-	rc |= gx_buf_putc(&b, '}');
-	gx_free(f);
-	if (rc) {
-		gx_buf_release(&b);
-		return gx_err_set(err, GX_E_NOMEM, "out of memory");
-	}
-	sm->meta_json = gx_buf_steal(&b);
-	return 0;
-}
-
-static const gx_platform *plat_of(const pipe *p, const sample *sm)
-{
-	return &p->plats[sm->plat];
-}
-
-/* The index of platform 'pl' in p->plats, added if new: samples share their platform's
- * normalized form (about 700 bytes) instead of holding a copy each. */
-static int intern_platform(pipe *p, const gx_platform *pl, size_t *ix, gx_err *err)
-{
-	uint64_t h = gx_hash_bytes(pl, sizeof(*pl)).lo, found;
-
-	if (gx_hset_get(&p->plat_ix, h, &found) && !memcmp(&p->plats[found], pl, sizeof(*pl))) {
-		*ix = (size_t)found;
-		return 0;
-	}
-	if (p->n_plats == p->cap_plats) {
-		size_t cap = p->cap_plats ? p->cap_plats * 2 : 8;
-		gx_platform *n = gx_reallocarray(p->plats, cap, sizeof(*n));
-		if (!n)
-			return gx_err_set(err, GX_E_NOMEM, "out of memory");
-		p->plats = n;
-		p->cap_plats = cap;
-	}
-	/* a hash collision with another platform only costs the sharing */
-	if (gx_hset_put(&p->plat_ix, h, p->n_plats, NULL) < 0)
-		return gx_err_set(err, GX_E_NOMEM, "out of memory");
-	p->plats[p->n_plats] = *pl;
-	*ix = p->n_plats++;
-	return 0;
-}
-
-/* The dimension row's hash: identity, metadata, and what the rules made of them. */
-static int sample_hash(const pipe *p, sample *sm, gx_err *err)
-{
-	const gx_platform *pl = plat_of(p, sm);
-	char conf[32];
-	const char *f[11];
-
-	snprintf(conf, sizeof(conf), "%.17g", sm->ill.confidence);
-	f[0] = sm->accession;
-	f[1] = sm->column;
-	f[2] = sm->meta_json;
-	f[3] = sm->ill.code;
-	f[4] = sm->ill.decided_by;
-	f[5] = conf;
-	f[6] = sm->ill.field;
-	f[7] = sm->ill.text;
-	f[8] = pl->key;
-	f[9] = pl->accession;
-	f[10] = pl->rule_id;
-	if (gx_hash_fields(sm->content_hash, 11, f) < 0)
-		return gx_err_set(err, GX_E_NOMEM, "out of memory");
-	return 0;
-}
-
-/*
- * Label every sample and normalize its platform: the rules see every field of the
- * sample's metadata row and of the matrix's own attributes, by their raw names
- * (transform/fields.h maps them to the rules' logical fields).
- */
-static int label_samples(pipe *p, gx_err *err)
-{
-	const gx_rulebook *rb = p->opts->rules;
-	gx_fields *f = NULL;
-	gx_platform *pl = gx_calloc(1, sizeof(*pl));
-	size_t i, j, unknown = 0;
-	int rc;
-
-	if (!pl)
-		return gx_err_set(err, GX_E_NOMEM, "out of memory");
-	if ((rc = gx_fields_new(&f, err))) {
-		gx_free(pl);
-		return rc;
-	}
-	for (i = 0; i < p->n_samples && !rc; i++) {
-		sample *sm = &p->samples[i];
-		const gx_matrix_info *info = gx_matrix_info_of(p->mats[sm->matrix]);
-		size_t col = 0;
-
-		gx_fields_clear(f);
-		if (sm->row)
-			for (j = 0; j < p->md->n_cols && !rc; j++)
-				if (sm->row->values[j][0])
-					rc = gx_fields_add_raw(f, p->md->cols[j], sm->row->values[j], err);
-		for (j = 0; j < info->n_samples; j++)
-			if (p->col_sample[sm->matrix][j] == i)
-				col = j;
-		for (j = 0; j < info->attrs.n_attrs && !rc; j++) {
-			const char *v = info->attrs.values[col * info->attrs.n_attrs + j];
-			if (v && v[0] && !(sm->row && gx_metadata_col(p->md, info->attrs.names[j]) >= 0))
-				rc = gx_fields_add_raw(f, info->attrs.names[j], v, err);
-		}
-		if (rc)
-			break;
-		if ((rc = gx_illness_label_sample(rb->illness, p->acc, sm->accession, f, &sm->ill, err)))
-			break;
-		memset(pl, 0, sizeof(*pl)); /* interned by its bytes */
-		if ((rc = gx_platform_normalize_fields(rb->platforms, f, pl, err)) ||
-		    (rc = intern_platform(p, pl, &sm->plat, err)))
-			break;
-		unknown += !strcmp(sm->ill.code, gx_illness_default(rb->illness));
-		/* the metadata JSON is hashed now and built again only if the row is written */
-		if (!(rc = sample_json(p, sm, err)))
-			rc = sample_hash(p, sm, err);
-		gx_free(sm->meta_json);
-		sm->meta_json = NULL;
-	}
-	gx_fields_free(f);
-	gx_free(pl);
-	if (!rc && p->n_samples)
-		gx_log(GX_LOG_INFO, "transform", "labelled %zu samples (%zu %s), rules %s", p->n_samples,
-		       unknown, gx_illness_default(rb->illness), rb->hash);
-	return rc;
-}
-
-static const char *field(const pipe *p, const sample *sm, gx_meta_col c)
-{
-	return p->md && sm->row ? gx_metadata_get(p->md, sm->row, c) : NULL;
-}
-
-/* Open the matrices, match their columns to metadata rows, build the sample list. */
-static int build_samples(pipe *p, gx_err *err)
-{
-	gx_matrix_opts mo;
-	size_t i, m, total = 0, unmatched = 0, by_title = 0;
-	int rc;
-
-	memset(&mo, 0, sizeof(mo));
-	mo.na_values = (const char *const *)p->cfg->na_values;
-	mo.n_na_values = p->cfg->n_na_values;
-	mo.max_field_bytes = (size_t)p->cfg->max_field_bytes;
-	for (i = 0; i < p->files->n; i++)
-		if (!strcmp(p->files->files[i].role, "matrix"))
-			p->n_mats++;
-	p->mats = gx_calloc(p->n_mats, sizeof(*p->mats));
-	p->col_sample = gx_calloc(p->n_mats, sizeof(*p->col_sample));
-	if (!p->mats || !p->col_sample)
-		return gx_err_set(err, GX_E_NOMEM, "out of memory");
-	for (i = 0, m = 0; i < p->files->n; i++) {
-		if (strcmp(p->files->files[i].role, "matrix"))
-			continue;
-		if ((rc = gx_matrix_open(p->files->files[i].path, &mo, &p->mats[m], err)))
-			return rc;
-		total += gx_matrix_info_of(p->mats[m])->n_samples;
-		p->bytes_total += gx_matrix_info_of(p->mats[m])->bytes;
-		m++;
-	}
-	p->samples = gx_calloc(total ? total : 1, sizeof(*p->samples));
-	if (!p->samples)
-		return gx_err_set(err, GX_E_NOMEM, "out of memory");
-	for (m = 0; m < p->n_mats; m++) {
-		const gx_matrix_info *info = gx_matrix_info_of(p->mats[m]);
-		p->col_sample[m] = gx_calloc(info->n_samples ? info->n_samples : 1, sizeof(size_t));
-		if (!p->col_sample[m])
-			return gx_err_set(err, GX_E_NOMEM, "out of memory");
-		for (i = 0; i < info->n_samples; i++) {
-			sample *sm = &p->samples[p->n_samples];
-			const char *col = info->sample_ids[i];
-			size_t k;
-			sm->column = col;
-			sm->matrix = m;
-			sm->accession = col;
-			if (p->md) {
-				sm->row = gx_metadata_find(p->md, col, 0);
-				if (!sm->row && (sm->row = gx_metadata_find(p->md, col, 1)) != NULL) {
-					sm->accession = gx_metadata_get(p->md, sm->row, GX_COL_ACCESSION);
-					by_title++;
-				}
-				if (!sm->row)
-					unmatched++;
-			}
-			for (k = 0; k < p->n_samples; k++) {
-				if (!strcmp(p->samples[k].accession, sm->accession))
-					return gx_err_at(err, GX_E_DUP_SAMPLE, p->mats[m]->path, 1, (long)i + 2,
-					                 "sample '%s' appears twice (also column '%s' of '%s')",
-					                 sm->accession, p->samples[k].column,
-					                 p->mats[p->samples[k].matrix]->path);
-			}
-			p->col_sample[m][i] = p->n_samples++;
-		}
-	}
-	if (p->opts->rules && (rc = label_samples(p, err)))
-		return rc;
-	if (by_title)
-		gx_log(GX_LOG_INFO, "extract",
-		       "%zu matrix columns are sample titles (2018 layout), matched to accessions "
-		       "through the metadata", by_title);
-	if (unmatched)
-		gx_log(GX_LOG_WARNING, "extract",
-		       "%zu of %zu matrix columns have no row in '%s'; they are loaded without "
-		       "metadata", unmatched, p->n_samples, p->md->path);
-	if (p->md && p->md->n_rows > p->n_samples - unmatched)
-		gx_log(GX_LOG_WARNING, "extract",
-		       "%zu metadata rows have no matrix column (samples without data)",
-		       p->md->n_rows - (p->n_samples - unmatched));
-	return 0;
-}
-
-/* ---- database state ---- */
+/* ---- plan: what the database holds, what changed ---- */
 
 static int read_state(pipe *p, gx_err *err)
 {
@@ -836,237 +119,6 @@ static void fingerprint(pipe *p)
 	gx_buf_release(&b);
 }
 
-
-/* ---- writes (inside the load transaction) ---- */
-
-/* The technology shared by every sample's platform, or NULL when unknown or mixed. */
-static const char *samples_technology(const pipe *p)
-{
-	const char *t = NULL;
-	size_t i;
-
-	for (i = 0; i < p->n_samples; i++) {
-		const char *s = plat_of(p, &p->samples[i])->technology;
-		if (!s || !strcmp(s, "UNKNOWN") || (t && strcmp(t, s)))
-			return NULL;
-		t = s;
-	}
-	return t;
-}
-
-static int upsert_study(pipe *p, gx_err *err)
-{
-	const gx_study_meta *sm = p->sm;
-	const char *organism = sm ? sm->organism : NULL;
-	const char *srcdb = sm ? sm->source_database : NULL;
-	gx_dim_study row;
-	size_t i;
-
-	/* without aggregated_metadata.json, take organism and source from the samples when
-	 * they all agree */
-	for (i = 0; i < p->n_samples && (!organism || !srcdb); i++) {
-		const char *o = field(p, &p->samples[i], GX_COL_ORGANISM);
-		const char *d = field(p, &p->samples[i], GX_COL_SOURCE_DB);
-		if (!organism && o)
-			organism = o;
-		if (!srcdb && d)
-			srcdb = d;
-	}
-	row.accession = p->acc;
-	row.title = sm ? sm->title : NULL;
-	row.description = sm ? sm->description : NULL;
-	row.technology = sm && sm->technology ? sm->technology : samples_technology(p);
-	row.organism = organism;
-	row.source_database = srcdb;
-	row.metadata = sm ? sm->experiment_json : NULL;
-	return gx_dim_study_upsert(p->s, &row, &p->study_key, err);
-}
-
-static int upsert_platform(pipe *p, const char *code, const char *acc, const char *name,
-                           const char *manufacturer, const char *technology,
-                           const char *const *accs, size_t n_accs, int known, gx_err *err)
-{
-	gx_dim_platform d;
-
-	d.code = code;
-	d.accession = acc;
-	d.name = name;
-	d.manufacturer = manufacturer;
-	d.technology = technology;
-	d.accessions = accs;
-	d.n_accessions = n_accs;
-	d.known = known;
-	return gx_dim_platform_upsert(p->s, &d, err);
-}
-
-/*
- * dim_illness and dim_platform from the rules: every category, every known platform,
- * and the platforms samples were seen on that the table does not know.  A row changes
- * only when its content hash does.
- */
-static int upsert_rule_dims(pipe *p, gx_err *err)
-{
-	const gx_rulebook *rb = p->opts->rules;
-	char now[32];
-	size_t i;
-	int rc;
-
-	gx_sink_now(now);
-	for (i = 0; i < gx_illness_category_count(rb->illness); i++) {
-		const gx_illness_category *c = gx_illness_category_at(rb->illness, i);
-		if ((rc = gx_dim_illness_upsert(p->s, c->code, c->label, c->description, now, err)))
-			return rc;
-	}
-	for (i = 0; i < gx_platforms_count(rb->platforms); i++) {
-		const gx_platform_def *d = gx_platforms_at(rb->platforms, i);
-		if ((rc = upsert_platform(p, d->key, d->accession, d->name, d->manufacturer,
-		                          d->technology, d->accessions, d->n_accessions, 1, err)))
-			return rc;
-	}
-	for (i = 0; i < p->n_plats; i++) {
-		const gx_platform *pl = &p->plats[i];
-		const char *acc = pl->accession;
-		if (pl->known || !pl->key[0])
-			continue;
-		if ((rc = upsert_platform(p, pl->key, pl->chip_accession, pl->name[0] ? pl->name : pl->key,
-		                          pl->manufacturer, pl->technology, acc[0] ? &acc : NULL,
-		                          acc[0] ? 1 : 0, 0, err)))
-			return rc;
-	}
-	if ((rc = gx_dim_illness_keys(p->s, &p->illness_keys, err)))
-		return rc;
-	return gx_dim_platform_keys(p->s, &p->platform_keys, err);
-}
-
-static const char *illness_source_name(gx_illness_source s)
-{
-	switch (s) {
-	case GX_ILLNESS_RULE: return "rule";
-	case GX_ILLNESS_STUDY_OVERRIDE: return "study_override";
-	case GX_ILLNESS_SAMPLE_OVERRIDE: return "sample_override";
-	case GX_ILLNESS_DEFAULT: break;
-	}
-	return "default";
-}
-
-static int upsert_samples(pipe *p, long *meta_changed, gx_err *err)
-{
-	char now[32];
-	size_t i;
-	int rc;
-
-	*meta_changed = 0;
-	gx_sink_now(now);
-	for (i = 0; i < p->n_samples; i++) {
-		sample *sm = &p->samples[i];
-		const gx_platform *pl = plat_of(p, sm);
-		gx_dim_sample d;
-		int32_t key = 0;
-		if (sm->existed && !strcmp(sm->content_hash, sm->old_content_hash))
-			continue; /* the row is this sample's already (the upsert would not change it) */
-		if (!sm->meta_json && (rc = sample_json(p, sm, err)))
-			return rc;
-		d.study_key = p->study_key;
-		d.accession = sm->accession;
-		d.column_name = sm->column;
-		d.title = field(p, sm, GX_COL_TITLE);
-		d.platform_raw = field(p, sm, GX_COL_PLATFORM);
-		d.organism = field(p, sm, GX_COL_ORGANISM);
-		d.disease_raw = field(p, sm, GX_COL_DISEASE);
-		d.source_database = field(p, sm, GX_COL_SOURCE_DB);
-		d.metadata = sm->meta_json;
-		d.content_hash = sm->content_hash;
-		d.illness_key = gx_code_keys_find(p->illness_keys, sm->ill.code);
-		d.illness_source = illness_source_name(sm->ill.source);
-		d.illness_rule_id = sm->ill.decided_by;
-		d.illness_confidence = sm->ill.confidence;
-		d.illness_field = sm->ill.field[0] ? sm->ill.field : NULL;
-		d.illness_matched_text = sm->ill.text[0] ? sm->ill.text : NULL;
-		d.platform_key = pl->key[0] ? gx_code_keys_find(p->platform_keys, pl->key) : NULL;
-		d.platform_accession = pl->accession[0] ? pl->accession : NULL;
-		d.platform_rule_id = pl->rule_id[0] ? pl->rule_id : NULL;
-		rc = gx_dim_sample_upsert(p->s, &d, now, &key, err);
-		gx_free(sm->meta_json); /* written: not needed again (memory is per sample) */
-		sm->meta_json = NULL;
-		if (rc)
-			return rc;
-		if (key) {
-			sm->key = key;
-			if (sm->existed)
-				(*meta_changed)++;
-		}
-	}
-	return 0;
-}
-
-static int remove_vanished(pipe *p, gx_err *err)
-{
-	size_t i;
-	int rc;
-
-	for (i = 0; i < p->n_gone; i++) {
-		int32_t key = p->gone[i].key;
-		int64_t deleted = 0;
-		if ((rc = gx_sink_delete_samples(p->s, p->study_key, 1, &key, &deleted, err)))
-			return rc;
-		p->res->counts.rows_deleted += deleted;
-		if ((rc = gx_dim_sample_delete(p->s, key, err)))
-			return rc;
-	}
-	return 0;
-}
-
-static int save_digests(pipe *p, gx_err *err)
-{
-	size_t i;
-	int rc;
-
-	for (i = 0; i < p->n_samples; i++) {
-		sample *sm = &p->samples[i];
-		if (sm->want && (rc = gx_dim_sample_digest(p->s, sm->key, sm->digest, sm->n_values, err)))
-			return rc;
-	}
-	return 0;
-}
-
-static int finish_study(pipe *p, int facts_written, gx_err *err)
-{
-	return gx_dim_study_finish(p->s, p->study_key, p->fingerprint, p->opts->rules->hash,
-	                           facts_written ? (p->linear ? "linear" : "log2") : NULL,
-	                           p->res->n_genes, err);
-}
-
-
-/* ---- the run ---- */
-
-static void pipe_release(pipe *p)
-{
-	size_t i;
-
-	for (i = 0; i < p->n_mats; i++) {
-		gx_matrix_close(p->mats ? p->mats[i] : NULL);
-		if (p->col_sample)
-			gx_free(p->col_sample[i]);
-	}
-	gx_free(p->mats);
-	gx_free(p->col_sample);
-	for (i = 0; i < p->n_samples; i++)
-		gx_free(p->samples[i].meta_json);
-	gx_free(p->samples);
-	gx_metadata_free(p->md);
-	gx_study_meta_free(p->sm);
-	gx_hset_release(&p->gene_keys);
-	gx_code_keys_free(p->illness_keys);
-	gx_code_keys_free(p->platform_keys);
-	gx_free(p->gone);
-	gx_free(p->plats);
-	gx_hset_release(&p->plat_ix);
-	gx_study_files_free(p->files);
-	gx_valid_free(p->val);
-	gx_cohort_acc_release(p->cohort);
-	gx_free(p->cohort);
-}
-
 /* Decide the mode and which samples to write; runs the digest pass when needed. */
 static int plan(pipe *p, int *mode_full, int *write_facts, gx_err *err)
 {
@@ -1098,7 +150,7 @@ static int plan(pipe *p, int *mode_full, int *write_facts, gx_err *err)
 	/* pass 1: digests of every sample, compared with the stored ones; with the scale of
 	 * a partial load, it also gathers the cohort statistics */
 	gx_log(GX_LOG_INFO, "extract", "matrix changed: computing per-sample digests");
-	if ((rc = detect_scale(p, 1, err)) || (rc = scan_all(p, NULL, err)))
+	if ((rc = pipe_detect_scale(p, 1, err)) || (rc = pipe_scan_all(p, NULL, err)))
 		return rc;
 	for (i = 0; i < p->n_samples; i++) {
 		sample *sm = &p->samples[i];
@@ -1117,250 +169,146 @@ static int plan(pipe *p, int *mode_full, int *write_facts, gx_err *err)
 	return 0;
 }
 
-/* Tell validation what each sample is before the facts stream (transform/validate.h). */
-static int validate_begin(pipe *p, gx_err *err)
-{
-	const char *unknown = gx_illness_default(p->opts->rules->illness);
-	size_t i;
-	int rc;
+/* ---- the run ---- */
 
-	if ((rc = gx_valid_begin(p->val, p->n_samples, unknown, err)))
+static void pipe_release(pipe *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_mats; i++) {
+		gx_matrix_close(p->mats ? p->mats[i] : NULL);
+		if (p->col_sample)
+			gx_free(p->col_sample[i]);
+	}
+	gx_free(p->mats);
+	gx_free(p->col_sample);
+	for (i = 0; i < p->n_samples; i++)
+		gx_free(p->samples[i].meta_json);
+	gx_free(p->samples);
+	gx_metadata_free(p->md);
+	gx_study_meta_free(p->sm);
+	gx_hset_release(&p->gene_keys);
+	gx_code_keys_free(p->illness_keys);
+	gx_code_keys_free(p->platform_keys);
+	gx_free(p->gone);
+	gx_free(p->plats);
+	gx_hset_release(&p->plat_ix);
+	gx_study_files_free(p->files);
+	gx_valid_free(p->val);
+	gx_cohort_acc_release(p->cohort);
+	gx_free(p->cohort);
+}
+
+/* The study's files: its directory under the data root, or the one --file. */
+static int study_files(pipe *p, const char *file, gx_err *err)
+{
+	return file ? gx_study_from_file(file, p->acc, &p->files, err)
+	            : gx_study_resolve(p->cfg->data_root, p->acc, &p->files, err);
+}
+
+/* Insert the run's 'running' row and collect its log messages from now on. */
+static int run_begin(pipe *p, const char *command, gx_err *err)
+{
+	int rc = gx_meta_run_start(p->s, p->acc, command, p->opts->force, 0, &p->run_id, err);
+
+	if (rc)
 		return rc;
-	for (i = 0; i < p->n_samples; i++) {
-		const sample *sm = &p->samples[i];
-		gx_valid_sample(p->val, i, sm->accession, sm->want, sm->row != NULL, sm->ill.code,
-		                plat_of(p, sm)->known);
-	}
+	p->res->run_id = p->run_id;
+	gx_log_set_context(p->run_id, p->acc);
+	if ((p->rlog = gx_run_log_new()) != NULL)
+		gx_log_set_hook(gx_run_log_hook, p->rlog);
 	return 0;
 }
 
-/*
- * Whether a partial run changed what cohort 'key' (illness_key as text) aggregates: a
- * rewritten or new sample in it, a sample relabelled into or out of it, or a vanished
- * sample of it.  Its rows are rewritten then; the others are kept.
- */
-static int cohort_changed(const pipe *p, const char *key)
+/* The run's start, under the study's lock: its row, its validator and cohort
+ * statistics, and earlier runs that never finished marked aborted. */
+static int run_start(pipe *p, gx_err *err)
 {
-	size_t i;
-
-	for (i = 0; i < p->n_samples; i++) {
-		const sample *sm = &p->samples[i];
-		const char *now = sm->ill.code ? gx_code_keys_find(p->illness_keys, sm->ill.code) : NULL;
-		int in_now = now && !strcmp(now, key), in_old = !strcmp(sm->old_illness, key);
-		if ((in_now || in_old) && (sm->want || !sm->existed || in_now != in_old))
-			return 1;
-	}
-	for (i = 0; i < p->n_gone; i++)
-		if (!strcmp(p->gone[i].illness, key))
-			return 1;
-	return 0;
-}
-
-/* The study's cohort statistics: from the scan when one saw every sample, else from SQL.
- * A partial run rewrites only the cohorts it changed (cohort_changed). */
-static int store_cohorts(pipe *p, int mode_full, gx_err *err)
-{
-	const gx_cohort_acc *a = p->cohort;
-	const char **keys;
-	unsigned char *changed = NULL;
-	int32_t *rank;
-	size_t i;
+	long stale = 0;
 	int rc;
 
-	if (!p->cohort_done)
-		return gx_cohort_refresh(p->s, p->cfg, p->study_key, NULL, err);
-	keys = gx_calloc(a->n_cohorts ? a->n_cohorts : 1, sizeof(*keys));
-	rank = gx_calloc(a->n_genes * a->n_cohorts + 1, sizeof(*rank));
-	if (!keys || !rank || (!mode_full && !(changed = gx_calloc(a->n_cohorts + 1, 1)))) {
-		gx_free(keys);
-		gx_free(rank);
+	if ((rc = run_begin(p, p->opts->file ? "load --file" : "load", err)))
+		return rc;
+	gx_sink_set_run(p->s, p->run_id, NULL);
+	if (!(p->val = gx_valid_new(p->cfg)) || !(p->cohort = gx_calloc(1, sizeof(*p->cohort))))
 		return gx_err_set(err, GX_E_NOMEM, "out of memory");
-	}
-	for (i = 0; i < a->n_cohorts; i++) {
-		keys[i] = gx_code_keys_find(p->illness_keys, a->codes[i]);
-		if (changed)
-			changed[i] = (unsigned char)(keys[i] && cohort_changed(p, keys[i]));
-	}
-	if (!(rc = gx_cohort_rank(a, p->cfg, rank, err)))
-		rc = gx_cohort_store(p->s, p->study_key, a, rank, &p->gene_keys, keys, changed, NULL,
-		                     err);
-	gx_free(changed);
-	gx_free(rank);
-	gx_free(keys);
-	return rc;
-}
-
-/*
- * The checks stage, in the load transaction before the run is marked succeeded: store
- * the scanned samples' statistics, judge the study from its complete stored figures
- * (transform/validate.h) and write the checks, attrition and step times - or fail with
- * GX_E_VALIDATION, writing nothing, so that the whole transaction rolls back.
- */
-static int checks_finish(pipe *p, long run_id, gx_err *err)
-{
-	gx_stored_stats *stored = NULL;
-	gx_run_checks rows;
-	size_t i, n = 0;
-	long n_genes = 0;
-	int linear = 0, rc = 0;
-
-	if (!p->val)
-		return 0;
-	gx_valid_loaded(p->val);
-	for (i = 0; i < gx_valid_n_samples(p->val) && !rc; i++) {
-		const char *acc;
-		const gx_sample_stats *st = gx_valid_scanned(p->val, i, &acc);
-		if (st)
-			rc = gx_dim_sample_stats_save(p->s, p->study_key, acc, st, err);
-	}
-	if (rc || (rc = gx_dim_study_figures(p->s, p->study_key, &linear, &n_genes, err)) ||
-	    (rc = gx_dim_sample_stats_read(p->s, p->study_key, &stored, &n, err)) ||
-	    (rc = gx_valid_judge(p->val, run_id, p->md, p->sm, linear, n_genes, stored, n, err)))
-		goto out;
-	gx_valid_rows(p->val, &rows);
-	rc = gx_meta_checks_write(p->s, run_id, p->acc, &rows, err);
-out:
-	gx_stored_stats_free(stored, n);
-	return rc;
-}
-
-/*
- * After a failed run's rollback: what the rollback took back of the checks, plus a FAIL
- * row for the integrity check of a structural error, in a transaction of its own.
- * Errors are logged, not returned.
- */
-static void checks_failed(pipe *p, long run_id, const gx_err *failure)
-{
-	gx_run_checks rows;
-	gx_err e;
-	int rc;
-
-	if (!p->val || !run_id || !p->s || !gx_valid_failed(p->val, failure))
-		return;
-	gx_err_clear(&e);
-	gx_valid_rows(p->val, &rows);
-	if (!(rc = gx_sink_begin(p->s, &e)) &&
-	    !(rc = gx_meta_checks_write(p->s, run_id, p->acc, &rows, &e)))
-		rc = gx_sink_commit(p->s, &e);
-	if (rc) {
-		gx_sink_rollback(p->s);
-		gx_log_err(GX_LOG_WARNING, "validate", &e);
-	}
-}
-
-/* -vv: how long the step that ends now took (since *t0, which moves on). */
-static void step_time(const char *what, double *t0)
-{
-	double t = gx_mono();
-
-	gx_log(GX_LOG_DEBUG, "load", "%s: %.3f s", what, t - *t0);
-	*t0 = t;
-}
-
-static int load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_err *err)
-{
-	double t0 = gx_mono();
-	gx_fact_writer *w = NULL;
-	long meta_changed = 0;
-	size_t i, nchg = 0;
-	int32_t *keys = NULL;
-	int rc;
-
-	if ((rc = gx_sink_begin(p->s, err)))
+	if ((rc = gx_meta_repair_stale(p->s, p->acc, p->run_id, &stale, err)))
 		return rc;
-	gx_test_point("begin");
-	if ((rc = upsert_study(p, err)) || (rc = upsert_rule_dims(p, err)) ||
-	    (rc = upsert_samples(p, &meta_changed, err)) ||
-	    (rc = remove_vanished(p, err)) || (rc = validate_begin(p, err)))
-		goto fail;
-	step_time("dimensions", &t0);
-	p->res->counts.samples_changed = (long)p->n_gone;
-	if (write_facts) {
-		/* genes first: a backend may use their keys to find the changed samples' rows */
-		if ((rc = pre_resolve_genes(p, err)))
-			goto fail;
-		if (!mode_full) {
-			int64_t deleted = 0;
-			keys = gx_calloc(p->n_samples ? p->n_samples : 1, sizeof(*keys));
-			if (!keys) {
-				rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
-				goto fail;
-			}
-			for (i = 0; i < p->n_samples; i++)
-				if (p->samples[i].want && p->samples[i].existed)
-					keys[nchg++] = p->samples[i].key;
-			if ((rc = gx_sink_delete_samples(p->s, p->study_key, nchg, keys, &deleted, err)))
-				goto fail;
-			p->res->counts.rows_deleted += deleted;
-			step_time("changed samples' rows deleted", &t0);
-		} else {
-			/* the old facts are replaced whole (vanished samples' rows included) */
-			p->res->counts.rows_deleted = p->old_n_values;
-		}
-		if ((rc = gx_sink_facts_begin(p->s, p->study_key,
-		                              mode_full ? GX_FACTS_REPLACE : GX_FACTS_APPEND, &w, err)))
-			goto fail;
-		gx_progress_begin(&p->prog, p->opts->show_progress, p->acc, p->bytes_total);
-		rc = scan_all(p, w, err);
-		gx_progress_end(&p->prog);
-		if (rc)
-			goto fail;
-		step_time("facts scanned and streamed", &t0);
-		gx_test_point("swap");
-		rc = gx_sink_facts_finish(w, err);
-		w = NULL;
-		if (rc)
-			goto fail;
-		step_time("facts finished (keys, swap)", &t0);
-		for (i = 0; i < p->n_samples; i++)
-			p->res->counts.samples_changed += p->samples[i].want;
-		if ((rc = save_digests(p, err)))
-			goto fail;
-	}
-	p->res->counts.samples_changed += write_facts ? 0 : meta_changed;
-	if ((rc = finish_study(p, write_facts, err)) ||
-	    (rc = gx_meta_files_save(p->s, p->study_key, run_id, p->files, err)))
-		goto fail;
-	step_time("digests, study and files", &t0);
-	if ((rc = store_cohorts(p, mode_full, err)))
-		goto fail;
-	step_time("cohort statistics", &t0);
-	if ((rc = checks_finish(p, run_id, err)))
-		goto fail;
-	step_time("validation", &t0);
-	if ((rc = gx_check_interrupt(err)))
-		goto fail;
-	if ((rc = gx_meta_run_finish(p->s, run_id, "succeeded", p->res->mode, &p->res->counts,
-	                             NULL, err)))
-		goto fail;
-	gx_test_point("commit");
-	rc = gx_sink_commit(p->s, err);
-	if (!rc)
-		gx_test_point("committed");
-	step_time("commit", &t0);
-	gx_free(keys);
+	if (stale)
+		gx_log(GX_LOG_WARNING, "resolve",
+		       "%ld earlier run(s) of this study ended without finishing; marked aborted",
+		       stale);
+	return 0;
+}
+
+/* Resolve and hash the files; *skipped = 1 (and the run recorded so) when they are the
+ * ones of the study's last successful load. */
+static int resolve(pipe *p, int *skipped, gx_err *err)
+{
+	gx_load_result *res = p->res;
+	int rc;
+
+	*skipped = 0;
+	if ((rc = study_files(p, p->opts->file, err)) || (rc = gx_study_hash(p->files, err)))
+		return rc;
+	fingerprint(p);
+	if (p->s && (rc = read_state(p, err)))
+		return rc;
+	if (p->opts->force || !p->study_key || strcmp(p->fingerprint, p->old_fingerprint))
+		return 0;
+	*skipped = 1;
+	res->counts.files_skipped = (long)p->files->n;
+	snprintf(res->status, sizeof(res->status), p->opts->dry_run ? "dry-run" : "skipped");
+	gx_log(GX_LOG_INFO, "resolve", "unchanged since the last successful load: skipped");
+	if (!p->opts->dry_run)
+		rc = gx_meta_run_finish(p->s, p->run_id, "skipped", "none", &res->counts, NULL, err);
 	return rc;
-fail:
-	gx_sink_facts_abort(w);
-	gx_progress_end(&p->prog);
-	gx_sink_rollback(p->s);
-	gx_free(keys);
-	return rc;
+}
+
+/* Extract and transform: the metadata, the samples (labelled), what the study held. */
+static int read_inputs(pipe *p, gx_err *err)
+{
+	const gx_study_file *f;
+	int rc;
+
+	if ((f = gx_study_find(p->files, "metadata")) &&
+	    (rc = gx_metadata_read(f->path, (size_t)p->cfg->max_field_bytes, &p->md, err)))
+		return rc;
+	if ((f = gx_study_find(p->files, "aggregated_metadata")) &&
+	    (rc = gx_study_meta_read(f->path, p->acc, &p->sm, err)))
+		return rc;
+	if ((rc = pipe_build_samples(p, err)))
+		return rc;
+	return read_samples(p, err);
+}
+
+/* The run failed with 'err' (its transaction rolled back): record it as failed, or
+ * aborted after a signal, with what its checks found.  Errors here are logged. */
+static void run_failed(pipe *p, const gx_err *err)
+{
+	gx_load_result *res = p->res;
+	const char *st = err->code == GX_E_INTERRUPTED ? "aborted" : "failed";
+	gx_err e2;
+
+	gx_log_err(GX_LOG_ERROR, p->fail_step ? p->fail_step : gx_code_stage(err->code), err);
+	snprintf(res->status, sizeof(res->status), "%s", st);
+	gx_err_clear(&e2);
+	res->counts.rows_inserted = 0;
+	res->counts.rows_deleted = 0;
+	res->counts.samples_changed = 0;
+	if (gx_meta_run_finish(p->s, p->run_id, st, res->mode, &res->counts, err, &e2))
+		gx_log_err(GX_LOG_WARNING, "meta", &e2);
+	pipe_checks_failed(p, p->run_id, err);
 }
 
 int gx_pipeline_load(gx_sink *s, const gx_config *cfg, const char *accession,
                      const gx_load_opts *opts, gx_load_result *res, gx_err *err)
 {
 	pipe p;
-	gx_study_lock lock;
-	gx_run_log *rlog = NULL;
-	long run_id = 0, stale = 0;
 	double t0 = gx_mono(), tstep = t0;
-	int rc, mode_full = 0, write_facts = 0;
-	const gx_study_file *f;
+	int rc, skipped = 0, mode_full = 0, write_facts = 0;
 
 	memset(&p, 0, sizeof(p));
-	memset(&lock, 0, sizeof(lock));
 	memset(res, 0, sizeof(*res));
 	snprintf(res->status, sizeof(res->status), "failed");
 	snprintf(res->mode, sizeof(res->mode), "none");
@@ -1371,76 +319,38 @@ int gx_pipeline_load(gx_sink *s, const gx_config *cfg, const char *accession,
 	p.acc = accession;
 	gx_log_set_context(0, accession);
 
-	if (!gx_accession_valid(accession)) {
-		rc = gx_err_set(err, GX_E_ACCESSION,
-		                "invalid accession '%.80s': use letters, digits, '.', '_' and '-'",
-		                accession);
-		goto record_early;
+	if ((rc = gx_accession_check(accession, err))) {
+		/* an error before the lock: still leave a failed run row */
+		gx_err e2;
+		gx_err_clear(&e2);
+		if (!opts->dry_run && s && !run_begin(&p, "load", &e2))
+			p.fail_step = "resolve";
+		goto out;
 	}
 	/* lock first: nothing is read or written before this run owns the study */
-	if ((rc = gx_study_lock_acquire(&lock, s, cfg, accession, err)))
+	if ((rc = gx_study_lock_acquire(&p.lock, s, cfg, accession, err)))
 		goto out;
 	gx_test_point("locked");
-	if (!opts->dry_run) {
-		if ((rc = gx_meta_run_start(s, accession, opts->file ? "load --file" : "load",
-		                            opts->force, 0, &run_id, err)))
-			goto out;
-		res->run_id = run_id;
-		gx_log_set_context(run_id, accession);
-		if ((rlog = gx_run_log_new()) != NULL)
-			gx_log_set_hook(gx_run_log_hook, rlog);
-		gx_sink_set_run(s, run_id, NULL);
-		if (!(p.val = gx_valid_new(cfg)) || !(p.cohort = gx_calloc(1, sizeof(*p.cohort)))) {
-			rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
-			goto fail;
-		}
-		if ((rc = gx_meta_repair_stale(s, accession, run_id, &stale, err)))
-			goto fail;
-		if (stale)
-			gx_log(GX_LOG_WARNING, "resolve",
-			       "%ld earlier run(s) of this study ended without finishing; marked aborted",
-			       stale);
-	}
-	/* extract: files, fingerprint, skip */
-	rc = opts->file ? gx_study_from_file(opts->file, accession, &p.files, err)
-	                : gx_study_resolve(cfg->data_root, accession, &p.files, err);
-	if (rc || (rc = gx_study_hash(p.files, err)))
-		goto fail;
-	fingerprint(&p);
-	if (s && (rc = read_state(&p, err)))
-		goto fail;
-	if (!opts->force && p.study_key && !strcmp(p.fingerprint, p.old_fingerprint)) {
-		res->counts.files_skipped = (long)p.files->n;
-		snprintf(res->status, sizeof(res->status), opts->dry_run ? "dry-run" : "skipped");
-		gx_log(GX_LOG_INFO, "resolve", "unchanged since the last successful load: skipped");
-		if (!opts->dry_run &&
-		    (rc = gx_meta_run_finish(s, run_id, "skipped", "none", &res->counts, NULL, err)))
-			goto fail;
-		goto done;
-	}
-	if ((f = gx_study_find(p.files, "metadata")) &&
-	    (rc = gx_metadata_read(f->path, (size_t)cfg->max_field_bytes, &p.md, err)))
-		goto fail;
-	if ((f = gx_study_find(p.files, "aggregated_metadata")) &&
-	    (rc = gx_study_meta_read(f->path, accession, &p.sm, err)))
-		goto fail;
-	if ((rc = build_samples(&p, err)) || (rc = read_samples(&p, err)))
-		goto fail;
-	step_time("files hashed, metadata read, samples labelled", &tstep);
+	if ((!opts->dry_run && (rc = run_start(&p, err))) ||
+	    (rc = resolve(&p, &skipped, err)) || skipped)
+		goto out;
+	if ((rc = read_inputs(&p, err)))
+		goto out;
+	pipe_step_time("files hashed, metadata read, samples labelled", &tstep);
 	if ((rc = plan(&p, &mode_full, &write_facts, err)))
-		goto fail;
-	step_time("plan (digest pass when a matrix changed)", &tstep);
-	if (write_facts && mode_full && (rc = detect_scale(&p, 0, err)))
-		goto fail;
+		goto out;
+	pipe_step_time("plan (digest pass when a matrix changed)", &tstep);
+	if (write_facts && mode_full && (rc = pipe_detect_scale(&p, 0, err)))
+		goto out;
 	res->n_samples = (long)p.n_samples;
 	if (opts->dry_run) {
 		snprintf(res->status, sizeof(res->status), "dry-run");
-		goto done;
+		goto out;
 	}
 	gx_log(GX_LOG_INFO, "load", "%s load of %zu samples from %zu matrix file(s)", res->mode,
 	       p.n_samples, p.n_mats);
-	if ((rc = load_tx(&p, run_id, mode_full, write_facts, err)))
-		goto fail;
+	if ((rc = pipe_load_tx(&p, p.run_id, mode_full, write_facts, err)))
+		goto out;
 	snprintf(res->status, sizeof(res->status), "succeeded");
 	snprintf(res->value_scale, sizeof(res->value_scale), "%s", p.linear ? "linear" : "log2");
 	{
@@ -1448,59 +358,23 @@ int gx_pipeline_load(gx_sink *s, const gx_config *cfg, const char *accession,
 		if (!gx_dim_study_n_values(s, p.study_key, &nv, NULL))
 			res->n_values = nv;
 	}
-	goto done;
 
-fail:
-	if (s)
-		gx_sink_rollback(s);
-	if (!run_id)
-		goto out;
-	gx_log_err(GX_LOG_ERROR, gx_code_stage(err->code), err);
-	{
-		gx_err e2;
-		const char *st = err->code == GX_E_INTERRUPTED ? "aborted" : "failed";
-		snprintf(res->status, sizeof(res->status), "%s", st);
-		gx_err_clear(&e2);
-		res->counts.rows_inserted = 0;
-		res->counts.rows_deleted = 0;
-		res->counts.samples_changed = 0;
-		if (gx_meta_run_finish(s, run_id, st, res->mode, &res->counts, err, &e2))
-			gx_log_err(GX_LOG_WARNING, "meta", &e2);
-		checks_failed(&p, run_id, err);
-	}
-	goto out;
-
-record_early:
-	/* an error before the lock: still leave a failed run row */
-	if (!opts->dry_run && s) {
-		gx_err e2;
-		long id = 0;
-		gx_err_clear(&e2);
-		if (!gx_meta_run_start(s, accession, "load", opts->force, 0, &id, &e2)) {
-			res->run_id = id;
-			gx_log_set_context(id, accession);
-			if ((rlog = gx_run_log_new()) != NULL)
-				gx_log_set_hook(gx_run_log_hook, rlog);
-			gx_log_err(GX_LOG_ERROR, "resolve", err);
-			gx_meta_run_finish(s, id, "failed", "none", NULL, err, &e2);
-			run_id = id;
-		}
-	}
-	goto out;
-
-done:
-	rc = 0;
 out:
+	if (rc) {
+		gx_sink_rollback(s);
+		if (p.run_id)
+			run_failed(&p, err);
+	}
 	res->seconds = gx_mono() - t0;
 	gx_log_set_hook(NULL, NULL);
-	if (rlog && run_id) {
+	if (p.rlog && p.run_id) {
 		gx_err e2;
 		gx_err_clear(&e2);
-		if (gx_run_log_flush(rlog, s, run_id, &e2))
+		if (gx_run_log_flush(p.rlog, s, p.run_id, &e2))
 			gx_log_err(GX_LOG_WARNING, "meta", &e2);
 	}
-	gx_run_log_free(rlog);
-	gx_study_lock_release(&lock);
+	gx_run_log_free(p.rlog);
+	gx_study_lock_release(&p.lock);
 	pipe_release(&p);
 	gx_log_set_context(0, NULL);
 	return rc;
@@ -1528,18 +402,16 @@ int gx_pipeline_digests(const gx_config *cfg, const char *accession, const char 
 	p.opts = &opts; /* no rules: samples are not labelled */
 	p.res = &res;
 	p.acc = accession;
-	rc = file ? gx_study_from_file(file, accession, &p.files, err)
-	          : gx_study_resolve(cfg->data_root, accession, &p.files, err);
-	if (rc)
+	if ((rc = study_files(&p, file, err)))
 		goto out;
 	if ((f = gx_study_find(p.files, "metadata")) &&
 	    (rc = gx_metadata_read(f->path, (size_t)cfg->max_field_bytes, &p.md, err)))
 		goto out;
-	if ((rc = build_samples(&p, err)))
+	if ((rc = pipe_build_samples(&p, err)))
 		goto out;
 	for (i = 0; i < p.n_samples; i++)
 		p.samples[i].want = 1;
-	if ((rc = scan_all(&p, NULL, err)))
+	if ((rc = pipe_scan_all(&p, NULL, err)))
 		goto out;
 	if (!(d = gx_calloc(p.n_samples ? p.n_samples : 1, sizeof(*d)))) {
 		rc = gx_err_set(err, GX_E_NOMEM, "out of memory");

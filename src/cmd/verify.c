@@ -111,9 +111,8 @@ static int verify_one(gx_ctx *ctx, gx_sink *s, const char *acc, const char *file
 	gx_buf bad = { 0 };
 	int rc;
 
-	if (!gx_accession_valid(acc))
-		return gx_err_set(err, GX_E_ACCESSION,
-		                  "invalid accession '%.80s': use letters, digits, '.', '_' and '-'", acc);
+	if ((rc = gx_accession_check(acc, err)))
+		return rc;
 	if ((rc = gx_study_lock_acquire(&lock, s, ctx->cfg, acc, err)))
 		goto out;
 	if ((rc = gx_db_digests(s, acc, &dd, &nd, &orphans, err)) ||

@@ -31,6 +31,14 @@ int gx_accession_valid(const char *acc)
 	return 1;
 }
 
+int gx_accession_check(const char *acc, gx_err *err)
+{
+	if (gx_accession_valid(acc))
+		return 0;
+	return gx_err_set(err, GX_E_ACCESSION,
+	                  "invalid accession '%.80s': use letters, digits, '.', '_' and '-'", acc);
+}
+
 void gx_study_files_free(gx_study_files *sf)
 {
 	size_t i;
@@ -122,10 +130,8 @@ int gx_study_resolve(const char *data_root, const char *acc, gx_study_files **ou
 	int rc = 0, have_tsv;
 
 	*out = NULL;
-	if (!gx_accession_valid(acc))
-		return gx_err_set(err, GX_E_ACCESSION,
-		                  "invalid accession '%.80s': use letters, digits, '.', '_' and '-'",
-		                  acc);
+	if ((rc = gx_accession_check(acc, err)))
+		return rc;
 	sf = gx_calloc(1, sizeof(*sf));
 	if (!sf)
 		return gx_err_set(err, GX_E_NOMEM, "out of memory");
@@ -223,10 +229,8 @@ int gx_study_from_file(const char *path, const char *acc, gx_study_files **out, 
 	int rc;
 
 	*out = NULL;
-	if (!gx_accession_valid(acc))
-		return gx_err_set(err, GX_E_ACCESSION,
-		                  "invalid accession '%.80s': use letters, digits, '.', '_' and '-'",
-		                  acc);
+	if ((rc = gx_accession_check(acc, err)))
+		return rc;
 	sf = gx_calloc(1, sizeof(*sf));
 	if (!sf || !(sf->accession = gx_strdup(acc)) || !(sf->dir = gx_strdup("."))) {
 		gx_study_files_free(sf);

@@ -23,6 +23,8 @@
 
 /* 1 if 'acc' is a usable accession: [A-Za-z0-9][A-Za-z0-9._-]{0,63}, no "..". */
 int gx_accession_valid(const char *acc);
+/* 0 if 'acc' is a usable accession, else GX_E_ACCESSION with the one message for it. */
+int gx_accession_check(const char *acc, gx_err *err);
 
 /*
  * Find the files of study 'acc'.  Errors: GX_E_ACCESSION (bad characters), GX_E_NO_STUDY

@@ -1,0 +1,149 @@
+/*
+ * run.h - one study's run as the pipeline's stages share it (private to src/pipeline.c
+ * and src/pipeline/; tests/unit/test_layers.c checks that nothing else includes it).
+ *
+ * pipeline.c orchestrates a run (lock, run row, plan, stages, finish); each stage lives
+ * in a file named after it and works on the one 'pipe' below:
+ *   samples.c   the matrices opened, their columns matched to metadata rows, every
+ *               sample labelled (illness) and its platform normalized   (transform)
+ *   scan.c      cells -> value digests, facts and cohort statistics       (extract)
+ *   load.c      the load transaction: dimensions, facts, digests, files,
+ *               cohorts, then the checks and the run's success           (load)
+ *   checks.c    the validation stage: stored figures in, judgements out  (validate)
+ * Memory is O(samples) plus one batch of cells and one batch of facts.
+ */
+#ifndef GX_PIPELINE_RUN_H
+#define GX_PIPELINE_RUN_H
+
+#include "pipeline.h"
+#include "analyze/cohort.h"
+#include "core/hash.h"
+#include "core/hset.h"
+#include "core/log.h"
+#include "core/progress.h"
+#include "extract/matrix.h"
+#include "load/dims.h"
+#include "load/meta.h"
+#include "transform/illness.h"
+#include "transform/platform.h"
+#include "transform/validate.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct sample {
+	const char *accession;      /* identity: metadata accession, else column name */
+	const char *column;         /* matrix column name */
+	size_t matrix;              /* index of its matrix file */
+	const gx_sample_row *row;   /* metadata row or NULL */
+	char *meta_json;            /* all metadata fields, canonical JSON: only while hashed
+	                             * or written (pipe_sample_json builds it) */
+	char content_hash[GX_HASH_HEX];
+	int32_t key;                /* sample_key, 0 until known */
+	int existed;
+	char old_digest[GX_HASH_HEX];
+	long old_n_values;
+	char old_illness[16];       /* illness_key stored for it, "" if none */
+	char old_content_hash[GX_HASH_HEX]; /* stored content_hash, "" if none */
+	gx_illness_label ill;       /* illness label and what decided it */
+	size_t plat;                /* its normalized platform: index in pipe.plats */
+	int want;                   /* facts of this sample are (re)written */
+	gx_digest dig;
+	size_t cohort;              /* column in the cohort statistics, SIZE_MAX if none */
+	long n_values;
+	char digest[GX_HASH_HEX];
+} sample;
+
+/* A sample of the study's last load that the files no longer have. */
+typedef struct vanished {
+	int32_t key;
+	char illness[16];           /* its illness_key as text, "" if none */
+} vanished;
+
+typedef struct pipe {
+	gx_sink *s;
+	const gx_config *cfg;
+	const gx_load_opts *opts;
+	gx_load_result *res;
+	const char *acc;
+	gx_study_files *files;
+	gx_metadata *md;
+	gx_study_meta *sm;
+	gx_matrix **mats;
+	size_t n_mats;
+	size_t **col_sample;        /* per matrix: column -> index in samples */
+	sample *samples;
+	size_t n_samples;
+	vanished *gone;             /* samples the files no longer have */
+	size_t n_gone;
+	int32_t study_key;          /* 0 if the study is new */
+	char old_fingerprint[GX_HASH_HEX];
+	char fingerprint[GX_HASH_HEX];
+	int64_t old_n_values;
+	char old_scale[8];          /* value_scale of the loaded study, "" if none */
+	int linear;                 /* value scale: 1 linear, 0 log2 */
+	gx_hset gene_keys;          /* gene hash -> gene_key, for this run */
+	gx_code_keys *illness_keys; /* code -> illness_key */
+	gx_code_keys *platform_keys; /* code -> platform_key */
+	gx_platform *plats;         /* the distinct normalized platforms of the samples */
+	size_t n_plats, cap_plats;
+	gx_hset plat_ix;            /* hash of a gx_platform's bytes -> index in plats */
+	gx_progress prog;
+	gx_valid *val;              /* this run's validation checks, NULL for dry runs */
+	gx_cohort_acc *cohort;      /* cohort statistics, accumulated by scans of every
+	                             * sample; NULL for dry runs and verify */
+	int cohort_done;            /* a scan of every sample filled it */
+	uint64_t bytes_before;      /* progress: bytes of earlier matrices */
+	uint64_t bytes_total;
+	gx_study_lock lock;         /* the study's lock, held for the whole run */
+	long run_id;                /* the run's meta_etl_run row, 0 if none */
+	gx_run_log *rlog;           /* its messages, for meta_etl_process_log */
+	const char *fail_step;      /* the log step of its failure, NULL: the error's stage */
+} pipe;
+
+static inline const gx_platform *plat_of(const pipe *p, const sample *sm)
+{
+	return &p->plats[sm->plat];
+}
+
+/* -vv: how long the step that ends now took (since *t0, which moves on). */
+static inline void pipe_step_time(const char *what, double *t0)
+{
+	double t = gx_mono();
+
+	gx_log(GX_LOG_DEBUG, "load", "%s: %.3f s", what, t - *t0);
+	*t0 = t;
+}
+
+/* ---- samples.c ---- */
+
+/* Open the matrices, match their columns to metadata rows, build the sample list and,
+ * with rules, label every sample. */
+int pipe_build_samples(pipe *p, gx_err *err);
+/* Build sm->meta_json (canonical JSON of the sample's fields; caller frees). */
+int pipe_sample_json(pipe *p, sample *sm, gx_err *err);
+
+/* ---- scan.c ---- */
+
+/* Resolve the gene keys of every matrix before the facts stream (gx_matrix_genes). */
+int pipe_pre_resolve_genes(pipe *p, gx_err *err);
+/* Scan every matrix: digests of the wanted samples and, with a writer, their facts. */
+int pipe_scan_all(pipe *p, gx_fact_writer *w, gx_err *err);
+/* Decide the value scale (p->linear) from config, the loaded study or the first cells. */
+int pipe_detect_scale(pipe *p, int partial, gx_err *err);
+
+/* ---- load.c ---- */
+
+/* The load transaction: everything of the run that is published, committed at once. */
+int pipe_load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_err *err);
+
+/* ---- checks.c ---- */
+
+/* Tell validation what each sample is before the facts stream. */
+int pipe_validate_begin(pipe *p, gx_err *err);
+/* Store the scanned samples' statistics, judge the study, write the judgements. */
+int pipe_checks_finish(pipe *p, long run_id, gx_err *err);
+/* After a failed run's rollback: write what its checks found (errors are logged). */
+void pipe_checks_failed(pipe *p, long run_id, const gx_err *failure);
+
+#endif

@@ -1,0 +1,404 @@
+/*
+ * scan.c - the scan: a study's matrices streamed, cells -> value digests, facts and
+ * cohort statistics (see run.h).
+ *
+ * Every reader pushes batches of cells (extract/matrix.h) to on_cells, which keeps a
+ * per-gene cache for the batch's gene table (hash, key, cohort row), adds each wanted
+ * sample's value to its digest (core/hash.h), and, when facts are written, fills a batch
+ * of facts that goes to the sink's writer when full; validation counts every batch
+ * (transform/validate.h).  A first pass may only probe the first cells for the value
+ * scale (pipe_detect_scale).
+ * Invariant: digests do not depend on the file format or column order.
+ * Does not: detect structural errors (the readers do), or know SQL.
+ */
+#include "pipeline/run.h"
+#include "core/mem.h"
+#include "core/signals.h"
+#include "core/testhook.h"
+
+#include <math.h>
+#include <string.h>
+
+#define FACT_BATCH 65536
+
+typedef struct scan {
+	pipe *p;
+	size_t mat;
+	int emit;                   /* write facts */
+	int probe;                  /* stop after probe_left cells (scale detection) */
+	long probe_left;
+	double probe_max;
+	int probe_fraction;         /* a probed value has a fractional part (or is negative) */
+	/* per-gene caches for the current gene table */
+	size_t gcap;
+	int32_t *gkey;
+	uint64_t *ghash;
+	/* fact batch */
+	int32_t *fs, *fg;
+	double *fv, *fl;
+	size_t fn;
+	gx_fact_writer *w;
+	gx_cohort_acc *acc;         /* accumulate cohort statistics, or NULL */
+	size_t *grow;               /* per gene of the table: row in acc */
+	long n_genes;
+	int64_t n_values;
+} scan;
+
+#define PROBE_STOP 1
+
+static int flush_facts(scan *sc, gx_err *err)
+{
+	gx_fact_batch b;
+	int rc;
+
+	if (!sc->fn)
+		return 0;
+	b.n = sc->fn;
+	b.sample_key = sc->fs;
+	b.gene_key = sc->fg;
+	b.value = sc->fv;
+	b.log2 = sc->fl;
+	rc = gx_sink_facts_put(sc->w, &b, err);
+	sc->fn = 0;
+	gx_test_point("facts");
+	return rc;
+}
+
+static void scan_progress(void *ctx, uint64_t done, uint64_t total)
+{
+	scan *sc = ctx;
+	(void)total;
+	gx_progress_update(&sc->p->prog, sc->p->bytes_before + done,
+	                   (uint64_t)sc->p->res->counts.rows_inserted + (uint64_t)sc->n_values);
+}
+
+/*
+ * Keys of 'n' genes: from the run's cache, else from the database (which inserts new
+ * genes).  hashes[i] is gx_gene_hash(ids[i]).
+ */
+static int gene_keys(pipe *p, size_t n, const char *const *ids, const char *const *symbols,
+                     const uint64_t *hashes, int32_t *keys, gx_err *err)
+{
+	const char **mids = NULL, **msym = NULL;
+	int32_t *mkeys = NULL;
+	size_t *midx = NULL, nm = 0, i;
+	int rc = 0;
+
+	for (i = 0; i < n; i++) {
+		uint64_t k;
+		if (gx_hset_get(&p->gene_keys, hashes[i], &k)) {
+			keys[i] = (int32_t)k;
+			continue;
+		}
+		if (!mids) {
+			mids = gx_calloc(n, sizeof(*mids));
+			msym = gx_calloc(n, sizeof(*msym));
+			mkeys = gx_calloc(n, sizeof(*mkeys));
+			midx = gx_calloc(n, sizeof(*midx));
+			if (!mids || !msym || !mkeys || !midx) {
+				rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+				goto out;
+			}
+		}
+		mids[nm] = ids[i];
+		msym[nm] = symbols ? symbols[i] : NULL;
+		midx[nm++] = i;
+	}
+	if (!nm)
+		goto out;
+	if ((rc = gx_sink_resolve_genes(p->s, nm, mids, msym, mkeys, err)))
+		goto out;
+	for (i = 0; i < nm; i++) {
+		keys[midx[i]] = mkeys[i];
+		if (gx_hset_put(&p->gene_keys, hashes[midx[i]], (uint64_t)mkeys[i], NULL) < 0) {
+			rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+			goto out;
+		}
+	}
+out:
+	gx_free(mids);
+	gx_free(msym);
+	gx_free(mkeys);
+	gx_free(midx);
+	return rc;
+}
+
+static int on_genes(void *ctx, size_t n, const char *const *ids, const char *const *symbols,
+                    gx_err *err)
+{
+	pipe *p = ctx;
+	uint64_t *h = gx_calloc(n ? n : 1, sizeof(*h));
+	int32_t *k = gx_calloc(n ? n : 1, sizeof(*k));
+	size_t i;
+	int rc;
+
+	if (!h || !k) {
+		gx_free(h);
+		gx_free(k);
+		return gx_err_set(err, GX_E_NOMEM, "out of memory");
+	}
+	for (i = 0; i < n; i++)
+		h[i] = gx_gene_hash(ids[i], strlen(ids[i]));
+	rc = gene_keys(p, n, ids, symbols, h, k, err);
+	gx_free(h);
+	gx_free(k);
+	return rc;
+}
+
+/* Resolve the gene keys of every matrix before the facts stream (see gx_matrix_genes). */
+int pipe_pre_resolve_genes(pipe *p, gx_err *err)
+{
+	size_t m;
+	int rc;
+
+	for (m = 0; m < p->n_mats; m++) {
+		rc = gx_matrix_genes(p->mats[m], on_genes, p, err);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* One cell (index i of the batch) of gene g of the batch's table, for sample sm. */
+static inline int on_cell(scan *sc, sample *sm, size_t g, const gx_cells *c, size_t i,
+                          gx_err *err)
+{
+	double v = c->value[i], l;
+
+	if (!sm->want || (c->missing && c->missing[i]))
+		return 0;
+	gx_digest_add(&sm->dig, gx_record_hash(sc->ghash[g], v));
+	sm->n_values++;
+	sc->n_values++;
+	if (!sc->emit && !sc->acc)
+		return 0;
+	l = !sc->p->linear ? v : v >= 0 ? log2(v + 1.0) : NAN;
+	if (sc->acc && sm->cohort != SIZE_MAX)
+		gx_cohort_acc_add(sc->acc, sc->grow[g], sm->cohort, l);
+	if (!sc->emit)
+		return 0;
+	sc->fs[sc->fn] = sm->key;
+	sc->fg[sc->fn] = sc->gkey[g];
+	sc->fv[sc->fn] = v;
+	sc->fl[sc->fn] = l;
+	if (++sc->fn == FACT_BATCH)
+		return flush_facts(sc, err);
+	return 0;
+}
+
+static int on_cells(void *ctx, const gx_cells *c, gx_err *err)
+{
+	scan *sc = ctx;
+	pipe *p = sc->p;
+	const size_t *colmap = p->col_sample[sc->mat];
+	size_t ns = gx_matrix_info_of(p->mats[sc->mat])->n_samples;
+	size_t i;
+	int rc;
+
+	if ((rc = gx_check_interrupt(err)))
+		return rc;
+	if (!c->genes_unchanged) {
+		if (c->n_genes > sc->gcap) {
+			int32_t *k = gx_reallocarray(sc->gkey, c->n_genes, sizeof(*k));
+			uint64_t *h = k ? gx_reallocarray(sc->ghash, c->n_genes, sizeof(*h)) : NULL;
+			size_t *r = h ? gx_reallocarray(sc->grow, c->n_genes, sizeof(*r)) : NULL;
+			if (k)
+				sc->gkey = k;
+			if (h)
+				sc->ghash = h;
+			if (r)
+				sc->grow = r;
+			if (!k || !h || !r)
+				return gx_err_set(err, GX_E_NOMEM, "out of memory");
+			sc->gcap = c->n_genes;
+		}
+		for (i = 0; i < c->n_genes; i++) {
+			sc->ghash[i] = gx_gene_hash(c->gene_ids[i], strlen(c->gene_ids[i]));
+			if (sc->acc && (rc = gx_cohort_acc_gene(sc->acc, sc->ghash[i], c->gene_ids[i],
+			                                          &sc->grow[i], err)))
+				return rc;
+		}
+		if (sc->emit && (rc = gene_keys(p, c->n_genes, c->gene_ids, c->gene_symbols,
+		                                sc->ghash, sc->gkey, err)))
+			return rc;
+		sc->n_genes += (long)c->n_genes;
+	}
+	if (sc->probe) {
+		for (i = 0; i < c->n; i++) {
+			double v = c->value[i];
+			if (c->missing && c->missing[i])
+				continue;
+			if (v > sc->probe_max)
+				sc->probe_max = v;
+			if (v < 0 || v != floor(v))
+				sc->probe_fraction = 1;
+		}
+		sc->probe_left -= (long)c->n;
+		return sc->probe_left <= 0 ? PROBE_STOP : 0;
+	}
+	gx_valid_cells(p->val, c, colmap, ns);
+	if (!c->gene && !c->sample) {
+		/* dense, row-major: walk rows and columns (no division per cell) */
+		size_t g, col;
+		for (g = 0, i = 0; i < c->n; g++)
+			for (col = 0; col < ns; col++, i++)
+				if ((rc = on_cell(sc, &p->samples[colmap[col]], g, c, i, err)))
+					return rc;
+		return 0;
+	}
+	for (i = 0; i < c->n; i++)
+		if ((rc = on_cell(sc, &p->samples[colmap[c->sample ? c->sample[i] : i % ns]],
+		                  c->gene ? c->gene[i] : i / ns, c, i, err)))
+			return rc;
+	return 0;
+}
+
+static void scan_release(scan *sc)
+{
+	gx_free(sc->gkey);
+	gx_free(sc->ghash);
+	gx_free(sc->grow);
+	gx_free(sc->fs);
+	gx_free(sc->fg);
+	gx_free(sc->fv);
+	gx_free(sc->fl);
+}
+
+/* Start cohort statistics for a scan of every sample: one column per illness label. */
+static int cohort_begin(pipe *p, gx_err *err)
+{
+	size_t i;
+	int rc;
+
+	gx_cohort_acc_reset(p->cohort);
+	p->cohort_done = 0;
+	for (i = 0; i < p->n_samples; i++) {
+		sample *sm = &p->samples[i];
+		sm->cohort = SIZE_MAX;
+		if (sm->ill.code && sm->ill.code[0] && (rc = gx_cohort_acc_cohort(p->cohort, sm->ill.code,
+		                                                   &sm->cohort, err)))
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * Scan every matrix: digests of the wanted samples, and with a writer, their facts.
+ * Resets the wanted samples' digests first.  A scan of every sample also accumulates
+ * the cohort statistics (p->cohort).
+ */
+int pipe_scan_all(pipe *p, gx_fact_writer *w, gx_err *err)
+{
+	scan sc;
+	size_t m, i, wanted = 0;
+	int rc = 0;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.p = p;
+	sc.w = w;
+	sc.emit = w != NULL;
+	for (i = 0; i < p->n_samples; i++)
+		wanted += (size_t)(p->samples[i].want != 0);
+	if (p->cohort && wanted == p->n_samples) {
+		if ((rc = cohort_begin(p, err)))
+			return rc;
+		sc.acc = p->cohort;
+	}
+	if (sc.emit) {
+		sc.fs = gx_malloc(FACT_BATCH * sizeof(*sc.fs));
+		sc.fg = gx_malloc(FACT_BATCH * sizeof(*sc.fg));
+		sc.fv = gx_malloc(FACT_BATCH * sizeof(*sc.fv));
+		sc.fl = gx_malloc(FACT_BATCH * sizeof(*sc.fl));
+		if (!sc.fs || !sc.fg || !sc.fv || !sc.fl) {
+			scan_release(&sc);
+			return gx_err_set(err, GX_E_NOMEM, "out of memory");
+		}
+	}
+	for (i = 0; i < p->n_samples; i++) {
+		if (p->samples[i].want) {
+			memset(&p->samples[i].dig, 0, sizeof(p->samples[i].dig));
+			p->samples[i].n_values = 0;
+		}
+	}
+	p->bytes_before = 0;
+	for (m = 0; m < p->n_mats && !rc; m++) {
+		const gx_matrix_info *info = gx_matrix_info_of(p->mats[m]);
+		unsigned char *want = gx_calloc(info->n_samples ? info->n_samples : 1, 1);
+		if (!want) {
+			rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+			break;
+		}
+		for (i = 0; i < info->n_samples; i++)
+			want[i] = (unsigned char)p->samples[p->col_sample[m][i]].want;
+		sc.mat = m;
+		p->mats[m]->opts.progress = scan_progress;
+		p->mats[m]->opts.progress_ctx = &sc;
+		sc.gcap = 0; /* a new matrix has a new gene table */
+		rc = gx_matrix_scan(p->mats[m], want, on_cells, &sc, err);
+		p->mats[m]->opts.progress = NULL; /* &sc dies here; other scans report nothing */
+		gx_free(want);
+		p->bytes_before += info->bytes;
+	}
+	if (!rc && sc.emit)
+		rc = flush_facts(&sc, err);
+	if (!rc) {
+		if (sc.acc)
+			p->cohort_done = 1; /* a later scan of some samples leaves them valid */
+		p->res->n_genes = sc.n_genes;
+		for (i = 0; i < p->n_samples; i++)
+			if (p->samples[i].want)
+				gx_digest_hex(&p->samples[i].dig, p->samples[i].digest);
+		if (sc.emit)
+			p->res->counts.rows_inserted += sc.n_values;
+	}
+	scan_release(&sc);
+	return rc;
+}
+
+/*
+ * Decide log2 vs linear from the first cells (transform.scale_probe_rows rows' worth:
+ * rows x samples): linear if a value exceeds transform.linear_threshold (refine.bio's own
+ * rule), or if every value is a non-negative integer and some exceeds 1 (counts, as in
+ * 10x and other single-cell matrices); log2 otherwise.
+ */
+int pipe_detect_scale(pipe *p, int partial, gx_err *err)
+{
+	const gx_config *cfg = p->cfg;
+	scan sc;
+	size_t i;
+	int rc, counts;
+
+	if (strcmp(cfg->value_scale, "auto")) {
+		p->linear = !strcmp(cfg->value_scale, "linear");
+		return 0;
+	}
+	if (partial && p->old_scale[0]) {
+		/* rewritten samples must share the scale of those kept */
+		p->linear = !strcmp(p->old_scale, "linear");
+		return 0;
+	}
+	memset(&sc, 0, sizeof(sc));
+	sc.p = p;
+	sc.probe = 1;
+	sc.probe_max = -INFINITY;
+	for (i = 0; i < p->n_mats; i++) {
+		size_t ns = gx_matrix_info_of(p->mats[i])->n_samples;
+		sc.mat = i;
+		sc.gcap = 0;
+		sc.probe_left = cfg->scale_probe_rows * (long)(ns ? ns : 1);
+		rc = gx_matrix_scan(p->mats[i], NULL, on_cells, &sc, err);
+		if (rc < 0) {
+			scan_release(&sc);
+			return rc;
+		}
+	}
+	scan_release(&sc);
+	counts = !sc.probe_fraction && sc.probe_max > 1;
+	p->linear = sc.probe_max > cfg->linear_threshold || counts;
+	gx_log(GX_LOG_INFO, "transform",
+	       "value scale %s (first %ld rows' worth of cells: largest %g, threshold %g%s)",
+	       p->linear ? "linear: log2_value = log2(value + 1)" : "log2: log2_value = value",
+	       cfg->scale_probe_rows, sc.probe_max, cfg->linear_threshold,
+	       counts ? ", all non-negative integers: counts" : "");
+	return 0;
+}
