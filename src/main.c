@@ -37,6 +37,17 @@ static const gx_cmd commands[] = {
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
+/* The command named 'name', or NULL. */
+static const gx_cmd *find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NCOMMANDS; i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
 static void usage(FILE *out)
 {
 	size_t i;
@@ -106,7 +117,6 @@ int main(int argc, char **argv)
 	gx_err err;
 	const gx_cmd *cmd = NULL;
 	int c, quiet = 0, verbose = 0, rc, code;
-	size_t i;
 
 	gx_mem_init();
 	memset(&args, 0, sizeof(args));
@@ -133,7 +143,7 @@ int main(int argc, char **argv)
 			free(sets);
 			return GX_EXIT_OK;
 		case 'V':
-			cmd = &commands[NCOMMANDS - 1];
+			cmd = find_command("version");
 			break;
 		default:
 			if (optopt && optopt < 256)
@@ -160,10 +170,7 @@ int main(int argc, char **argv)
 			free(sets);
 			return GX_EXIT_USAGE;
 		}
-		for (i = 0; i < NCOMMANDS; i++)
-			if (!strcmp(commands[i].name, argv[optind]))
-				cmd = &commands[i];
-		if (!cmd) {
+		if (!(cmd = find_command(argv[optind]))) {
 			fprintf(stderr, "gxload: error: unknown command '%s'\nsee 'gxload --help'\n",
 			        argv[optind]);
 			free(sets);

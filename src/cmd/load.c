@@ -33,6 +33,39 @@ static void usage(FILE *out)
 	      "  --study ACC    the accession for --file\n", out);
 }
 
+/*
+ * The database a dry run reads, or NULL: a dry run writes nothing, so without a
+ * database, or with one whose schema is not current, it judges the inputs against an
+ * empty database.
+ */
+static gx_sink *dry_run_sink(gx_ctx *ctx)
+{
+	gx_migration_state *st = NULL;
+	gx_sink *s = NULL;
+	size_t n = 0, k;
+	gx_err e;
+
+	gx_err_clear(&e);
+	if (gx_sink_open(ctx->cfg, "load", 1, &s, &e) == 0 &&
+	    gx_migrate_status(s, ctx->cfg->share_dir, &st, &n, &e) == 0) {
+		for (k = 0; k < n; k++)
+			if (!st[k].db_checksum[0])
+				break;
+		if (k < n) {
+			gx_sink_close(s);
+			s = NULL;
+		}
+	} else {
+		gx_sink_close(s);
+		s = NULL;
+	}
+	gx_free(st);
+	if (!s)
+		gx_log(GX_LOG_INFO, "load", "dry run against an empty database (%s)",
+		       e.code ? e.msg : "schema not migrated");
+	return s;
+}
+
 int cmd_load(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 {
 	enum { OPT_FORCE = 256, OPT_DRY, OPT_FILE, OPT_STUDY };
@@ -76,29 +109,7 @@ int cmd_load(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 	opts.rules = rules;
 
 	if (opts.dry_run) {
-		/* a dry run writes nothing: without a database, or with one whose schema is not
-		 * current, it judges the inputs against an empty database */
-		gx_migration_state *st = NULL;
-		size_t n = 0, k;
-		gx_err e;
-		gx_err_clear(&e);
-		if (gx_sink_open(ctx->cfg, "load", 1, &s, &e) == 0 &&
-		    gx_migrate_status(s, ctx->cfg->share_dir, &st, &n, &e) == 0) {
-			for (k = 0; k < n; k++)
-				if (!st[k].db_checksum[0])
-					break;
-			if (k < n) {
-				gx_sink_close(s);
-				s = NULL;
-			}
-		} else {
-			gx_sink_close(s);
-			s = NULL;
-		}
-		gx_free(st);
-		if (!s)
-			gx_log(GX_LOG_INFO, "load", "dry run against an empty database (%s)",
-			       e.code ? e.msg : "schema not migrated");
+		s = dry_run_sink(ctx);
 	} else {
 		if ((rc = gx_sink_open(ctx->cfg, "load", 0, &s, err)))
 			goto out;

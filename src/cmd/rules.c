@@ -15,11 +15,11 @@
  * metadata file or the short ones (title, source_name, characteristics).
  */
 #include "cmd/cmd.h"
+#include "cmd/table.h"
 #include "load/queries.h"
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/mem.h"
-#include "extract/tsv.h"
 #include "transform/fields.h"
 #include "transform/rulebook.h"
 
@@ -28,103 +28,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* ---- a TSV read row by row, cells by header name --------------------------------- */
-
-typedef struct table table;
-typedef int (*row_fn)(void *ctx, const table *t, gx_err *err);
-
-struct table {
-	gx_tsv *tsv;
-	char **head;
-	size_t nhead;
-	char **cell;
-	size_t ncell, cap;
-	row_fn fn;
-	void *ctx;
-};
-
-static void free_cells(char **c, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		gx_free(c[i]);
-}
-
-static int table_field(void *ctx, const char *s, size_t len, gx_err *err)
-{
-	table *t = ctx;
-
-	if (t->ncell == t->cap) {
-		size_t ncap = t->cap ? t->cap * 2 : 64;
-		char **nc = gx_reallocarray(t->cell, ncap, sizeof(*nc));
-		if (!nc)
-			return gx_err_set(err, GX_E_NOMEM, "out of memory");
-		t->cell = nc;
-		t->cap = ncap;
-	}
-	if (!(t->cell[t->ncell] = gx_strndup(s, len)))
-		return gx_err_set(err, GX_E_NOMEM, "out of memory");
-	t->ncell++;
-	return 0;
-}
-
-static int table_row(void *ctx, size_t nfields, gx_err *err)
-{
-	table *t = ctx;
-	int rc = 0;
-
-	if (nfields == 0)
-		return 0;
-	if (!t->head) {
-		t->head = t->cell;
-		t->nhead = t->ncell;
-		t->cell = NULL;
-		t->ncell = t->cap = 0;
-		return 0;
-	}
-	if (t->ncell != t->nhead)
-		rc = gx_tsv_error(t->tsv, err, GX_E_RAGGED, "row has %zu fields, the header %zu",
-		                  t->ncell, t->nhead);
-	else
-		rc = t->fn(t->ctx, t, err);
-	free_cells(t->cell, t->ncell);
-	t->ncell = 0;
-	return rc;
-}
-
-/* Column index of the first of 'names' present (NULL-terminated), or -1. */
-static long table_col(const table *t, const char *const *names)
-{
-	size_t i, j;
-
-	for (j = 0; names[j]; j++)
-		for (i = 0; i < t->nhead; i++)
-			if (!strcmp(t->head[i], names[j]))
-				return (long)i;
-	return -1;
-}
-
-static int table_read(const char *path, row_fn fn, void *ctx, gx_err *err)
-{
-	table t;
-	int rc;
-
-	memset(&t, 0, sizeof(t));
-	t.fn = fn;
-	t.ctx = ctx;
-	rc = gx_tsv_open(path, 1u << 20, &t.tsv, err);
-	if (!rc)
-		rc = gx_tsv_run(t.tsv, table_field, table_row, &t, err);
-	if (!rc && !t.head)
-		rc = gx_err_at(err, GX_E_HEADER, path, 1, 0, "no header row");
-	free_cells(t.cell, t.ncell);
-	gx_free(t.cell);
-	free_cells(t.head, t.nhead);
-	gx_free(t.head);
-	gx_tsv_close(t.tsv);
-	return rc < 0 ? rc : 0;
-}
+/* a TSV read row by row, cells by header name (cmd/table.h), by short names here */
+typedef gx_table table;
+typedef gx_table_row_fn row_fn;
 
 /*
  * What eval, explain and test share: the configured rules, one gx_fields reused for
@@ -153,7 +59,7 @@ static int answer_col(const char *name)
 /* The row's accessions and fields, through the loader's mapping (fields.h). */
 static int row_fields(rules_run *run, const table *t, gx_err *err)
 {
-	long sc = table_col(t, study_cols), pc = table_col(t, sample_cols);
+	long sc = gx_table_col(t, study_cols), pc = gx_table_col(t, sample_cols);
 	size_t i;
 	int rc;
 
@@ -180,7 +86,7 @@ static int run_open(gx_ctx *ctx, rules_run *run, gx_err *err)
 static int run_read(rules_run *run, const char *path, row_fn fn, gx_err *err)
 {
 	run->path = path;
-	return table_read(path, fn, run, err);
+	return gx_table_read(path, fn, run, err);
 }
 
 static void run_release(rules_run *run)
@@ -343,7 +249,7 @@ static int eval_row(void *ctx, const table *t, gx_err *err)
 	eval_ctx *x = ctx;
 	rules_run *r = &x->run;
 	const gx_illness *ill = r->rb->illness;
-	long gc = table_col(t, gold_cols), gi, pi;
+	long gc = gx_table_col(t, gold_cols), gi, pi;
 	gx_illness_label lab;
 	study_stat *st;
 	int rc;
@@ -627,7 +533,7 @@ typedef struct test_ctx {
 static const char *cell(const table *t, const char *name)
 {
 	const char *names[2] = { name, NULL };
-	long c = table_col(t, names);
+	long c = gx_table_col(t, names);
 
 	return c >= 0 ? t->cell[c] : NULL;
 }

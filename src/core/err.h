@@ -4,8 +4,9 @@
  * Every fallible function returns int: 0 on success, a negative value on failure, and
  * fills a caller-owned gx_err with the error code (GX_E_*), a message and, where the
  * error is located in an input, the file, line, column or dataset.  Error codes are
- * grouped by pipeline stage (1000-5999, see docs/ERRORS.md) and each maps to one
- * sysexits-style process exit code (gx_err_exit_code).  Only main.c exits.
+ * grouped by pipeline stage (1000-5999; docs/CLI.md, "Error codes", lists every one,
+ * checked by tests/unit/test_err_doc.c) and each maps to one sysexits-style process
+ * exit code (gx_err_exit_code).  Only main.c exits.
  */
 #ifndef GX_ERR_H
 #define GX_ERR_H

@@ -81,6 +81,102 @@ typedef struct frame {
 	gx_yaml *pending_key;
 } frame;
 
+/*
+ * The node a scalar or collection-start event makes.  Refused: anchors, scalars longer
+ * than GX_YAML_MAX_SCALAR or holding NUL, nesting deeper than GX_YAML_MAX_DEPTH.
+ */
+static int event_node(const yaml_event_t *ev, const char *name, int depth, gx_yaml **out,
+                      gx_err *err)
+{
+	const unsigned char *anchor =
+		ev->type == YAML_SCALAR_EVENT ? ev->data.scalar.anchor :
+		ev->type == YAML_SEQUENCE_START_EVENT ? ev->data.sequence_start.anchor :
+		ev->data.mapping_start.anchor;
+	gx_yaml *node;
+
+	*out = NULL;
+	if (anchor)
+		return gx_err_at(err, GX_E_CONFIG, name, (long)ev->start_mark.line + 1,
+		                 (long)ev->start_mark.column + 1, "anchors are not allowed");
+	if (ev->type == YAML_SCALAR_EVENT) {
+		if (ev->data.scalar.length > GX_YAML_MAX_SCALAR ||
+		    memchr(ev->data.scalar.value, 0, ev->data.scalar.length))
+			return gx_err_at(err, GX_E_CONFIG, name, (long)ev->start_mark.line + 1,
+			                 (long)ev->start_mark.column + 1,
+			                 "scalar is longer than %u bytes or contains NUL",
+			                 GX_YAML_MAX_SCALAR);
+		node = node_new(GX_YAML_SCALAR, &ev->start_mark);
+		if (node) {
+			node->str = gx_strndup((const char *)ev->data.scalar.value,
+			                       ev->data.scalar.length);
+			node->len = ev->data.scalar.length;
+			node->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+			if (!node->str) {
+				node_free(node);
+				node = NULL;
+			}
+		}
+	} else {
+		if (depth >= GX_YAML_MAX_DEPTH)
+			return gx_err_at(err, GX_E_CONFIG, name, (long)ev->start_mark.line + 1,
+			                 (long)ev->start_mark.column + 1,
+			                 "nesting deeper than %d levels", GX_YAML_MAX_DEPTH);
+		node = node_new(ev->type == YAML_SEQUENCE_START_EVENT ? GX_YAML_SEQ : GX_YAML_MAP,
+		                &ev->start_mark);
+	}
+	if (!node)
+		return gx_err_set(err, GX_E_NOMEM, "out of memory");
+	*out = node;
+	return 0;
+}
+
+/*
+ * Hang 'node' under the innermost open collection (or make it the root) and open it when
+ * it is a collection.  Mapping keys must be scalars and unique.  On failure the node is
+ * freed.
+ */
+static int attach(gx_yaml_doc *doc, frame *stack, int *depth, gx_yaml *node,
+                  const char *name, gx_err *err)
+{
+	int rc = 0;
+
+	if (*depth == 0) {
+		doc->root = node;
+	} else {
+		frame *f = &stack[*depth - 1];
+		if (f->node->kind == GX_YAML_MAP && !f->pending_key) {
+			size_t i;
+			if (node->kind != GX_YAML_SCALAR) {
+				rc = gx_err_at(err, GX_E_CONFIG, name, node->line, node->column,
+				               "mapping keys must be scalars");
+				node_free(node);
+				return rc;
+			}
+			for (i = 0; i < f->node->n; i++) {
+				if (strcmp(f->node->keys[i]->str, node->str) == 0) {
+					rc = gx_err_at(err, GX_E_CONFIG, name, node->line,
+					               node->column, "duplicate key '%s'", node->str);
+					break;
+				}
+			}
+			if (rc) {
+				node_free(node);
+				return rc;
+			}
+		}
+		if (node_add(f->node, node, &f->pending_key) < 0) {
+			node_free(node);
+			return gx_err_set(err, GX_E_NOMEM, "out of memory");
+		}
+	}
+	if (node->kind != GX_YAML_SCALAR) {
+		stack[*depth].node = node;
+		stack[*depth].pending_key = NULL;
+		(*depth)++;
+	}
+	return 0;
+}
+
 int gx_yaml_load_buffer(const char *name, const char *data, size_t len, gx_yaml_doc **out,
                         gx_err *err)
 {
@@ -132,87 +228,10 @@ int gx_yaml_load_buffer(const char *name, const char *data, size_t len, gx_yaml_
 			break;
 		case YAML_SCALAR_EVENT:
 		case YAML_SEQUENCE_START_EVENT:
-		case YAML_MAPPING_START_EVENT: {
-			const unsigned char *anchor =
-				ev.type == YAML_SCALAR_EVENT ? ev.data.scalar.anchor :
-				ev.type == YAML_SEQUENCE_START_EVENT ? ev.data.sequence_start.anchor :
-				ev.data.mapping_start.anchor;
-			if (anchor) {
-				rc = gx_err_at(err, GX_E_CONFIG, name, (long)ev.start_mark.line + 1,
-				               (long)ev.start_mark.column + 1, "anchors are not allowed");
-				break;
-			}
-			if (ev.type == YAML_SCALAR_EVENT) {
-				if (ev.data.scalar.length > GX_YAML_MAX_SCALAR ||
-				    memchr(ev.data.scalar.value, 0, ev.data.scalar.length)) {
-					rc = gx_err_at(err, GX_E_CONFIG, name, (long)ev.start_mark.line + 1,
-					               (long)ev.start_mark.column + 1,
-					               "scalar is longer than %u bytes or contains NUL",
-					               GX_YAML_MAX_SCALAR);
-					break;
-				}
-				node = node_new(GX_YAML_SCALAR, &ev.start_mark);
-				if (node) {
-					node->str = gx_strndup((const char *)ev.data.scalar.value,
-					                       ev.data.scalar.length);
-					node->len = ev.data.scalar.length;
-					node->plain = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-					if (!node->str) {
-						node_free(node);
-						node = NULL;
-					}
-				}
-			} else {
-				if (depth >= GX_YAML_MAX_DEPTH) {
-					rc = gx_err_at(err, GX_E_CONFIG, name, (long)ev.start_mark.line + 1,
-					               (long)ev.start_mark.column + 1,
-					               "nesting deeper than %d levels", GX_YAML_MAX_DEPTH);
-					break;
-				}
-				node = node_new(ev.type == YAML_SEQUENCE_START_EVENT ? GX_YAML_SEQ :
-				                GX_YAML_MAP, &ev.start_mark);
-			}
-			if (!node) {
-				rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
-				break;
-			}
-			if (depth == 0) {
-				doc->root = node;
-			} else {
-				frame *f = &stack[depth - 1];
-				if (f->node->kind == GX_YAML_MAP && !f->pending_key) {
-					size_t i;
-					if (node->kind != GX_YAML_SCALAR) {
-						rc = gx_err_at(err, GX_E_CONFIG, name, node->line, node->column,
-						               "mapping keys must be scalars");
-						node_free(node);
-						break;
-					}
-					for (i = 0; i < f->node->n; i++) {
-						if (strcmp(f->node->keys[i]->str, node->str) == 0) {
-							rc = gx_err_at(err, GX_E_CONFIG, name, node->line,
-							               node->column, "duplicate key '%s'", node->str);
-							break;
-						}
-					}
-					if (rc) {
-						node_free(node);
-						break;
-					}
-				}
-				if (node_add(f->node, node, &f->pending_key) < 0) {
-					node_free(node);
-					rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
-					break;
-				}
-			}
-			if (node->kind != GX_YAML_SCALAR) {
-				stack[depth].node = node;
-				stack[depth].pending_key = NULL;
-				depth++;
-			}
+		case YAML_MAPPING_START_EVENT:
+			if (!(rc = event_node(&ev, name, depth, &node, err)))
+				rc = attach(doc, stack, &depth, node, name, err);
 			break;
-		}
 		case YAML_SEQUENCE_END_EVENT:
 		case YAML_MAPPING_END_EVENT:
 			if (depth > 0)

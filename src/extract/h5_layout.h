@@ -9,6 +9,11 @@
  *
  * All strings are in L->h.pool; the pointer arrays are gx_malloc'd and freed by
  * gx_h5_layout_release.
+ *
+ * Where things are defined: the layout openers in h5_10x.c, h5_anndata.c, h5_loom.c and
+ * h5_archs4.c; the engines in h5_sparse.c and h5_dense.c; the bookkeeping (attributes,
+ * parts, paths, gene table, finish, the cell batch) in h5_layout.c.  matrix_h5.c uses
+ * all of them and none of them uses matrix_h5.c.
  */
 #ifndef GX_H5_LAYOUT_H
 #define GX_H5_LAYOUT_H

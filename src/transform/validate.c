@@ -167,13 +167,174 @@ static void judged(out *o, const char *name, double observed, int upper, double 
 	add_check(o, "quality", name, st, observed, thr, "%s", msg);
 }
 
+/* samples: matrix vs metadata vs aggregated_metadata.json */
+static void check_samples(out *o, const gx_config *cfg, const gx_valid_figures *f)
+{
+	gx_buf m = { 0 };
+	double ns = (double)f->n_samples;
+
+	gx_buf_printf(&m, "%zu samples in the matrix", f->n_samples);
+	if (f->metadata_name)
+		gx_buf_printf(&m, ", %zu rows in '%s'", f->n_metadata_rows, f->metadata_name);
+	if (f->has_aggregated)
+		gx_buf_printf(&m, ", %zu listed in aggregated_metadata.json", f->n_aggregated);
+	add_check(o, "quality", "sample_count",
+	          beyond(ns, 0, (double)cfg->v_min_samples) ? GX_CHECK_FAIL : GX_CHECK_PASS, ns,
+	          (double)cfg->v_min_samples, "%s", gx_buf_cstr(&m));
+	gx_buf_reset(&m);
+	if (!f->metadata_name) {
+		add_check(o, "quality", "samples_without_metadata", GX_CHECK_PASS, NAN, NAN,
+		          "no metadata table: sample attributes come from the matrix file");
+		add_check(o, "quality", "metadata_without_data", GX_CHECK_PASS, NAN, NAN,
+		          "no metadata table");
+	} else {
+		if (f->n_without_metadata)
+			gx_buf_printf(&m, "%zu of %zu samples have no row in '%s' (loaded without "
+			              "metadata): %s", f->n_without_metadata, f->n_samples,
+			              f->metadata_name, f->without_metadata);
+		else
+			gx_buf_printf(&m, "every sample has a row in '%s'", f->metadata_name);
+		judged(o, "samples_without_metadata", share((double)f->n_without_metadata, ns), 1,
+		       cfg->v_no_metadata_warn, cfg->v_no_metadata_fail, gx_buf_cstr(&m));
+		gx_buf_reset(&m);
+		if (f->n_metadata_only)
+			add_check(o, "quality", "metadata_without_data", GX_CHECK_WARN,
+			          (double)f->n_metadata_only, 0, "%zu rows of '%s' have no matrix column "
+			          "(not loaded): %s", f->n_metadata_only, f->metadata_name,
+			          f->metadata_only);
+		else
+			add_check(o, "quality", "metadata_without_data", GX_CHECK_PASS, 0, 0,
+			          "every row of '%s' has a matrix column", f->metadata_name);
+	}
+	if (!f->has_aggregated)
+		add_check(o, "quality", "aggregated_samples_absent", GX_CHECK_PASS, NAN, NAN,
+		          "no sample list in aggregated_metadata.json");
+	else if (f->n_aggregated_absent)
+		add_check(o, "quality", "aggregated_samples_absent", GX_CHECK_WARN,
+		          (double)f->n_aggregated_absent, 0, "%zu of %zu samples listed in "
+		          "aggregated_metadata.json are not in the matrix: %s",
+		          f->n_aggregated_absent, f->n_aggregated, f->aggregated_absent);
+	else
+		add_check(o, "quality", "aggregated_samples_absent", GX_CHECK_PASS, 0, 0,
+		          "every sample listed in aggregated_metadata.json is in the matrix");
+
+	gx_buf_release(&m);
+}
+
+/* values: counts per sample, missing cells, range, scale */
+static void check_values(out *o, const gx_config *cfg, const gx_valid_figures *f)
+{
+	gx_buf m = { 0 };
+	const char *scale = f->linear ? "linear" : "log2";
+
+	gx_buf_printf(&m, "values per sample: fewest %lld (%s), most %lld; %ld genes",
+	              (long long)f->fewest_values, f->fewest_sample ? f->fewest_sample : "-",
+	              (long long)f->most_values, f->n_genes);
+	judged(o, "genes_per_sample", (double)f->fewest_values, 0,
+	       (double)cfg->v_genes_per_sample_warn, (double)cfg->v_genes_per_sample_fail,
+	       gx_buf_cstr(&m));
+	gx_buf_reset(&m);
+	if (f->n_measured < f->n_samples)
+		gx_buf_printf(&m, " (%zu samples loaded before gxload measured them are not "
+		              "counted: reload with --force)", f->n_samples - f->n_measured);
+	if (!f->n_measured) {
+		add_check(o, "quality", "missing_values", GX_CHECK_PASS, NAN, NAN, "not measured%s",
+		          gx_buf_cstr(&m));
+		add_check(o, "quality", "value_range", GX_CHECK_PASS, NAN, NAN, "not measured%s",
+		          gx_buf_cstr(&m));
+	} else {
+		double cells = (double)(f->n_values + f->n_missing);
+		gx_buf b = { 0 };
+		if (f->n_missing)
+			gx_buf_printf(&b, "%lld of %.0f cells missing (extract.na_values), most in %s "
+			              "(%.3g of its cells)%s", (long long)f->n_missing, cells,
+			              f->worst_missing_sample, f->worst_missing, gx_buf_cstr(&m));
+		else
+			gx_buf_printf(&b, "no missing cells in %.0f%s", cells, gx_buf_cstr(&m));
+		judged(o, "missing_values", share((double)f->n_missing, cells), 1,
+		       cfg->v_missing_warn, cfg->v_missing_fail, gx_buf_cstr(&b));
+		gx_buf_reset(&b);
+		if (!f->n_values) {
+			add_check(o, "quality", "value_range", GX_CHECK_PASS, NAN, NAN, "no values");
+		} else if (f->linear) {
+			add_check(o, "quality", "value_range", GX_CHECK_PASS, f->value_max, NAN,
+			          "values from %.6g to %.6g (linear scale)%s", f->value_min,
+			          f->value_max, gx_buf_cstr(&m));
+		} else {
+			gx_buf_printf(&b, "values from %.6g to %.6g (log2 scale)%s%s", f->value_min,
+			              f->value_max, beyond(f->value_max, 1, cfg->v_log2_max_value) ?
+			              ": above validation.log2_max_value, is the scale really log2?" :
+			              "", gx_buf_cstr(&m));
+			judged(o, "value_range", f->value_max, 1, cfg->v_log2_max_value, NAN,
+			       gx_buf_cstr(&b));
+		}
+		gx_buf_release(&b);
+	}
+	add_check(o, "quality", "value_scale", GX_CHECK_PASS, f->linear ? 1 : 0, NAN,
+	          "%s: %s (transform.value_scale %s)", scale,
+	          f->linear ? "log2_value = log2(value + 1)" : "log2_value = value",
+	          f->scale_setting ? f->scale_setting : "auto");
+	if (!f->linear)
+		add_check(o, "quality", "negative_linear_values", GX_CHECK_PASS, NAN, NAN,
+		          "log2 scale: negative values are ordinary log2 values");
+	else if (!f->n_measured)
+		add_check(o, "quality", "negative_linear_values", GX_CHECK_PASS, NAN, NAN,
+		          "not measured%s", gx_buf_cstr(&m));
+	else {
+		gx_buf b = { 0 };
+		gx_buf_printf(&b, "%lld of %lld values are negative: their log2_value is NULL%s",
+		              (long long)f->n_negative, (long long)f->n_values, gx_buf_cstr(&m));
+		judged(o, "negative_linear_values", share((double)f->n_negative,
+		       (double)f->n_values), 1, cfg->v_negative_warn, cfg->v_negative_fail,
+		       gx_buf_cstr(&b));
+		gx_buf_release(&b);
+	}
+	gx_buf_release(&m);
+}
+
+/* labels: unknown illness, platform coverage */
+static void check_labels(out *o, const gx_config *cfg, const gx_valid_figures *f)
+{
+	gx_buf m = { 0 };
+	double ns = (double)f->n_samples;
+
+	if (f->n_unknown_illness)
+		gx_buf_printf(&m, "%zu of %zu samples labelled %s: %s", f->n_unknown_illness,
+		              f->n_samples, f->default_illness, f->unknown_illness);
+	else
+		gx_buf_printf(&m, "no sample labelled %s", f->default_illness);
+	judged(o, "unknown_illness", share((double)f->n_unknown_illness, ns), 1,
+	       cfg->v_unknown_illness_warn, cfg->v_unknown_illness_fail, gx_buf_cstr(&m));
+	gx_buf_reset(&m);
+	if (f->n_platform_known < f->n_samples)
+		gx_buf_printf(&m, "%zu of %zu samples on a known platform; not: %s",
+		              f->n_platform_known, f->n_samples, f->unknown_platform);
+	else
+		gx_buf_printf(&m, "every sample on a known platform");
+	judged(o, "platform_coverage", share((double)f->n_platform_known, ns), 0,
+	       cfg->v_platform_coverage_warn, cfg->v_platform_coverage_fail, gx_buf_cstr(&m));
+	gx_buf_release(&m);
+}
+
+/* attrition: what the study lost on the way, with the reason */
+static void attrition(out *o, const gx_valid_figures *f)
+{
+	add_attr(o, "missing_value", "value", f->n_missing,
+	         "cells equal to an extract.na_values token: not stored");
+	add_attr(o, "negative_linear_log2_null", "value", f->linear ? f->n_negative : 0,
+	         "negative values of linear-scale data: value stored, log2_value NULL");
+	add_attr(o, "sample_without_metadata", "sample", (int64_t)f->n_without_metadata,
+	         "matrix columns without a metadata row: loaded without metadata");
+	add_attr(o, "metadata_without_data", "sample", (int64_t)f->n_metadata_only,
+	         "metadata rows without a matrix column: not loaded");
+	add_attr(o, "aggregated_sample_absent", "sample", (int64_t)f->n_aggregated_absent,
+	         "listed in aggregated_metadata.json, absent from the matrix: not loaded");
+}
+
 int gx_valid_evaluate(const gx_config *cfg, const gx_valid_figures *f, gx_check **checks,
                       size_t *n_checks, gx_attrition **attr, size_t *n_attr, gx_err *err)
 {
 	out o = { 0 };
-	gx_buf m = { 0 };
-	double ns = (double)f->n_samples;
-	const char *scale = f->linear ? "linear" : "log2";
 	size_t i;
 
 	*checks = NULL;
@@ -185,147 +346,10 @@ int gx_valid_evaluate(const gx_config *cfg, const gx_valid_figures *f, gx_check 
 		add_check(&o, "integrity", integrity[i].name, GX_CHECK_PASS, 0, 0, "none%s",
 		          f->matrix_read ? "" : " (the matrix was not read again: unchanged since "
 		                                "its last load)");
-
-	/* samples: matrix vs metadata vs aggregated_metadata.json */
-	gx_buf_printf(&m, "%zu samples in the matrix", f->n_samples);
-	if (f->metadata_name)
-		gx_buf_printf(&m, ", %zu rows in '%s'", f->n_metadata_rows, f->metadata_name);
-	if (f->has_aggregated)
-		gx_buf_printf(&m, ", %zu listed in aggregated_metadata.json", f->n_aggregated);
-	add_check(&o, "quality", "sample_count",
-	          beyond(ns, 0, (double)cfg->v_min_samples) ? GX_CHECK_FAIL : GX_CHECK_PASS, ns,
-	          (double)cfg->v_min_samples, "%s", gx_buf_cstr(&m));
-	gx_buf_reset(&m);
-	if (!f->metadata_name) {
-		add_check(&o, "quality", "samples_without_metadata", GX_CHECK_PASS, NAN, NAN,
-		          "no metadata table: sample attributes come from the matrix file");
-		add_check(&o, "quality", "metadata_without_data", GX_CHECK_PASS, NAN, NAN,
-		          "no metadata table");
-	} else {
-		if (f->n_without_metadata)
-			gx_buf_printf(&m, "%zu of %zu samples have no row in '%s' (loaded without "
-			              "metadata): %s", f->n_without_metadata, f->n_samples,
-			              f->metadata_name, f->without_metadata);
-		else
-			gx_buf_printf(&m, "every sample has a row in '%s'", f->metadata_name);
-		judged(&o, "samples_without_metadata", share((double)f->n_without_metadata, ns), 1,
-		       cfg->v_no_metadata_warn, cfg->v_no_metadata_fail, gx_buf_cstr(&m));
-		gx_buf_reset(&m);
-		if (f->n_metadata_only)
-			add_check(&o, "quality", "metadata_without_data", GX_CHECK_WARN,
-			          (double)f->n_metadata_only, 0, "%zu rows of '%s' have no matrix column "
-			          "(not loaded): %s", f->n_metadata_only, f->metadata_name,
-			          f->metadata_only);
-		else
-			add_check(&o, "quality", "metadata_without_data", GX_CHECK_PASS, 0, 0,
-			          "every row of '%s' has a matrix column", f->metadata_name);
-	}
-	if (!f->has_aggregated)
-		add_check(&o, "quality", "aggregated_samples_absent", GX_CHECK_PASS, NAN, NAN,
-		          "no sample list in aggregated_metadata.json");
-	else if (f->n_aggregated_absent)
-		add_check(&o, "quality", "aggregated_samples_absent", GX_CHECK_WARN,
-		          (double)f->n_aggregated_absent, 0, "%zu of %zu samples listed in "
-		          "aggregated_metadata.json are not in the matrix: %s",
-		          f->n_aggregated_absent, f->n_aggregated, f->aggregated_absent);
-	else
-		add_check(&o, "quality", "aggregated_samples_absent", GX_CHECK_PASS, 0, 0,
-		          "every sample listed in aggregated_metadata.json is in the matrix");
-
-	/* values */
-	gx_buf_printf(&m, "values per sample: fewest %lld (%s), most %lld; %ld genes",
-	              (long long)f->fewest_values, f->fewest_sample ? f->fewest_sample : "-",
-	              (long long)f->most_values, f->n_genes);
-	judged(&o, "genes_per_sample", (double)f->fewest_values, 0,
-	       (double)cfg->v_genes_per_sample_warn, (double)cfg->v_genes_per_sample_fail,
-	       gx_buf_cstr(&m));
-	gx_buf_reset(&m);
-	if (f->n_measured < f->n_samples)
-		gx_buf_printf(&m, " (%zu samples loaded before gxload measured them are not "
-		              "counted: reload with --force)", f->n_samples - f->n_measured);
-	if (!f->n_measured) {
-		add_check(&o, "quality", "missing_values", GX_CHECK_PASS, NAN, NAN, "not measured%s",
-		          gx_buf_cstr(&m));
-		add_check(&o, "quality", "value_range", GX_CHECK_PASS, NAN, NAN, "not measured%s",
-		          gx_buf_cstr(&m));
-	} else {
-		double cells = (double)(f->n_values + f->n_missing);
-		gx_buf b = { 0 };
-		if (f->n_missing)
-			gx_buf_printf(&b, "%lld of %.0f cells missing (extract.na_values), most in %s "
-			              "(%.3g of its cells)%s", (long long)f->n_missing, cells,
-			              f->worst_missing_sample, f->worst_missing, gx_buf_cstr(&m));
-		else
-			gx_buf_printf(&b, "no missing cells in %.0f%s", cells, gx_buf_cstr(&m));
-		judged(&o, "missing_values", share((double)f->n_missing, cells), 1,
-		       cfg->v_missing_warn, cfg->v_missing_fail, gx_buf_cstr(&b));
-		gx_buf_reset(&b);
-		if (!f->n_values) {
-			add_check(&o, "quality", "value_range", GX_CHECK_PASS, NAN, NAN, "no values");
-		} else if (f->linear) {
-			add_check(&o, "quality", "value_range", GX_CHECK_PASS, f->value_max, NAN,
-			          "values from %.6g to %.6g (linear scale)%s", f->value_min,
-			          f->value_max, gx_buf_cstr(&m));
-		} else {
-			gx_buf_printf(&b, "values from %.6g to %.6g (log2 scale)%s%s", f->value_min,
-			              f->value_max, beyond(f->value_max, 1, cfg->v_log2_max_value) ?
-			              ": above validation.log2_max_value, is the scale really log2?" :
-			              "", gx_buf_cstr(&m));
-			judged(&o, "value_range", f->value_max, 1, cfg->v_log2_max_value, NAN,
-			       gx_buf_cstr(&b));
-		}
-		gx_buf_release(&b);
-	}
-	add_check(&o, "quality", "value_scale", GX_CHECK_PASS, f->linear ? 1 : 0, NAN,
-	          "%s: %s (transform.value_scale %s)", scale,
-	          f->linear ? "log2_value = log2(value + 1)" : "log2_value = value",
-	          f->scale_setting ? f->scale_setting : "auto");
-	if (!f->linear)
-		add_check(&o, "quality", "negative_linear_values", GX_CHECK_PASS, NAN, NAN,
-		          "log2 scale: negative values are ordinary log2 values");
-	else if (!f->n_measured)
-		add_check(&o, "quality", "negative_linear_values", GX_CHECK_PASS, NAN, NAN,
-		          "not measured%s", gx_buf_cstr(&m));
-	else {
-		gx_buf b = { 0 };
-		gx_buf_printf(&b, "%lld of %lld values are negative: their log2_value is NULL%s",
-		              (long long)f->n_negative, (long long)f->n_values, gx_buf_cstr(&m));
-		judged(&o, "negative_linear_values", share((double)f->n_negative,
-		       (double)f->n_values), 1, cfg->v_negative_warn, cfg->v_negative_fail,
-		       gx_buf_cstr(&b));
-		gx_buf_release(&b);
-	}
-	gx_buf_reset(&m);
-
-	/* labels */
-	if (f->n_unknown_illness)
-		gx_buf_printf(&m, "%zu of %zu samples labelled %s: %s", f->n_unknown_illness,
-		              f->n_samples, f->default_illness, f->unknown_illness);
-	else
-		gx_buf_printf(&m, "no sample labelled %s", f->default_illness);
-	judged(&o, "unknown_illness", share((double)f->n_unknown_illness, ns), 1,
-	       cfg->v_unknown_illness_warn, cfg->v_unknown_illness_fail, gx_buf_cstr(&m));
-	gx_buf_reset(&m);
-	if (f->n_platform_known < f->n_samples)
-		gx_buf_printf(&m, "%zu of %zu samples on a known platform; not: %s",
-		              f->n_platform_known, f->n_samples, f->unknown_platform);
-	else
-		gx_buf_printf(&m, "every sample on a known platform");
-	judged(&o, "platform_coverage", share((double)f->n_platform_known, ns), 0,
-	       cfg->v_platform_coverage_warn, cfg->v_platform_coverage_fail, gx_buf_cstr(&m));
-
-	/* attrition: what the study lost on the way, with the reason */
-	add_attr(&o, "missing_value", "value", f->n_missing,
-	         "cells equal to an extract.na_values token: not stored");
-	add_attr(&o, "negative_linear_log2_null", "value", f->linear ? f->n_negative : 0,
-	         "negative values of linear-scale data: value stored, log2_value NULL");
-	add_attr(&o, "sample_without_metadata", "sample", (int64_t)f->n_without_metadata,
-	         "matrix columns without a metadata row: loaded without metadata");
-	add_attr(&o, "metadata_without_data", "sample", (int64_t)f->n_metadata_only,
-	         "metadata rows without a matrix column: not loaded");
-	add_attr(&o, "aggregated_sample_absent", "sample", (int64_t)f->n_aggregated_absent,
-	         "listed in aggregated_metadata.json, absent from the matrix: not loaded");
-	gx_buf_release(&m);
+	check_samples(&o, cfg, f);
+	check_values(&o, cfg, f);
+	check_labels(&o, cfg, f);
+	attrition(&o, f);
 	if (o.nomem) {
 		gx_checks_free(o.c, o.n);
 		gx_attrition_free(o.a, o.na);

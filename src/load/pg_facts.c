@@ -1,0 +1,791 @@
+/*
+ * pg_facts.c - the PostgreSQL backend's bulk path: gene keys and the fact writer (see
+ * pg_facts.h, and sink_pg.c for the design).
+ *
+ * Facts go out as binary COPY: on the main session for an APPEND and for a small
+ * REPLACE (a new partition created in the load transaction, keyed after the data), or,
+ * for a big REPLACE, split by sample_key over postgresql.copy_streams range sessions
+ * (pg_stream.c) whose committed tables the load transaction attaches.  Gene keys are
+ * resolved before the COPY; one that a COPY meets unresolved pauses it.
+ * Does not: run the load transaction's other statements, or decide what to write.
+ */
+#include "load/pg_facts.h"
+#include "core/buf.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "core/signals.h"
+#include "core/testhook.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One range of sample_keys of a big study's new partition: [lo, next leaf's lo). */
+typedef struct leaf {
+	gx_pg_stream *st;
+	gx_qbuf *buf;       /* being filled */
+	int32_t lo;         /* INT32_MIN for the first */
+	int committed;      /* its session committed its table */
+} leaf;
+
+struct gx_fact_writer {
+	gx_sink *s;
+	int32_t study_key;
+	gx_fact_mode mode;
+	/* the COPY on the main session (APPEND; REPLACE of a small study) */
+	int copying;
+	unsigned char *buf;
+	size_t len;
+	char table[64];
+	int64_t pauses;     /* COPYs ended to run another statement (gene lookups) */
+	/* REPLACE: facts held back until the study proves big enough for range sessions */
+	int32_t *ps, *pg;
+	double *pv, *pl;
+	size_t pn, pcap;
+	/* REPLACE of a big study: one range session each */
+	leaf *leaves;
+	size_t nleaves;     /* 0 until they start */
+	size_t cur;         /* leaf of the last row */
+};
+
+static int copy_start(gx_fact_writer *w, const char *prefix, gx_err *err);
+static int copy_pause(gx_fact_writer *w, gx_err *err);
+
+/* ---- gene keys ---- */
+
+/* Append a PostgreSQL array literal element: "..." with " and \ escaped, or NULL. */
+static void array_elem(gx_buf *b, const char *v, int first)
+{
+	if (!first)
+		gx_buf_putc(b, ',');
+	if (!v) {
+		gx_buf_puts(b, "NULL");
+		return;
+	}
+	gx_buf_putc(b, '"');
+	for (; *v; v++) {
+		if (*v == '"' || *v == '\\')
+			gx_buf_putc(b, '\\');
+		gx_buf_putc(b, *v);
+	}
+	gx_buf_putc(b, '"');
+}
+
+int pg_resolve_genes(gx_sink *s, size_t n, const char *const *ids,
+                            const char *const *symbols, int32_t *keys, gx_err *err)
+{
+	/* One round trip per batch: insert the new genes, then read every key in input
+	 * order.  A gene inserted concurrently by another loader is not in this statement's
+	 * snapshot; those keys come back NULL and are read again below. */
+	static const char sql[] =
+		"WITH input AS ("
+		"  SELECT t.gene_id, t.gene_symbol, t.ord"
+		"  FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(gene_id, gene_symbol, ord)),"
+		" ins AS ("
+		"  INSERT INTO dim_gene (gene_id, gene_symbol, created_at)"
+		"  SELECT gene_id, gene_symbol, now() FROM input ORDER BY gene_id"
+		"  ON CONFLICT (gene_id) DO UPDATE SET gene_symbol = EXCLUDED.gene_symbol"
+		"  WHERE dim_gene.gene_symbol IS NULL AND EXCLUDED.gene_symbol IS NOT NULL"
+		"  RETURNING gene_id, gene_key)"
+		" SELECT COALESCE(ins.gene_key, g.gene_key) FROM input i"
+		" LEFT JOIN ins ON ins.gene_id = i.gene_id"
+		" LEFT JOIN dim_gene g ON g.gene_id = i.gene_id"
+		" ORDER BY i.ord";
+	/* genes without symbols that all exist already (a re-run, a study of known genes)
+	 * only need reading, which is 3-4 times cheaper than the upsert */
+	static const char known_sql[] =
+		"SELECT g.gene_key FROM unnest($1::text[]) WITH ORDINALITY AS t(gene_id, ord)"
+		" LEFT JOIN dim_gene g ON g.gene_id = t.gene_id ORDER BY t.ord";
+	static const char again_sql[] = "SELECT gene_key FROM dim_gene WHERE gene_id = $1";
+	pg_impl *im = s->impl;
+	gx_fact_writer *paused = NULL;
+	gx_buf a = { 0 }, b = { 0 };
+	const char *p[2];
+	gx_rows *r = NULL;
+	size_t i;
+	int rc;
+
+	/* one connection cannot run a query while its COPY is open: end the COPY (its rows
+	 * stay in the transaction), look the genes up, and start a new COPY afterwards.  The
+	 * loader resolves genes before the COPY, so this only happens for genes that its
+	 * quick pre-scan missed. */
+	if (im->active && im->active->copying) {
+		paused = im->active;
+		if ((rc = copy_pause(paused, err)))
+			return rc;
+	}
+	gx_buf_putc(&a, '{');
+	gx_buf_putc(&b, '{');
+	for (i = 0; i < n; i++) {
+		array_elem(&a, ids[i], i == 0);
+		array_elem(&b, symbols ? symbols[i] : NULL, i == 0);
+	}
+	gx_buf_putc(&a, '}');
+	if (gx_buf_putc(&b, '}') < 0 || !a.data) {
+		rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+		goto out;
+	}
+	p[0] = a.data;
+	p[1] = b.data;
+	for (i = 0; i < n && !(symbols && symbols[i]); i++)
+		;
+	if (i == n) { /* no symbols */
+		if ((rc = pg_query(s, known_sql, 1, p, &r, err)))
+			goto out;
+		for (i = 0; i < r->nrows && gx_rows_get(r, i, 0); i++)
+			;
+		if (i < n || r->nrows != n) {
+			gx_rows_free(r);
+			r = NULL;
+		}
+	}
+	if (!r && (rc = pg_query(s, sql, 2, p, &r, err)))
+		goto out;
+	if (r->nrows != n) {
+		rc = gx_err_set(err, GX_E_INTERNAL, "gene key lookup returned %zu rows for %zu genes",
+		                r->nrows, n);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		const char *k = gx_rows_get(r, i, 0);
+		if (!k) {
+			long key;
+			const char *q[1] = { ids[i] };
+			if ((rc = gx_sink_query_long(s, again_sql, 1, q, &key, err)))
+				goto out;
+			keys[i] = (int32_t)key;
+		} else {
+			keys[i] = (int32_t)strtol(k, NULL, 10);
+		}
+	}
+out:
+	gx_rows_free(r);
+	gx_buf_release(&a);
+	gx_buf_release(&b);
+	if (paused && !rc)
+		rc = copy_start(paused, "", err);
+	return rc;
+}
+
+/* ---- the binary COPY ---- */
+
+static void put_be16(unsigned char *p, uint16_t v)
+{
+	p[0] = (unsigned char)(v >> 8);
+	p[1] = (unsigned char)v;
+}
+
+static void put_be32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+static void put_be64(unsigned char *p, uint64_t v)
+{
+	put_be32(p, (uint32_t)(v >> 32));
+	put_be32(p + 4, (uint32_t)v);
+}
+
+static const unsigned char copy_header[19] = { 'P', 'G', 'C', 'O', 'P', 'Y', '\n', 0xff, '\r',
+                                               '\n', 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+
+/* A binary COPY row: int16 field count, then (int32 length, value) per field. */
+enum { ROW_MAX = 2 + 3 * 8 + 2 * 12 };
+
+/* Write one fact as a binary COPY row at p; returns its length (42, or 50 with log2). */
+static size_t put_row(unsigned char *p, int32_t study, int32_t sample, int32_t gene,
+                      double value, double log2v)
+{
+	uint64_t bits;
+
+	put_be16(p, 5);
+	put_be32(p + 2, 4);
+	put_be32(p + 6, (uint32_t)study);
+	put_be32(p + 10, 4);
+	put_be32(p + 14, (uint32_t)sample);
+	put_be32(p + 18, 4);
+	put_be32(p + 22, (uint32_t)gene);
+	put_be32(p + 26, 8);
+	memcpy(&bits, &value, 8);
+	put_be64(p + 30, bits);
+	if (isnan(log2v)) {
+		put_be32(p + 38, 0xffffffffu);
+		return 42;
+	}
+	put_be32(p + 38, 8);
+	memcpy(&bits, &log2v, 8);
+	put_be64(p + 42, bits);
+	return 50;
+}
+
+/* ---- the COPY on the main session ---- */
+
+static int copy_flush(gx_fact_writer *w, gx_err *err)
+{
+	pg_impl *im = w->s->impl;
+
+	if (w->len == 0)
+		return 0;
+	if (PQputCopyData(im->conn, (const char *)w->buf, (int)w->len) != 1)
+		return pg_fail(w->s, NULL, "COPY failed", err);
+	w->len = 0;
+	return 0;
+}
+
+/* Run 'prefix' (statements before the COPY, may be "") and open the COPY of w->table. */
+static int copy_start(gx_fact_writer *w, const char *prefix, gx_err *err)
+{
+	pg_impl *im = w->s->impl;
+	gx_buf sql = { 0 };
+	PGresult *res;
+	int rc = 0;
+
+	gx_buf_printf(&sql, "%sCOPY %s (study_key, sample_key, gene_key, value, log2_value) "
+	              "FROM STDIN (FORMAT binary%s)", prefix, w->table,
+	              w->mode == GX_FACTS_REPLACE ? ", FREEZE" : "");
+	if (!sql.data)
+		return gx_err_set(err, GX_E_NOMEM, "out of memory");
+	/* PQexec runs the statements in order and stops at the COPY */
+	res = PQexec(im->conn, sql.data);
+	if (PQresultStatus(res) != PGRES_COPY_IN)
+		rc = pg_fail(w->s, res, "cannot start COPY", err);
+	PQclear(res);
+	gx_buf_release(&sql);
+	if (rc)
+		return rc;
+	w->copying = 1;
+	memcpy(w->buf, copy_header, sizeof(copy_header));
+	w->len = sizeof(copy_header);
+	im->active = w;
+	return 0;
+}
+
+static int copy_put(gx_fact_writer *w, int32_t sample, int32_t gene, double value,
+                    double log2v, gx_err *err)
+{
+	int rc;
+
+	if (w->len + ROW_MAX > COPY_BUF && (rc = copy_flush(w, err)))
+		return rc;
+	w->len += put_row(w->buf + w->len, w->study_key, sample, gene, value, log2v);
+	return 0;
+}
+
+static int copy_end(gx_fact_writer *w, const char *errmsg, gx_err *err)
+{
+	pg_impl *im = w->s->impl;
+
+	w->copying = 0;
+	im->active = NULL;
+	return gx_pg_copy_end(im->conn, errmsg, err);
+}
+
+/* Send the trailer and end the COPY successfully. */
+static int copy_pause(gx_fact_writer *w, gx_err *err)
+{
+	int rc;
+
+	if (w->len + 2 > COPY_BUF && (rc = copy_flush(w, err)))
+		return rc;
+	put_be16(w->buf + w->len, 0xffff);
+	w->len += 2;
+	if ((rc = copy_flush(w, err)))
+		return rc;
+	w->pauses++;
+	return copy_end(w, NULL, err);
+}
+
+/* ---- a big study's range sessions ---- */
+
+/* "SET LOCAL maintenance_work_mem = ...; " when configured, else "" */
+static void mwm_setting(const gx_sink *s, char *out, size_t cap)
+{
+	if (s->cfg->pg_maintenance_work_mem_mb > 0)
+		snprintf(out, cap, "SET LOCAL maintenance_work_mem = '%ldMB'; ",
+		         s->cfg->pg_maintenance_work_mem_mb);
+	else
+		out[0] = '\0';
+}
+
+static void stage_name(const gx_fact_writer *w, size_t i, char *out, size_t cap)
+{
+	snprintf(out, cap, "fact_gene_expression_p%d_s%zu", (int)w->study_key, i);
+}
+
+/*
+ * Drop the range tables (fact_gene_expression_p<K>_s<i>) that a killed run of the study
+ * 'acc' left behind: committed by their own sessions, never attached.  Called in
+ * autocommit right after the study's lock is taken, before any transaction of the run,
+ * so the next run of a study always starts clean, whatever its mode.
+ */
+int pg_drop_leftovers(gx_sink *s, const char *acc, gx_err *err)
+{
+	const char *p[1] = { acc };
+	gx_rows *r = NULL;
+	size_t i;
+	int rc;
+
+	rc = pg_query(s,
+		"SELECT quote_ident(c.relname) FROM pg_class c, dim_study d "
+		"WHERE d.accession = $1 AND c.relnamespace = current_schema()::regnamespace "
+		"AND c.relkind = 'r' AND NOT c.relispartition AND c.relname LIKE "
+		"'fact\\_gene\\_expression\\_p' || d.study_key || '\\_s%'", 1, p, &r, err);
+	for (i = 0; !rc && i < r->nrows; i++) {
+		char sql[128];
+		snprintf(sql, sizeof(sql), "DROP TABLE %s", gx_rows_get(r, i, 0));
+		if ((rc = pg_exec(s, sql, err)))
+			gx_err_prefix(err, "cannot drop a table left by an earlier run");
+		else
+			gx_log(GX_LOG_INFO, "load", "dropped %s, left by an earlier run that was killed",
+			       gx_rows_get(r, i, 0));
+	}
+	gx_rows_free(r);
+	return rc;
+}
+
+/*
+ * The columns of fact_gene_expression as a table definition ("study_key integer NOT
+ * NULL, ..."), read from the catalog: the range tables are declared with it instead of
+ * LIKE, which would lock the parent (see the header).  *out owned by the caller.
+ */
+static int fact_columns(gx_sink *s, char **out, gx_err *err)
+{
+	gx_rows *r = NULL;
+	int rc;
+
+	*out = NULL;
+	rc = pg_query(s,
+		"SELECT string_agg(format('%I %s%s', a.attname, format_type(a.atttypid, a.atttypmod), "
+		"CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END), ', ' ORDER BY a.attnum) "
+		"FROM pg_attribute a WHERE a.attrelid = 'fact_gene_expression'::regclass "
+		"AND a.attnum > 0 AND NOT a.attisdropped", 0, NULL, &r, err);
+	if (rc)
+		return rc;
+	if (r->nrows != 1 || !gx_rows_get(r, 0, 0))
+		rc = gx_err_set(err, GX_E_DB, "cannot read the columns of fact_gene_expression");
+	else if (!(*out = gx_strdup(gx_rows_get(r, 0, 0))))
+		rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+	gx_rows_free(r);
+	return rc;
+}
+
+/* the facts to hold back before deciding; 0: none, start the range sessions at once */
+static size_t pending_cap(const gx_sink *s)
+{
+	return (size_t)s->cfg->pg_copy_streams_min_rows;
+}
+
+/*
+ * Start the range sessions: split the study's samples (their keys, from dim_sample in
+ * the load transaction) into up to postgresql.copy_streams ranges of equal count, then
+ * open one session per range with its table and COPY.
+ */
+static int leaves_start(gx_fact_writer *w, gx_err *err)
+{
+	gx_sink *s = w->s;
+	pg_impl *im = s->impl;
+	char sk[16], mwm[64], name[64];
+	const char *par[1] = { sk };
+	gx_rows *keys = NULL;
+	char *cols = NULL;
+	gx_buf sql = { 0 };
+	size_t n, i;
+	int rc;
+
+	snprintf(sk, sizeof(sk), "%d", (int)w->study_key);
+	if ((rc = pg_query(s, "SELECT sample_key FROM dim_sample WHERE study_key = $1::int "
+	                   "ORDER BY sample_key", 1, par, &keys, err)) ||
+	    (rc = fact_columns(s, &cols, err)))
+		goto out;
+	n = (size_t)s->cfg->pg_copy_streams;
+	if (n > keys->nrows)
+		n = keys->nrows ? keys->nrows : 1;
+	w->leaves = gx_calloc(n, sizeof(*w->leaves));
+	if (!w->leaves) {
+		rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		w->leaves[i].lo = i == 0 ? INT32_MIN
+		                         : (int32_t)atol(gx_rows_get(keys, i * keys->nrows / n, 0));
+	mwm_setting(s, mwm, sizeof(mwm));
+	for (i = 0; i < n; i++) {
+		leaf *lf = &w->leaves[i];
+		char app[160];
+		PGconn *conn = NULL;
+
+		snprintf(app, sizeof(app), "%s.%s/%ld.copy%zu", s->cfg->pg_application_name,
+		         s->purpose, im->run_id, i);
+		if ((rc = pg_open(s, app, &conn, err)))
+			goto out;
+		stage_name(w, i, name, sizeof(name));
+		gx_buf_reset(&sql);
+		gx_buf_printf(&sql, "BEGIN; %s%s"
+		              "CREATE TABLE %s (%s, CONSTRAINT %s_study CHECK (study_key = %d)",
+		              mwm, n > 1 ? "SET LOCAL max_parallel_maintenance_workers = 0; " : "",
+		              name, cols, name, (int)w->study_key);
+		if (n > 1) {
+			gx_buf_printf(&sql, ", CONSTRAINT %s_range CHECK (", name);
+			if (i > 0)
+				gx_buf_printf(&sql, "sample_key >= %d%s", (int)lf->lo,
+				              i + 1 < n ? " AND " : "");
+			if (i + 1 < n)
+				gx_buf_printf(&sql, "sample_key < %d", (int)w->leaves[i + 1].lo);
+			gx_buf_putc(&sql, ')');
+		}
+		gx_buf_printf(&sql, "); COPY %s (study_key, sample_key, gene_key, value, log2_value) "
+		              "FROM STDIN (FORMAT binary, FREEZE)", name);
+		if (!sql.data) {
+			PQfinish(conn);
+			rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+			goto out;
+		}
+		if ((rc = gx_pg_stream_start(conn, sql.data, STREAM_BUFS, COPY_BUF, &lf->st, err)))
+			goto out;
+		w->nleaves = i + 1;
+		if (!(lf->buf = gx_pg_stream_swap(lf->st, NULL, err))) {
+			rc = err ? -(int)err->code : -(int)GX_E_DB;
+			goto out;
+		}
+		memcpy(lf->buf->data, copy_header, sizeof(copy_header));
+		lf->buf->len = sizeof(copy_header);
+	}
+	gx_log(GX_LOG_DEBUG, "load", "loading study %d through %zu parallel COPY sessions",
+	       (int)w->study_key, n);
+out:
+	gx_buf_release(&sql);
+	gx_free(cols);
+	gx_rows_free(keys);
+	return rc;
+}
+
+/* Append a fact to the buffer of its range, passing full buffers to the session. */
+static int leaf_put(gx_fact_writer *w, int32_t sample, int32_t gene, double value,
+                    double log2v, gx_err *err)
+{
+	leaf *lf = &w->leaves[w->cur];
+
+	if (sample < lf->lo || (w->cur + 1 < w->nleaves && sample >= w->leaves[w->cur + 1].lo)) {
+		size_t k = 0;
+		while (k + 1 < w->nleaves && sample >= w->leaves[k + 1].lo)
+			k++;
+		w->cur = k;
+		lf = &w->leaves[k];
+	}
+	if (lf->buf->len + ROW_MAX > lf->buf->cap &&
+	    !(lf->buf = gx_pg_stream_swap(lf->st, lf->buf, err)))
+		return err ? -(int)err->code : -(int)GX_E_DB;
+	lf->buf->len += put_row(lf->buf->data + lf->buf->len, w->study_key, sample, gene, value,
+	                        log2v);
+	return 0;
+}
+
+/* The facts held back go to the range sessions, or to the main session's COPY. */
+static int pending_flush(gx_fact_writer *w, gx_err *err)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < w->pn && !rc; i++)
+		rc = w->nleaves ? leaf_put(w, w->ps[i], w->pg[i], w->pv[i], w->pl[i], err)
+		                : copy_put(w, w->ps[i], w->pg[i], w->pv[i], w->pl[i], err);
+	w->pn = 0;
+	return rc;
+}
+
+/*
+ * The swap statements for a study loaded through range sessions: the committed range
+ * tables become the new partition (partitioned by sample_key when there are several),
+ * which replaces the old one.
+ */
+static int leaves_swap_sql(gx_fact_writer *w, gx_buf *sql)
+{
+	int k = (int)w->study_key;
+	char name[64];
+	size_t i;
+
+	gx_buf_printf(sql, "DO $$ BEGIN "
+	              "IF to_regclass('fact_gene_expression_p%d') IS NOT NULL THEN "
+	              "ALTER TABLE fact_gene_expression DETACH PARTITION fact_gene_expression_p%d; "
+	              "DROP TABLE fact_gene_expression_p%d; END IF; END $$; ", k, k, k);
+	if (w->nleaves == 1) {
+		stage_name(w, 0, name, sizeof(name));
+		gx_buf_printf(sql, "ALTER TABLE %s RENAME TO fact_gene_expression_p%d; "
+		              "ALTER INDEX %s_pkey RENAME TO fact_gene_expression_p%d_pkey; "
+		              "ALTER TABLE fact_gene_expression_p%d RENAME CONSTRAINT %s_study "
+		              "TO fact_gene_expression_p%d_study; ", name, k, name, k, k, name, k);
+	} else {
+		gx_buf_printf(sql, "CREATE TABLE fact_gene_expression_p%d "
+		              "(LIKE fact_gene_expression INCLUDING DEFAULTS) "
+		              "PARTITION BY RANGE (sample_key); ", k);
+		for (i = 0; i < w->nleaves; i++) {
+			stage_name(w, i, name, sizeof(name));
+			gx_buf_printf(sql, "ALTER TABLE %s RENAME TO fact_gene_expression_p%d_%zu; "
+			              "ALTER INDEX %s_pkey RENAME TO fact_gene_expression_p%d_%zu_pkey; "
+			              "ALTER TABLE fact_gene_expression_p%d_%zu RENAME CONSTRAINT %s_study "
+			              "TO fact_gene_expression_p%d_%zu_study; "
+			              "ALTER TABLE fact_gene_expression_p%d_%zu RENAME CONSTRAINT %s_range "
+			              "TO fact_gene_expression_p%d_%zu_range; ",
+			              name, k, i, name, k, i, k, i, name, k, i, k, i, name, k, i);
+			gx_buf_printf(sql, "ALTER TABLE fact_gene_expression_p%d ATTACH PARTITION "
+			              "fact_gene_expression_p%d_%zu FOR VALUES FROM (", k, k, i);
+			if (i == 0)
+				gx_buf_puts(sql, "MINVALUE");
+			else
+				gx_buf_printf(sql, "%d", (int)w->leaves[i].lo);
+			gx_buf_puts(sql, ") TO (");
+			if (i + 1 == w->nleaves)
+				gx_buf_puts(sql, "MAXVALUE");
+			else
+				gx_buf_printf(sql, "%d", (int)w->leaves[i + 1].lo);
+			gx_buf_puts(sql, "); ");
+		}
+		/* the ranges' keys become the partition's key: attached, not built */
+		gx_buf_printf(sql, "ALTER TABLE fact_gene_expression_p%d ADD CONSTRAINT "
+		              "fact_gene_expression_p%d_pkey PRIMARY KEY (gene_key, sample_key); ", k, k);
+	}
+	gx_buf_printf(sql, "ALTER TABLE fact_gene_expression ATTACH PARTITION "
+	              "fact_gene_expression_p%d FOR VALUES IN (%d);", k, k);
+	return sql->data ? 0 : -1;
+}
+
+/* Close the range sessions; those that committed their table drop it again. */
+static void leaves_close(gx_fact_writer *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->nleaves; i++) {
+		leaf *lf = &w->leaves[i];
+		if (lf->committed) {
+			char name[64], sql[128];
+			stage_name(w, i, name, sizeof(name));
+			snprintf(sql, sizeof(sql), "DROP TABLE IF EXISTS %s", name);
+			PQclear(PQexec(gx_pg_stream_conn(lf->st), sql));
+		}
+		gx_pg_stream_close(lf->st);
+	}
+	gx_free(w->leaves);
+	w->leaves = NULL;
+	w->nleaves = 0;
+}
+
+/* ---- the fact writer ---- */
+
+static void writer_free(gx_fact_writer *w)
+{
+	if (!w)
+		return;
+	leaves_close(w);
+	gx_free(w->ps);
+	gx_free(w->pg);
+	gx_free(w->pv);
+	gx_free(w->pl);
+	gx_free(w->buf);
+	gx_free(w);
+}
+
+int pg_facts_begin(gx_sink *s, int32_t study_key, gx_fact_mode mode,
+                          gx_fact_writer **out, gx_err *err)
+{
+	gx_fact_writer *w;
+	int rc = 0;
+
+	*out = NULL;
+	w = gx_calloc(1, sizeof(*w));
+	if (!w || !(w->buf = gx_malloc(COPY_BUF))) {
+		gx_free(w);
+		return gx_err_set(err, GX_E_NOMEM, "out of memory");
+	}
+	w->s = s;
+	w->study_key = study_key;
+	w->mode = mode;
+	if (mode == GX_FACTS_REPLACE) {
+		/* nothing on the server yet: the size of the study decides how it is loaded */
+		snprintf(w->table, sizeof(w->table), "fact_gene_expression_p%d_new", (int)study_key);
+		w->pcap = pending_cap(s);
+		if (w->pcap &&
+		    (!(w->ps = gx_malloc(w->pcap * sizeof(*w->ps))) ||
+		     !(w->pg = gx_malloc(w->pcap * sizeof(*w->pg))) ||
+		     !(w->pv = gx_malloc(w->pcap * sizeof(*w->pv))) ||
+		     !(w->pl = gx_malloc(w->pcap * sizeof(*w->pl)))))
+			rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+		else if (!w->pcap)
+			rc = leaves_start(w, err);
+	} else {
+		snprintf(w->table, sizeof(w->table), "fact_gene_expression_p%d", (int)study_key);
+		rc = copy_start(w, "", err);
+	}
+	if (rc) {
+		writer_free(w);
+		return rc;
+	}
+	*out = w;
+	return 0;
+}
+
+int pg_facts_put(gx_fact_writer *w, const gx_fact_batch *b, gx_err *err)
+{
+	size_t i;
+	int rc;
+
+	if (w->copying) {
+		for (i = 0; i < b->n; i++)
+			if ((rc = copy_put(w, b->sample_key[i], b->gene_key[i], b->value[i], b->log2[i],
+			                   err)))
+				return rc;
+		return 0;
+	}
+	i = 0;
+	if (!w->nleaves) {
+		for (; i < b->n && w->pn < w->pcap; i++, w->pn++) {
+			w->ps[w->pn] = b->sample_key[i];
+			w->pg[w->pn] = b->gene_key[i];
+			w->pv[w->pn] = b->value[i];
+			w->pl[w->pn] = b->log2[i];
+		}
+		if (i == b->n)
+			return 0;
+		/* a big study: start the range sessions, send them what was held back */
+		if ((rc = leaves_start(w, err)) || (rc = pending_flush(w, err)))
+			return rc;
+	}
+	for (; i < b->n; i++)
+		if ((rc = leaf_put(w, b->sample_key[i], b->gene_key[i], b->value[i], b->log2[i], err)))
+			return rc;
+	return 0;
+}
+
+/* Finish a study loaded through range sessions: their COPYs end and their keys are
+ * built in parallel, each commits, then the load transaction swaps them in. */
+static int leaves_finish(gx_fact_writer *w, gx_err *err)
+{
+	char name[64], after[384];
+	gx_buf sql = { 0 };
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < w->nleaves && !rc; i++) {
+		leaf *lf = &w->leaves[i];
+		if (lf->buf->len + 2 > lf->buf->cap &&
+		    !(lf->buf = gx_pg_stream_swap(lf->st, lf->buf, err))) {
+			rc = err ? -(int)err->code : -(int)GX_E_DB;
+			break;
+		}
+		put_be16(lf->buf->data + lf->buf->len, 0xffff);
+		lf->buf->len += 2;
+		stage_name(w, i, name, sizeof(name));
+		snprintf(after, sizeof(after), "ALTER TABLE %s ADD CONSTRAINT %s_pkey "
+		         "PRIMARY KEY (gene_key, sample_key); ANALYZE %s; COMMIT", name, name, name);
+		rc = gx_pg_stream_end(lf->st, lf->buf, after, err);
+		lf->buf = NULL;
+	}
+	if (rc)
+		return rc; /* leaves_close stops every session, ended or not */
+	for (i = 0; i < w->nleaves; i++) {
+		gx_err e2;
+		int r2;
+		gx_err_clear(&e2);
+		r2 = gx_pg_stream_wait(w->leaves[i].st, &e2);
+		w->leaves[i].committed = r2 == 0 && !rc;
+		if (r2 && !rc) {
+			rc = r2;
+			if (err)
+				*err = e2;
+		}
+	}
+	if (rc || (rc = gx_check_interrupt(err)))
+		return rc; /* the committed range tables are dropped by leaves_close */
+	gx_test_point("staged");
+	if (leaves_swap_sql(w, &sql) < 0)
+		rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+	else
+		rc = pg_exec(w->s, sql.data, err);
+	gx_buf_release(&sql);
+	if (rc)
+		return rc;
+	/* the tables belong to the partition now: nothing to drop on close */
+	for (i = 0; i < w->nleaves; i++)
+		w->leaves[i].committed = 0;
+	return 0;
+}
+
+/* Finish a small study on the main session: COPY what was held back into a new table,
+ * build its key, swap it in. */
+static int small_finish(gx_fact_writer *w, gx_err *err)
+{
+	gx_buf sql = { 0 };
+	char mwm[64];
+	int rc, k = (int)w->study_key;
+
+	mwm_setting(w->s, mwm, sizeof(mwm));
+	gx_buf_printf(&sql, "DROP TABLE IF EXISTS %s; %s"
+	              "CREATE TABLE %s (LIKE fact_gene_expression INCLUDING DEFAULTS, "
+	              "CONSTRAINT %s_study CHECK (study_key = %d)); ",
+	              w->table, mwm, w->table, w->table, k);
+	if (!sql.data)
+		return gx_err_set(err, GX_E_NOMEM, "out of memory");
+	rc = copy_start(w, sql.data, err);
+	gx_buf_release(&sql);
+	if (rc || (rc = pending_flush(w, err)) || (rc = copy_pause(w, err)))
+		return rc;
+	gx_buf_printf(&sql,
+	              "ALTER TABLE %s ADD CONSTRAINT %s_pkey PRIMARY KEY (gene_key, sample_key); "
+	              "ANALYZE %s; "
+	              "DO $$ BEGIN "
+	              "IF to_regclass('fact_gene_expression_p%d') IS NOT NULL THEN "
+	              "ALTER TABLE fact_gene_expression DETACH PARTITION fact_gene_expression_p%d; "
+	              "DROP TABLE fact_gene_expression_p%d; END IF; END $$; "
+	              "ALTER TABLE %s RENAME TO fact_gene_expression_p%d; "
+	              "ALTER INDEX %s_pkey RENAME TO fact_gene_expression_p%d_pkey; "
+	              "ALTER TABLE fact_gene_expression_p%d "
+	              "RENAME CONSTRAINT %s_study TO fact_gene_expression_p%d_study; "
+	              "ALTER TABLE fact_gene_expression ATTACH PARTITION fact_gene_expression_p%d "
+	              "FOR VALUES IN (%d);",
+	              w->table, w->table, w->table, k, k, k, w->table, k, w->table, k, k, w->table, k,
+	              k, k);
+	if (!sql.data)
+		return gx_err_set(err, GX_E_NOMEM, "out of memory");
+	rc = pg_exec(w->s, sql.data, err);
+	gx_buf_release(&sql);
+	return rc;
+}
+
+int pg_facts_finish(gx_fact_writer *w, gx_err *err)
+{
+	int rc;
+
+	if (w->mode == GX_FACTS_APPEND) {
+		rc = copy_pause(w, err);
+		if (!rc && w->pauses > 1)
+			gx_log(GX_LOG_DEBUG, "load", "COPY was paused %lld times for gene lookups",
+			       (long long)w->pauses - 1);
+	} else {
+		rc = w->nleaves ? leaves_finish(w, err) : small_finish(w, err);
+		if (rc)
+			gx_err_prefix(err, "cannot swap in the new partition of study %d",
+			              (int)w->study_key);
+	}
+	if (((pg_impl *)w->s->impl)->active == w)
+		copy_end(w, "load aborted by gxload", NULL);
+	writer_free(w);
+	return rc;
+}
+
+void pg_facts_abort(gx_fact_writer *w)
+{
+	pg_impl *im;
+
+	if (!w)
+		return;
+	im = w->s->impl;
+	if (w->copying)
+		copy_end(w, "load aborted by gxload", NULL);
+	if (im->active == w)
+		im->active = NULL;
+	writer_free(w);
+}

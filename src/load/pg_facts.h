@@ -1,0 +1,24 @@
+/*
+ * pg_facts.h - the PostgreSQL backend's bulk path, as sink_pg.c's table uses it
+ * (private to src/load/).  Contracts: gx_sink_ops in sink_impl.h.
+ */
+#ifndef GX_PG_FACTS_H
+#define GX_PG_FACTS_H
+
+#include "load/pg_conn.h"
+
+int pg_resolve_genes(gx_sink *s, size_t n, const char *const *ids,
+                     const char *const *symbols, int32_t *keys, gx_err *err);
+int pg_facts_begin(gx_sink *s, int32_t study_key, gx_fact_mode mode, gx_fact_writer **out,
+                   gx_err *err);
+int pg_facts_put(gx_fact_writer *w, const gx_fact_batch *b, gx_err *err);
+int pg_facts_finish(gx_fact_writer *w, gx_err *err);
+void pg_facts_abort(gx_fact_writer *w);
+
+/*
+ * Drop the range tables (fact_gene_expression_p<K>_s<i>) that a killed run of the study
+ * 'acc' left behind.  Called right after the study's lock is taken.
+ */
+int pg_drop_leftovers(gx_sink *s, const char *acc, gx_err *err);
+
+#endif
