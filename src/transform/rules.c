@@ -10,15 +10,18 @@
  * goes through gx_malloc/gx_free (a general context), so allocation failures can be
  * injected in tests like everywhere else.
  *
+ * Here: loading (field sets, rules, candidates).  Matching is in rules_match.c, the
+ * rule files' errors, top-level check and content hash in rules_yaml.c; the types they
+ * share in rules_impl.h.
  * Not here: what values mean (illness.c, platform.c), where files are (rulebook.c).
  */
 #include "transform/rules.h"
+#include "transform/rules_impl.h"
 #include "core/mem.h"
 
 #include <ctype.h>
 #include <fnmatch.h>
 #include <pcre2.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,57 +29,6 @@
 #include <strings.h>
 
 #define PRIORITY_MAX 1000000L   /* keeps set + rule priority far from int overflow */
-
-typedef struct sel {
-	char *glob;
-	int exclude;
-} sel;
-
-/* A field set: a named one from `field_sets:` or a rule's own selectors (name ""). */
-typedef struct fset {
-	char *name;
-	sel *s;
-	size_t n;
-	int priority;
-	double confidence;
-} fset;
-
-typedef struct rule {
-	gx_rule_info info;
-	char *id, *value, *note, *pattern;
-	pcre2_code *re;
-	size_t *sets;           /* indexes into gx_rules.sets, in the order listed */
-	size_t n_sets;
-	char **studies;
-	size_t n_studies;
-	char *set_val[GX_RULES_MAX_OUT];   /* static outputs (`set:`), or NULL */
-	int cap_group[GX_RULES_MAX_OUT];   /* capture group filling output i, 0 = none */
-} rule;
-
-typedef struct cand {
-	size_t rule;
-	size_t set;
-	int priority;
-	double confidence;
-	size_t order;           /* file order of (rule, set): the tie-breaker */
-} cand;
-
-struct gx_rules {
-	rule *r;
-	size_t n;
-	fset *sets;
-	size_t n_sets;
-	size_t n_named;         /* sets[0..n_named) come from `field_sets:` */
-	cand *c;
-	size_t n_c;
-	const char *const *outputs;
-	size_t n_out;
-	pcre2_general_context *gctx;
-	pcre2_compile_context *cctx;
-	pcre2_match_context *mctx;
-	uint32_t max_pairs;     /* ovector pairs the largest pattern needs */
-	char *file;
-};
 
 /* Load-time defaults from the file's `defaults:` section. */
 typedef struct defaults {
@@ -95,67 +47,6 @@ static void pcre_free(void *p, void *ctx)
 {
 	(void)ctx;
 	gx_free(p);
-}
-
-/* ---- errors ---------------------------------------------------------------------- */
-
-int gx_rules_error(const gx_yaml_doc *doc, const gx_yaml *node, gx_err *err,
-                   const char *fmt, ...)
-{
-	char msg[GX_ERR_MSG_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return gx_err_at(err, GX_E_RULES, doc->name, node ? node->line : 0,
-	                 node ? node->column : 0, "%s", msg);
-}
-
-int gx_rules_yaml_err(gx_err *err, int rc)
-{
-	if (rc == -(int)GX_E_CONFIG) {
-		if (err)
-			err->code = GX_E_RULES;
-		return -(int)GX_E_RULES;
-	}
-	return rc;
-}
-
-int gx_rules_load_doc(const char *path, gx_yaml_doc **out, gx_err *err)
-{
-	int rc = gx_rules_yaml_err(err, gx_yaml_load_file(path, out, err));
-
-	if (rc)
-		return rc;
-	if (!(*out)->root || (*out)->root->kind != GX_YAML_MAP) {
-		rc = gx_rules_error(*out, (*out)->root, err, "a rule file must be a mapping");
-		gx_yaml_doc_free(*out);
-		*out = NULL;
-	}
-	return rc;
-}
-
-int gx_rules_check_top(const gx_yaml_doc *doc, const char *kind, const char *const *keys,
-                       gx_err *err)
-{
-	const gx_yaml *root = doc->root, *k = gx_yaml_get(root, "kind");
-	size_t i, j;
-
-	if (!k || k->kind != GX_YAML_SCALAR)
-		return gx_rules_error(doc, k ? k : root, err, "missing 'kind: %s'", kind);
-	if (strcmp(k->str, kind))
-		return gx_rules_error(doc, k, err, "expected 'kind: %s', found '%s'", kind, k->str);
-	for (i = 0; i < root->n; i++) {
-		const char *name = root->keys[i]->str;
-		int known = !strcmp(name, "kind");
-		for (j = 0; keys[j] && !known; j++)
-			known = !strcmp(name, keys[j]);
-		if (!known)
-			return gx_rules_error(doc, root->keys[i], err, "unknown key '%s' in a %s file",
-			                      name, kind);
-	}
-	return 0;
 }
 
 /* ---- small readers --------------------------------------------------------------- */
@@ -562,16 +453,6 @@ static int rule_studies(rule *r, const gx_yaml_doc *doc, const gx_yaml *n, gx_er
 	return 0;
 }
 
-static int output_index(const gx_rules *rs, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < rs->n_out; i++)
-		if (!strcmp(rs->outputs[i], name))
-			return (int)i;
-	return -1;
-}
-
 static int rule_set(gx_rules *rs, rule *r, const gx_yaml_doc *doc, const gx_yaml *n,
                     gx_err *err)
 {
@@ -853,244 +734,4 @@ size_t gx_rules_count(const gx_rules *rs)
 const gx_rule_info *gx_rules_info(const gx_rules *rs, size_t i)
 {
 	return &rs->r[i].info;
-}
-
-/* ---- matching -------------------------------------------------------------------- */
-
-typedef struct mstate {
-	const gx_rules *rs;
-	const gx_fields *f;
-	const char *study;
-	size_t nf;
-	size_t *idx;            /* n_sets rows of nf field indexes */
-	size_t *cnt;            /* fields resolved per set; SIZE_MAX = not yet */
-	pcre2_match_data *md;
-} mstate;
-
-static int mstate_init(mstate *st, const gx_rules *rs, const gx_fields *f, const char *study,
-                       gx_err *err)
-{
-	size_t i;
-
-	memset(st, 0, sizeof(*st));
-	st->rs = rs;
-	st->f = f;
-	st->study = study;
-	st->nf = gx_fields_count(f);
-	st->idx = gx_malloc((rs->n_sets * st->nf + 1) * sizeof(size_t));
-	st->cnt = gx_malloc((rs->n_sets + 1) * sizeof(size_t));
-	st->md = pcre2_match_data_create(rs->max_pairs, rs->gctx);
-	if (!st->idx || !st->cnt || !st->md)
-		return gx_err_set(err, GX_E_NOMEM, "out of memory");
-	for (i = 0; i < rs->n_sets; i++)
-		st->cnt[i] = SIZE_MAX;
-	return 0;
-}
-
-static void mstate_release(mstate *st)
-{
-	gx_free(st->idx);
-	gx_free(st->cnt);
-	pcre2_match_data_free(st->md);
-}
-
-/* The fields of set 'si', in selector order, each once; resolved on first use. */
-static const size_t *resolve(mstate *st, size_t si, size_t *count)
-{
-	const fset *s = &st->rs->sets[si];
-	size_t *row = st->idx + si * st->nf, n = 0, i, k, x;
-
-	if (st->cnt[si] != SIZE_MAX) {
-		*count = st->cnt[si];
-		return row;
-	}
-	for (k = 0; k < s->n; k++) {
-		if (s->s[k].exclude)
-			continue;
-		for (i = 0; i < st->nf; i++) {
-			const char *name = gx_fields_name(st->f, i);
-			int skip = fnmatch(s->s[k].glob, name, 0) != 0;
-			for (x = 0; !skip && x < s->n; x++)
-				skip = s->s[x].exclude && fnmatch(s->s[x].glob, name, 0) == 0;
-			for (x = 0; !skip && x < n; x++)
-				skip = row[x] == i;
-			if (!skip)
-				row[n++] = i;
-		}
-	}
-	st->cnt[si] = n;
-	*count = n;
-	return row;
-}
-
-/* Copy at most cap-1 bytes without splitting a UTF-8 character. */
-static void copy_cut(char *dst, size_t cap, const char *src, size_t len)
-{
-	if (len >= cap) {
-		len = cap - 1;
-		while (len > 0 && ((unsigned char)src[len] & 0xC0) == 0x80)
-			len--;
-	}
-	memcpy(dst, src, len);
-	dst[len] = '\0';
-}
-
-static int in_scope(const rule *r, const char *study)
-{
-	size_t i;
-
-	if (!r->n_studies)
-		return 1;
-	for (i = 0; study && i < r->n_studies; i++)
-		if (!strcmp(r->studies[i], study))
-			return 1;
-	return 0;
-}
-
-static int match_failed(const gx_rules *rs, const rule *r, const char *field, int prc,
-                        gx_err *err)
-{
-	PCRE2_UCHAR msg[256];
-
-	if (prc == PCRE2_ERROR_NOMEMORY)
-		return gx_err_set(err, GX_E_NOMEM, "out of memory");
-	pcre2_get_error_message(prc, msg, sizeof(msg));
-	return gx_err_at(err, GX_E_RULES, rs->file, r->info.line, 0,
-	                 "rule '%s' on field '%s': %s (the pattern backtracks too much; "
-	                 "make it more specific)", r->id, field, (const char *)msg);
-}
-
-/* Try one candidate: 1 and *m filled on a match, 0 if none, negative on error. */
-static int try_cand(mstate *st, const cand *c, gx_rule_match *m, gx_err *err)
-{
-	const gx_rules *rs = st->rs;
-	const rule *r = &rs->r[c->rule];
-	const size_t *fields;
-	size_t nfields, i, j;
-
-	if (!in_scope(r, st->study))
-		return 0;
-	fields = resolve(st, c->set, &nfields);
-	for (i = 0; i < nfields; i++) {
-		const char *name = gx_fields_name(st->f, fields[i]);
-		size_t len;
-		const char *subj = gx_fields_value(st->f, fields[i], &len);
-		PCRE2_SIZE *ov;
-		int prc;
-
-		if (len > GX_RULES_MAX_SUBJECT) {
-			len = GX_RULES_MAX_SUBJECT;
-			while (len > 0 && ((unsigned char)subj[len] & 0xC0) == 0x80)
-				len--;
-		}
-		prc = pcre2_match(r->re, (PCRE2_SPTR)subj, len, 0, 0, st->md, rs->mctx);
-		if (prc == PCRE2_ERROR_NOMATCH)
-			continue;
-		if (prc < 0)
-			return match_failed(rs, r, name, prc, err);
-		ov = pcre2_get_ovector_pointer(st->md);
-		memset(m, 0, sizeof(*m));
-		m->rule = &r->info;
-		m->priority = c->priority;
-		m->confidence = c->confidence;
-		m->field_set = rs->sets[c->set].name;
-		copy_cut(m->field, sizeof(m->field), name, strlen(name));
-		copy_cut(m->text, sizeof(m->text), subj + ov[0], ov[1] - ov[0]);
-		for (j = 0; j < rs->n_out; j++) {
-			int g = r->cap_group[j];
-			if (g > 0 && (uint32_t)g < (uint32_t)prc && ov[2 * g] != PCRE2_UNSET) {
-				copy_cut(m->out[j], GX_RULES_OUT_MAX, subj + ov[2 * g],
-				         ov[2 * g + 1] - ov[2 * g]);
-				m->out_mask |= 1u << j;
-			} else if (r->set_val[j]) {
-				copy_cut(m->out[j], GX_RULES_OUT_MAX, r->set_val[j],
-				         strlen(r->set_val[j]));
-				m->out_mask |= 1u << j;
-			}
-		}
-		return 1;
-	}
-	return 0;
-}
-
-int gx_rules_first(const gx_rules *rs, const gx_fields *f, const char *study,
-                   gx_rule_match *m, gx_err *err)
-{
-	mstate st;
-	size_t i;
-	int rc = mstate_init(&st, rs, f, study, err);
-
-	for (i = 0; !rc && i < rs->n_c; i++)
-		rc = try_cand(&st, &rs->c[i], m, err);
-	mstate_release(&st);
-	return rc;
-}
-
-int gx_rules_each(const gx_rules *rs, const gx_fields *f, const char *study,
-                  gx_rules_each_fn fn, void *ctx, gx_err *err)
-{
-	gx_rule_match m;
-	mstate st;
-	size_t i;
-	int rc = mstate_init(&st, rs, f, study, err);
-
-	for (i = 0; !rc && i < rs->n_c; i++) {
-		rc = try_cand(&st, &rs->c[i], &m, err);
-		if (rc == 1)
-			rc = fn(ctx, &m);
-	}
-	mstate_release(&st);
-	return rc;
-}
-
-const char *gx_rule_match_output(const gx_rules *rs, const gx_rule_match *m,
-                                 const char *name)
-{
-	int o = output_index(rs, name);
-
-	return o >= 0 && (m->out_mask & (1u << o)) ? m->out[o] : NULL;
-}
-
-/* ---- content hash ---------------------------------------------------------------- */
-
-/* Canonical, unambiguous serialization: kind tag, length-prefixed text, counts. */
-static int serialize(gx_buf *b, const gx_yaml *n)
-{
-	size_t i;
-
-	if (!n)
-		return gx_buf_puts(b, "~");
-	switch (n->kind) {
-	case GX_YAML_SCALAR:
-		return gx_buf_printf(b, "%c%zu:", n->plain ? 'S' : 'Q', n->len) < 0 ||
-		       gx_buf_append(b, n->str, n->len) < 0 ? -1 : 0;
-	case GX_YAML_SEQ:
-	case GX_YAML_MAP:
-		if (gx_buf_printf(b, "%c%zu[", n->kind == GX_YAML_SEQ ? 'L' : 'M', n->n) < 0)
-			return -1;
-		for (i = 0; i < n->n; i++)
-			if ((n->keys && serialize(b, n->keys[i]) < 0) || serialize(b, n->items[i]) < 0)
-				return -1;
-		return gx_buf_putc(b, ']');
-	}
-	return -1;
-}
-
-int gx_rules_digest_add(gx_rules_digest *d, const char *role, const gx_yaml_doc *doc,
-                        gx_err *err)
-{
-	if (gx_buf_printf(&d->buf, "R%zu:%s", strlen(role), role) < 0 ||
-	    serialize(&d->buf, doc->root) < 0)
-		return gx_err_set(err, GX_E_NOMEM, "out of memory");
-	return 0;
-}
-
-void gx_rules_digest_hex(const gx_rules_digest *d, char out[GX_HASH_HEX])
-{
-	gx_hash128_hex(gx_hash_bytes(d->buf.data ? d->buf.data : "", d->buf.len), out);
-}
-
-void gx_rules_digest_release(gx_rules_digest *d)
-{
-	gx_buf_release(&d->buf);
 }
