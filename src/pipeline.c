@@ -1612,6 +1612,7 @@ int gx_pipeline_load(gx_sink *s, const gx_config *cfg, const char *accession,
 	}
 	gx_log(GX_LOG_INFO, "load", "%s load of %zu samples from %zu matrix file(s)", res->mode,
 	       p.n_samples, p.n_mats);
+	gx_test_point("planned"); /* decided what to write, not yet writing */
 	if ((rc = load_tx(&p, run_id, mode_full, write_facts, gone, err)))
 		goto fail;
 	snprintf(res->status, sizeof(res->status), "succeeded");
