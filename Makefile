@@ -103,8 +103,14 @@ $(ASAN)/tests/%: tests/unit/%.c $(ASAN_LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $< $(ASAN_LIB_OBJS) $(LIBS)
 
-units: $(UNIT_BINS) $(TOOL_BINS) $(FUZZ_BINS)
-units-asan: $(ASAN_UNIT_BINS) $(TOOL_BINS) $(ASAN_FUZZ_BINS)
+# an LD_PRELOAD shim that fails the Nth write (tests/shim/failwrite.c; t0280-disk-full)
+SHIM_SO := $(BUILD)/tools/libfailwrite.so
+$(SHIM_SO): tests/shim/failwrite.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) -O2 -g $(WARN) -Wno-missing-prototypes -shared -fPIC -o $@ $< -ldl
+
+units: $(UNIT_BINS) $(TOOL_BINS) $(FUZZ_BINS) $(SHIM_SO)
+units-asan: $(ASAN_UNIT_BINS) $(TOOL_BINS) $(ASAN_FUZZ_BINS) $(SHIM_SO)
 
 deps:                                        ## install missing Debian packages (apt-get)
 	@sh deploy/install-deps.sh

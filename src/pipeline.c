@@ -1674,8 +1674,16 @@ out:
 	if (rlog && run_id) {
 		gx_err e2;
 		gx_err_clear(&e2);
-		if (gx_run_log_flush(rlog, s, run_id, &e2))
+		if (gx_run_log_flush(rlog, s, run_id, &e2) && rc) {
 			gx_log_err(GX_LOG_WARNING, "meta", &e2);
+		} else if (e2.code) {
+			/* a run that succeeded still fails (disk full: exit 74) when its log is
+			 * lost: the operator must hear of it; the data it committed stays */
+			*err = e2;
+			gx_err_prefix(err, "the run committed, but its log could not be written");
+			gx_log_err(GX_LOG_ERROR, "meta", err);
+			rc = -(int)e2.code;
+		}
 	}
 	gx_run_log_free(rlog);
 	gx_rows_free(gone);
