@@ -35,6 +35,7 @@ build/mutate/logs/.
 """
 
 import argparse
+import fcntl
 import os
 import queue
 import re
@@ -496,6 +497,13 @@ def main():
         return 1 if stale else 0
 
     os.makedirs(os.path.join(OUT, "logs"), exist_ok=True)
+    lock = open(os.path.join(OUT, ".lock"), "w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        print("mutate: another run is using %s; wait for it to end" % os.path.relpath(OUT, TOP),
+              file=sys.stderr)
+        return 2
     for n in os.listdir(os.path.join(OUT, "logs")):
         os.unlink(os.path.join(OUT, "logs", n))
     t_start = time.time()
@@ -519,7 +527,9 @@ def main():
         with open(os.path.join(OUT, "logs", "_setup.log"), "w") as log:
             st, to, _ = run_proc(["make", "-j%d" % jobs, "--no-print-directory", "gxload", "units"],
                                  roots[0], dict(os.environ), log, 1800)
-        if st != 0 or stop_event.is_set():
+        if stop_event.is_set():
+            raise KeyboardInterrupt
+        if st != 0:
             print("mutate: the unmutated tree does not build (build/mutate/logs/_setup.log)")
             return 2
         for r in roots[1:]:
