@@ -54,33 +54,36 @@ edit_cols() { # AWK-EXPR COL... : set the listed columns (2 = S1) of data rows t
 }
 
 # ---- a clean load into a fresh database, compared by natural keys ----
-# qdb DB SQL: run SQL against DB (a sqlite:PATH or postgresql URL); fails on any error
+# qdb DB SQL: run SQL (several statements) against DB (a sqlite:PATH or postgresql URL);
+# fails on any error
 qdb() {
 	case "$1" in
 	sqlite:*) sqlite3 -batch -bail -noheader -separator '|' "${1#sqlite:}" "$2" ;;
-	*) psql -X -qAt -F'|' -v ON_ERROR_STOP=1 "$1" -c "$2" ;;
+	*) printf '%s\n' "$2" | psql -X -qAt -F'|' -v ON_ERROR_STOP=1 "$1" -f - ;;
 	esac
 }
-# dump DB: every user-visible row of study $A, surrogate keys and times left out
+# dump DB: every user-visible row of study $A, surrogate keys and times left out, one
+# client call per database (each row tagged with its table, then sorted)
 dump() {
-	qdb "$1" "SELECT accession, n_samples, n_values, n_genes, value_scale, input_fingerprint,
-	                 rules_hash, content_hash FROM dim_study WHERE accession = '$A'" &&
-	qdb "$1" "SELECT s.accession, s.column_name, s.value_digest, s.n_values, s.n_missing,
+	qdb "$1" "SELECT 'study', accession, n_samples, n_values, n_genes, value_scale, input_fingerprint,
+	                 rules_hash, content_hash FROM dim_study WHERE accession = '$A';
+	          SELECT 'sample', s.accession, s.column_name, s.value_digest, s.n_values, s.n_missing,
 	                 s.n_negative, $(vexpr s.value_min), $(vexpr s.value_max), s.content_hash,
 	                 i.code, s.illness_source, s.illness_rule_id, $(vexpr s.illness_confidence),
 	                 p.code, s.metadata
 	          FROM dim_sample s JOIN dim_study st USING (study_key)
 	          LEFT JOIN dim_illness i USING (illness_key)
-	          LEFT JOIN dim_platform p USING (platform_key) WHERE st.accession = '$A'" | sort &&
-	qdb "$1" "SELECT s.accession, g.gene_id, g.gene_symbol, $(vexpr f.value), $(vexpr f.log2_value)
+	          LEFT JOIN dim_platform p USING (platform_key) WHERE st.accession = '$A';
+	          SELECT 'fact', s.accession, g.gene_id, g.gene_symbol, $(vexpr f.value), $(vexpr f.log2_value)
 	          FROM fact_gene_expression f JOIN dim_sample s USING (sample_key)
 	          JOIN dim_gene g ON g.gene_key = f.gene_key
-	          JOIN dim_study st ON st.study_key = f.study_key WHERE st.accession = '$A'" | sort &&
-	qdb "$1" "SELECT i.code, g.gene_id, c.n, $(vround c.mean), $(vround c.stddev), $(vexpr c.min),
+	          JOIN dim_study st ON st.study_key = f.study_key WHERE st.accession = '$A';
+	          SELECT 'cohort', i.code, g.gene_id, c.n, $(vround c.mean), $(vround c.stddev), $(vexpr c.min),
 	                 $(vexpr c.max), c.candidate_rank
 	          FROM fact_cohort_gene_stats c JOIN dim_illness i USING (illness_key)
 	          JOIN dim_gene g ON g.gene_key = c.gene_key
-	          JOIN dim_study st ON st.study_key = c.study_key WHERE st.accession = '$A'" | sort
+	          JOIN dim_study st ON st.study_key = c.study_key WHERE st.accession = '$A';" > "$T/dump.raw" &&
+	LC_ALL=C sort "$T/dump.raw"
 }
 nref=0
 # same_as_clean NAME [gxload options...]: the database equals a --force load of the same
