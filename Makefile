@@ -55,7 +55,7 @@ ASAN_FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(ASAN)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_TIME     ?= 60
 
 .PHONY: all deps run test test-unit test-sqlite test-pg check bench install uninstall \
-        clean help units units-asan fuzz bench-tools
+        clean help units units-asan fuzz bench-tools mutate
 
 all: gxload                                  ## build ./gxload (default)
 
@@ -136,6 +136,12 @@ check: deps                                  ## the whole suite under ASan+UBSan
 	 sh tests/run.sh --bin $(ASAN)/gxload --units $(ASAN)/tests --fuzz $(ASAN)/fuzz
 
 bench-tools: $(BENCH_BINS)
+
+# mutation testing: apply each change of tests/mutate/catalogue in a scratch copy of the
+# tree (build/mutate/), run the tests that must notice it, print the score; the working
+# tree is never modified.  MUTATE_ONLY=id,... for some; MUTATE_JOBS=1|2 (default 2)
+mutate: deps                                 ## mutation testing (tests/mutate/catalogue; about 15 min)
+	@python3 tests/mutate/run.py
 
 # libFuzzer (clang): fuzz each target for FUZZ_TIME seconds; new inputs that reach new
 # code are added to tests/fuzz/corpus/<target>/, and `make test` replays them forever
