@@ -116,8 +116,11 @@ int cmd_load(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 		gx_err_clear(&e);
 		rc = gx_pipeline_load(s, ctx->cfg, acc, &opts, &res, &e);
 		if (rc) {
-			if (!res.run_id)
-				gx_log_err(GX_LOG_ERROR, NULL, &e); /* not yet logged by the pipeline */
+			if (!res.run_id) { /* not yet logged by the pipeline: say which study */
+				gx_log_set_context(0, acc);
+				gx_log_err(GX_LOG_ERROR, NULL, &e);
+				gx_log_set_context(0, NULL);
+			}
 			if (!failed)
 				first = e;
 			failed++;

@@ -79,6 +79,10 @@ static int sq_fail(gx_sink *s, int rc, const char *what, gx_err *err)
 		code = GX_E_DB;
 	}
 	(void)ext;
+	if (code == GX_E_DB_BUSY && s->cfg) /* which limit ran out: the operator may raise it */
+		return gx_err_set(err, code, "%s: %s (another writer held it past "
+		                  "sqlite.busy_timeout_ms = %ld)", what, msg,
+		                  s->cfg->sqlite_busy_timeout_ms);
 	return gx_err_set(err, code, "%s: %s (sqlite %s)", what, msg, sqlite3_errstr(rc));
 }
 
