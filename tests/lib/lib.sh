@@ -192,7 +192,13 @@ _helper_error() { # MESSAGE: fails the test at done_testing
 }
 _dump_run() { # DB: the rows of every dump query, NULL as \N; 1 if a query failed
 	if [ ! -f "$T/dump.sql" ]; then # written once: every $(vexpr) is a fork
-		{ _dump_main_sql; _dump_shared_sql; } > "$T/dump.sql"
+		# one read transaction: a reader's consistent view of the database
+		if [ "$BACKEND" = pg ]; then
+			echo "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;"
+		else
+			echo "BEGIN;"
+		fi > "$T/dump.sql"
+		{ _dump_main_sql; _dump_shared_sql; echo "COMMIT;"; } >> "$T/dump.sql"
 	fi
 	case "$1" in
 	sqlite:*)
