@@ -182,7 +182,9 @@ SELECT 'file', st.accession, f.path, f.role, f.format, f.size_bytes, f.mtime, f.
 FROM meta_source_file f LEFT JOIN dim_study st ON st.study_key = f.study_key
 ORDER BY st.accession, f.path;
 SELECT 'check', v.study_accession, v.check_name, v.kind, v.status, $(vround v.observed),
-       $(vround v.threshold), v.message
+       $(vround v.threshold),
+       -- an integrity check of a run that did not read the matrix says so
+       CASE WHEN v.kind = 'integrity' THEN '' ELSE v.message END
 FROM meta_data_validation_log v WHERE v.run_id IN ($_last)
 ORDER BY v.study_accession, v.check_name;
 SELECT 'attrition', a.study_accession, a.reason, a.unit, a.n, a.message
