@@ -319,7 +319,8 @@ static int on_cells(void *ctx, const gx_cells *c, gx_err *err)
 		sc->n_genes += (long)c->n_genes;
 	}
 	if (sc->probe) {
-		for (i = 0; i < c->n; i++) {
+		/* the first probe_left cells, whatever the reader's batch size */
+		for (i = 0; i < c->n && (long)i < sc->probe_left; i++) {
 			double v = c->value[i];
 			if (c->missing && c->missing[i])
 				continue;
