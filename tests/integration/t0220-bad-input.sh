@@ -101,9 +101,12 @@ like "$out" "SRP2002: succeeded" "the next study still loads"
 
 # extract.na_values: listed tokens are missing values, not errors
 sed -i '2s/\t[^\t]*/\tNA/2' "$M"
-"$GXLOAD_BIN" --config "$T/gxload.yaml" --db "$DB" --set extract.na_values=NA load GSE1001 > "$T/o" 2>&1
-is $? 0 "NA accepted when extract.na_values lists it"
+gx --set extract.na_values=NA load GSE1001 SRP2002
+is "$rc" 0 "NA accepted when extract.na_values lists it"
+like "$out" "^GSE1001: succeeded \(partial\) 5 samples, 30 genes, 149 values \(log2\); 29 rows inserted, 30 deleted, 1 samples changed " \
+     "the sample with the NA cell is rewritten"
 is "$(q "SELECT n_values FROM dim_study WHERE accession = 'GSE1001'")" 149 "the NA cell is not stored"
 melt_tsv "$M" NA > "$T/src.tsv"; db_values GSE1001 > "$T/db.tsv"
 same_doubles "$T/src.tsv" "$T/db.tsv"; ok $? "the other values are stored exactly"
+ref_check "NA cells" --set extract.na_values=NA
 done_testing
