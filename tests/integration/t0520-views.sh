@@ -128,7 +128,7 @@ is "$(q "SELECT study_accession || '|' || run_id || '|' || status || '|' || COAL
    "E-GEOD-3003|3|succeeded||timed
 GSE1001|4|failed|3001|timed
 SRP2002|5|running||open" "vw_etl_run_latest: one row per study, its latest run"
-sleep 0.2
+wait_no_sessions # PostgreSQL: the killed run's session (and its advisory lock) is gone
 "$GXLOAD_BIN" --config "$T/gxload.yaml" --db "$DB" $TOP load SRP2002 > "$T/o" 2>&1
 is $? 0 "run 6: SRP2002 loads again, marking run 5 aborted"
 is "$(q "SELECT run_id || '|' || status || '|' || rows_inserted FROM vw_etl_run_latest WHERE study_accession = 'SRP2002'")" \
