@@ -70,7 +70,20 @@ is "$(q "SELECT l.message FROM meta_etl_process_log l JOIN meta_etl_run r USING 
    "1 of 5 matrix columns have no row in '$MD'; they are loaded without metadata
 1 metadata rows have no matrix column (samples without data)" "the column without metadata is logged"
 check_values "sample replaced"
-ref_check "sample replaced (the vanished sample's cohort recomputed)"
+ref_check "sample replaced"
+
+# a sample removed, nothing else: only its cohort changes
+cp "$M" "$T/with5"
+gone=$(head -1 "$M" | cut -f2)
+cut -f1,3- "$T/with5" > "$M"
+gx load GSE1001; is "$rc" 0 "load after a sample was removed"
+like "$out" "$(summary partial 4 30 120 0 30 1)" "its rows are deleted, nothing is inserted"
+is "$(q "SELECT count(*) FROM dim_sample WHERE accession = '$gone'")" 0 "the removed sample ($gone) is gone"
+ref_check "sample removed (its cohort recomputed, the others kept)"
+cp "$T/with5" "$M"
+gx load GSE1001; is "$rc" 0 "the sample is back"
+like "$out" "$(summary partial 5 30 150 30 0 1)" "its rows are inserted, nothing is deleted"
+ref_check "sample back"
 
 # most samples changed: the study is rebuilt whole
 cp "$M" "$T/before"
