@@ -8,7 +8,9 @@
  *   - the input fingerprint (file hashes, hash version, settings that change the loaded
  *     values) is stored only on success, so "fingerprint unchanged" means "already
  *     loaded from exactly these inputs": such a run is recorded as skipped and parses
- *     nothing;
+ *     nothing; its part that decides the facts (matrix files, na_values, scale settings,
+ *     hash version) is stored apart, and only a run that leaves it unchanged may skip
+ *     the facts (a metadata-only run);
  *   - per-sample digests (core/hash.h) decide which samples changed: a changed matrix
  *     rewrites only new and changed samples and removes vanished ones, unless more than
  *     load.full_reload_fraction of them changed, then the study is rebuilt whole;
@@ -92,6 +94,8 @@ typedef struct pipe {
 	int32_t study_key;          /* 0 if the study is new */
 	char old_fingerprint[GX_HASH_HEX];
 	char fingerprint[GX_HASH_HEX];
+	char old_facts_fp[GX_HASH_HEX]; /* dim_study.facts_fingerprint, "" if none */
+	char facts_fp[GX_HASH_HEX];     /* what decides the facts: matrices and settings */
 	int64_t old_n_values;
 	char old_scale[8];          /* value_scale of the loaded study, "" if none */
 	int linear;                 /* value scale: 1 linear, 0 log2 */
@@ -315,7 +319,8 @@ static int on_cells(void *ctx, const gx_cells *c, gx_err *err)
 		sc->n_genes += (long)c->n_genes;
 	}
 	if (sc->probe) {
-		for (i = 0; i < c->n; i++) {
+		/* the first probe_left cells, whatever the reader's batch size */
+		for (i = 0; i < c->n && (long)i < sc->probe_left; i++) {
 			double v = c->value[i];
 			if (c->missing && c->missing[i])
 				continue;
@@ -450,9 +455,10 @@ static int scan_all(pipe *p, gx_fact_writer *w, gx_err *err)
  * Decide log2 vs linear from the first cells (transform.scale_probe_rows rows' worth:
  * rows x samples): linear if a value exceeds transform.linear_threshold (refine.bio's own
  * rule), or if every value is a non-negative integer and some exceeds 1 (counts, as in
- * 10x and other single-cell matrices); log2 otherwise.
+ * 10x and other single-cell matrices); log2 otherwise.  A clean load of the same files
+ * decides the same: plan() rewrites the whole study when the scale differs from its own.
  */
-static int detect_scale(pipe *p, int partial, gx_err *err)
+static int detect_scale(pipe *p, gx_err *err)
 {
 	const gx_config *cfg = p->cfg;
 	scan sc;
@@ -461,11 +467,6 @@ static int detect_scale(pipe *p, int partial, gx_err *err)
 
 	if (strcmp(cfg->value_scale, "auto")) {
 		p->linear = !strcmp(cfg->value_scale, "linear");
-		return 0;
-	}
-	if (partial && p->old_scale[0]) {
-		/* rewritten samples must share the scale of those kept */
-		p->linear = !strcmp(p->old_scale, "linear");
 		return 0;
 	}
 	memset(&sc, 0, sizeof(sc));
@@ -757,8 +758,8 @@ static int read_state(pipe *p, gx_err *err)
 	gx_rows *r = NULL;
 	int rc;
 
-	rc = gx_sink_query(p->s, "SELECT study_key, input_fingerprint, n_values, value_scale "
-	                   "FROM dim_study WHERE accession = $1", 1, par, &r, err);
+	rc = gx_sink_query(p->s, "SELECT study_key, input_fingerprint, n_values, value_scale, "
+	                   "facts_fingerprint FROM dim_study WHERE accession = $1", 1, par, &r, err);
 	if (rc)
 		return rc;
 	if (r->nrows) {
@@ -768,6 +769,8 @@ static int read_state(pipe *p, gx_err *err)
 		p->old_n_values = atoll(gx_rows_get(r, 0, 2));
 		snprintf(p->old_scale, sizeof(p->old_scale), "%s",
 		         gx_rows_get(r, 0, 3) ? gx_rows_get(r, 0, 3) : "");
+		snprintf(p->old_facts_fp, sizeof(p->old_facts_fp), "%s",
+		         gx_rows_get(r, 0, 4) ? gx_rows_get(r, 0, 4) : "");
 	}
 	gx_rows_free(r);
 	return 0;
@@ -831,10 +834,28 @@ static int read_samples(pipe *p, gx_rows **vanished, gx_err *err)
 	return 0;
 }
 
+/*
+ * The input fingerprint (every file, the rules, the settings that change stored rows)
+ * and its part that decides the facts: the matrix files, the hash version (digests) and
+ * the settings that change values, missing cells or log2 values.  Not in either: limits
+ * that only accept or refuse an input (extract.max_field_bytes), validation.* (they judge
+ * a run), load.*, log.*, and the backends' tuning.
+ */
 static void fingerprint(pipe *p)
 {
 	gx_buf b = { 0 };
 	size_t i;
+
+	gx_buf_printf(&b, "gxload-facts v1\nhash_version=%d\n", GX_HASH_VERSION);
+	for (i = 0; i < p->files->n; i++)
+		if (!strcmp(p->files->files[i].role, "matrix"))
+			gx_buf_printf(&b, "file %s %s\n", p->files->files[i].name, p->files->files[i].hash);
+	gx_buf_printf(&b, "value_scale=%s linear_threshold=%.17g probe_rows=%ld\nna_values=",
+	              p->cfg->value_scale, p->cfg->linear_threshold, p->cfg->scale_probe_rows);
+	for (i = 0; i < p->cfg->n_na_values; i++)
+		gx_buf_printf(&b, "[%s]", p->cfg->na_values[i]);
+	gx_hash128_hex(gx_hash_bytes(b.data ? b.data : "", b.len), p->facts_fp);
+	gx_buf_reset(&b);
 
 	gx_buf_printf(&b, "gxload-input v1\nhash_version=%d\nrules=%s\n", GX_HASH_VERSION,
 	              p->opts->rules->hash);
@@ -849,37 +870,6 @@ static void fingerprint(pipe *p)
 	              p->cfg->pair_top_n, p->cfg->pair_min_stddev, p->cfg->pair_min_samples);
 	gx_hash128_hex(gx_hash_bytes(b.data ? b.data : "", b.len), p->fingerprint);
 	gx_buf_release(&b);
-}
-
-/* 1 if every matrix file has the hash recorded for the study. */
-static int matrices_unchanged(pipe *p, gx_err *err, int *unchanged)
-{
-	char sk[16];
-	gx_rows *r = NULL;
-	const char *par[1] = { sk };
-	size_t i, j;
-	int rc;
-
-	*unchanged = 0;
-	if (!p->study_key)
-		return 0;
-	snprintf(sk, sizeof(sk), "%d", (int)p->study_key);
-	if ((rc = gx_sink_query(p->s, "SELECT path, content_hash FROM meta_source_file WHERE "
-	                        "study_key = $1 AND role = 'matrix'", 1, par, &r, err)))
-		return rc;
-	*unchanged = r->nrows == p->n_mats;
-	for (i = 0; i < p->files->n && *unchanged; i++) {
-		const gx_study_file *f = &p->files->files[i];
-		int same = 0;
-		if (strcmp(f->role, "matrix"))
-			continue;
-		for (j = 0; j < r->nrows; j++)
-			if (!strcmp(gx_rows_get(r, j, 0), f->name) && !strcmp(gx_rows_get(r, j, 1), f->hash))
-				same = 1;
-		*unchanged = same;
-	}
-	gx_rows_free(r);
-	return 0;
 }
 
 /* ---- writes (inside the load transaction) ---- */
@@ -1196,7 +1186,7 @@ static int save_digests(pipe *p, gx_err *err)
 static int finish_study(pipe *p, int facts_written, gx_err *err)
 {
 	char sk[16], now[32];
-	const char *par[5] = { sk, p->fingerprint, now, NULL, p->opts->rules->hash };
+	const char *par[6] = { sk, p->fingerprint, now, NULL, p->opts->rules->hash, p->facts_fp };
 	int rc;
 
 	snprintf(sk, sizeof(sk), "%d", (int)p->study_key);
@@ -1205,11 +1195,11 @@ static int finish_study(pipe *p, int facts_written, gx_err *err)
 		par[3] = p->linear ? "linear" : "log2";
 	rc = gx_sink_query(p->s,
 		"UPDATE dim_study SET input_fingerprint = $2, updated_at = $3, rules_hash = $5, "
-		"value_scale = COALESCE($4, value_scale), "
+		"value_scale = COALESCE($4, value_scale), facts_fingerprint = $6, "
 		"n_samples = (SELECT count(*) FROM dim_sample s WHERE s.study_key = dim_study.study_key), "
 		"n_values = (SELECT COALESCE(sum(n_values), 0) FROM dim_sample s "
 		"            WHERE s.study_key = dim_study.study_key) "
-		"WHERE study_key = $1", 5, par, NULL, err);
+		"WHERE study_key = $1", 6, par, NULL, err);
 	if (rc || !facts_written)
 		return rc;
 	{
@@ -1305,13 +1295,12 @@ static void pipe_release(pipe *p)
 static int plan(pipe *p, int *mode_full, int *write_facts, gx_err *err)
 {
 	size_t i, changed = 0;
-	int unchanged, rc;
+	int rc;
 
 	*write_facts = 1;
 	*mode_full = 1;
-	if ((rc = matrices_unchanged(p, err, &unchanged)))
-		return rc;
-	if (!p->opts->force && unchanged && p->old_n_values > 0) {
+	/* the same matrices read with the same settings: the facts stand as they are */
+	if (!p->opts->force && !strcmp(p->facts_fp, p->old_facts_fp) && p->old_n_values > 0) {
 		int all_known = 1;
 		for (i = 0; i < p->n_samples; i++)
 			all_known &= p->samples[i].existed;
@@ -1328,10 +1317,20 @@ static int plan(pipe *p, int *mode_full, int *write_facts, gx_err *err)
 		snprintf(p->res->mode, sizeof(p->res->mode), "full");
 		return 0;
 	}
+	/* a scale other than the study's changes every log2_value */
+	if ((rc = detect_scale(p, err)))
+		return rc;
+	if (p->old_scale[0] && strcmp(p->old_scale, p->linear ? "linear" : "log2")) {
+		gx_log(GX_LOG_INFO, "transform", "value scale changed from %s to %s: every sample "
+		       "is rewritten", p->old_scale, p->linear ? "linear" : "log2");
+		snprintf(p->res->mode, sizeof(p->res->mode), "full");
+		return 0;
+	}
 	/* pass 1: digests of every sample, compared with the stored ones; with the scale of
 	 * a partial load, it also gathers the cohort statistics */
-	gx_log(GX_LOG_INFO, "extract", "matrix changed: computing per-sample digests");
-	if ((rc = detect_scale(p, 1, err)) || (rc = scan_all(p, NULL, err)))
+	gx_log(GX_LOG_INFO, "extract", "matrix or value settings changed: computing per-sample "
+	       "digests");
+	if ((rc = scan_all(p, NULL, err)))
 		return rc;
 	for (i = 0; i < p->n_samples; i++) {
 		sample *sm = &p->samples[i];
@@ -1602,8 +1601,8 @@ int gx_pipeline_load(gx_sink *s, const gx_config *cfg, const char *accession,
 	step_time("files hashed, metadata read, samples labelled", &tstep);
 	if ((rc = plan(&p, &mode_full, &write_facts, err)))
 		goto fail;
-	step_time("plan (digest pass when a matrix changed)", &tstep);
-	if (write_facts && mode_full && (rc = detect_scale(&p, 0, err)))
+	step_time("plan (digest pass when the facts may have changed)", &tstep);
+	if (write_facts && mode_full && (rc = detect_scale(&p, err)))
 		goto fail;
 	res->n_samples = (long)p.n_samples;
 	if (opts->dry_run) {
@@ -1616,15 +1615,22 @@ int gx_pipeline_load(gx_sink *s, const gx_config *cfg, const char *accession,
 	if ((rc = load_tx(&p, run_id, mode_full, write_facts, gone, err)))
 		goto fail;
 	snprintf(res->status, sizeof(res->status), "succeeded");
-	snprintf(res->value_scale, sizeof(res->value_scale), "%s", p.linear ? "linear" : "log2");
 	{
+		/* the study as stored: a metadata-only run scanned no gene and decided no scale */
 		char sk[16];
 		const char *par[1] = { sk };
-		long nv = 0;
+		gx_rows *r = NULL;
+		gx_err e2;
 		snprintf(sk, sizeof(sk), "%d", (int)p.study_key);
-		if (!gx_sink_query_long(s, "SELECT n_values FROM dim_study WHERE study_key = $1", 1, par,
-		                        &nv, NULL))
-			res->n_values = nv;
+		gx_err_clear(&e2);
+		if (!gx_sink_query(s, "SELECT n_values, n_genes, value_scale FROM dim_study "
+		                   "WHERE study_key = $1", 1, par, &r, &e2) && r->nrows) {
+			res->n_values = atoll(gx_rows_get(r, 0, 0));
+			res->n_genes = atol(gx_rows_get(r, 0, 1));
+			snprintf(res->value_scale, sizeof(res->value_scale), "%s",
+			         gx_rows_get(r, 0, 2) ? gx_rows_get(r, 0, 2) : "");
+		}
+		gx_rows_free(r);
 	}
 	goto done;
 

@@ -255,6 +255,12 @@ int gx_migrate_apply(gx_sink *s, const char *share_dir, int *applied_count, gx_e
 		rc = gx_sink_exec(s, sql, err);
 		gx_free(sql);
 		if (rc) {
+			/* a statement the server refuses is the file's fault (78, as documented);
+			 * a lost, busy or full database keeps its own code */
+			if (err->code == GX_E_DB) {
+				err->code = GX_E_MIGRATION;
+				rc = -GX_E_MIGRATION;
+			}
 			gx_err_prefix(err, "migration '%s' failed", files[i].path);
 			goto fail_tx;
 		}

@@ -343,6 +343,7 @@ static int pg_lock_study(gx_sink *s, const char *acc, double timeout_s, gx_err *
 			                  "(PostgreSQL advisory lock is held)", acc);
 		if ((rc = gx_check_interrupt(err)))
 			return rc;
+		gx_test_point("lock_wait");
 		usleep(200 * 1000);
 	}
 }

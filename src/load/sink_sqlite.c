@@ -19,6 +19,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/signals.h"
+#include "core/testhook.h"
 #include "load/sqlite_func.h"
 
 #include <errno.h>
@@ -88,6 +89,10 @@ static int sq_fail(gx_sink *s, int rc, const char *what, gx_err *err)
 		code = GX_E_DB;
 	}
 	(void)ext;
+	if (code == GX_E_DB_BUSY && s->cfg) /* which limit ran out: the operator may raise it */
+		return gx_err_set(err, code, "%s: %s (another writer held it past "
+		                  "sqlite.busy_timeout_ms = %ld)", what, msg,
+		                  s->cfg->sqlite_busy_timeout_ms);
 	return gx_err_set(err, code, "%s: %s (sqlite %s)", what, msg, sqlite3_errstr(rc));
 }
 
@@ -318,6 +323,7 @@ static int sq_lock_study(gx_sink *s, const char *acc, double timeout_s, gx_err *
 		}
 		if ((rc = gx_check_interrupt(err)))
 			break;
+		gx_test_point("lock_wait");
 		usleep(100 * 1000);
 	}
 out:
