@@ -10,45 +10,32 @@ cfg() { # NAME LOCKDIR TIMEOUT
 	printf 'data_root: data\nlock_dir: %s\nload:\n  lock_timeout_s: %s\nlog:\n  level: warning\n' \
 		"$2" "$3" > "$T/$1.yaml"
 }
-cfg a lock_a 0; cfg b lock_b 0; cfg w lock_b 30
-run() { # CFG ARGS...: status in $rc, output in $T/out.CFG
-	c=$1; shift
-	"$GXLOAD_BIN" --config "$T/$c.yaml" --db "$DB" "$@" > "$T/out.$c" 2>&1; rc=$?
-}
-ready() { # wait until the first run holds its lock (its lock_dir file exists)
-	i=0; while [ ! -e "$T/lock_a/GSE1001.lock" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
-}
+cfg a lock_a 0; cfg b lock_b 0; cfg w lock_b 60
 
-# the reference: a clean load into its own database
-"$GXLOAD_BIN" --config "$T/gxload.yaml" --db "sqlite:$T/ref.db" load GSE1001 > "$T/o" 2>&1
-is $? 0 "reference load"
-ref=$(DB="sqlite:$T/ref.db"; q() { sqlite3 -batch -noheader -separator '|' "$T/ref.db" "$1"; }; db_snapshot)
+# 1. while the first run holds the study between planning and writing, a second run
+#    with another lock_dir gives up at once (lock_timeout_s 0): exit 75, names the lock
+BG_CONFIG="$T/a.yaml" bg_start first planned load GSE1001
+bg_paused first; ok $? "the first run paused after planning"
+"$GXLOAD_BIN" --config "$T/b.yaml" --db "$DB" load GSE1001 > "$T/out.b" 2>&1
+is "$?" 75 "a second run with another lock_dir: exit 75 while the first holds the study"
+is "$(cat "$T/out.b")" "gxload: error: GSE1001: 'GSE1001' is being loaded by another gxload process (lock in '$T/gx.db-gxlock')" \
+   "it names the lock beside the database"
+bg_release first; bg_wait first; is "$bg_rc" 0 "the first run succeeds"
+ref_check "after the first run"
 
-# 1. the second run gives up at once (lock_timeout_s 0): exit 75, names the lock
-GXLOAD_TEST_PAUSE_AT=planned:3 "$GXLOAD_BIN" --config "$T/a.yaml" --db "$DB" load GSE1001 \
-	> "$T/out.first" 2>&1 &
-pid=$!
-ready
-run b load GSE1001
-is "$rc" 75 "a second run with another lock_dir: exit 75 while the first holds the study"
-like "$(cat "$T/out.b")" "'GSE1001' is being loaded by another gxload process \(lock in '.*gx.db-gxlock'\)" \
-     "it names the lock beside the database"
-wait $pid; is $? 0 "the first run succeeds"
-is "$(db_snapshot)" "$ref" "the database equals a clean load"
-
-# 2. the second run waits (lock_timeout_s 30), then finds nothing to do
-rm -f "$T/lock_a/GSE1001.lock"
-GXLOAD_TEST_PAUSE_AT=planned:2 "$GXLOAD_BIN" --config "$T/a.yaml" --db "$DB" load --force GSE1001 \
-	> "$T/out.first" 2>&1 &
-pid=$!
-ready
-run w load GSE1001
-is "$rc" 0 "a second run that waits: exit 0"
-like "$(cat "$T/out.w")" "^GSE1001: skipped \(unchanged since the last load\)" \
+# 2. a second run that may wait (lock_timeout_s 60) waits, then plans from the first's
+#    result: skipped
+BG_CONFIG="$T/a.yaml" bg_start first planned load --force GSE1001
+bg_paused first; ok $? "the first run paused after planning"
+BG_CONFIG="$T/w.yaml" bg_start waiter lock_wait:0 load GSE1001
+bg_paused waiter; ok $? "a second run with another lock_dir waits for the study"
+bg_release waiter
+bg_release first; bg_wait first; is "$bg_rc" 0 "the first run succeeds"
+bg_wait waiter; is "$bg_rc" 0 "the waiting run: exit 0"
+like "$bg_out" "^GSE1001: skipped \(unchanged since the last load\) \[run [0-9]+, [0-9.]+ s\]$" \
      "after the first, it plans from the first's result: skipped"
-wait $pid; is $? 0 "the first run succeeds"
-is "$(db_snapshot)" "$ref" "the database equals a clean load"
+ref_check "after both"
 is "$(q "SELECT count(*) FROM fact_gene_expression f LEFT JOIN dim_sample s USING (sample_key)
         WHERE s.sample_key IS NULL")" 0 "no fact without its sample"
-run a verify GSE1001; is "$rc" 0 "verify passes"
+gx verify GSE1001; is "$rc" 0 "verify passes"
 done_testing

@@ -39,18 +39,15 @@ is "$(staged)" 0 "the failed run dropped its own range tables"
 is "$(q "SELECT count(*) FROM dim_study WHERE accession = 'NEW3'")" 0 "and left no study"
 
 # 4. a run that is staging keeps its tables while another run sweeps
-GXLOAD_TEST_PAUSE_AT=staged:30 "$GXLOAD_BIN" --config "$T/s.yaml" --db "$DB" load --file "$M" \
-	--study NEW4 > "$T/o4" 2>&1 &
-pid=$!
-i=0; while [ "$(staged)" != 2 ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
-is "$(staged)" 2 "NEW4 paused with its range tables committed"
+BG_CONFIG="$T/s.yaml" bg_start new4 staged load --file "$M" --study NEW4
+bg_paused new4; ok $? "NEW4 paused with its range tables committed"
+is "$(staged)" 2 "they are there"
 # verify takes a study's lock, hence sweeps, and touches no row the paused run holds (a
 # load would wait for the paused run's dimension rows)
 gxs verify GSE1001; is "$rc" 0 "meanwhile a run sweeps (verify of another study)"
-kill -0 $pid 2>/dev/null; ok $? "NEW4 is still paused"
-is "$(staged)" 2 "and its range tables were left alone"
-kill -TERM $pid; wait $pid; st=$?
-is "$st" 143 "NEW4 stopped by SIGTERM: exit 143"
+is "$(staged)" 2 "NEW4's range tables were left alone"
+kill -TERM "$(bg_pid new4)"; bg_wait new4
+is "$bg_rc" 143 "NEW4 stopped by SIGTERM: exit 143"
 is "$(staged)" 0 "and dropped its own range tables on the way out"
 gxs load --file "$M" --study NEW4; is "$rc" 0 "NEW4 loads afterwards"
 is "$(staged)" 0 "nothing left"
