@@ -98,7 +98,7 @@ no_study() {
 loop "first load, ENOSPC" ENOSPC 1 none "$new" fresh
 
 # 2. a partial reload after one value changed, on a loaded database
-fresh; gx load GSE1001; cp "$T/gx.db" "$T/loaded.db"; old=$(db_snapshot)
+fresh; gx load GSE1001; cp "$T/gx.db" "$T/loaded.db"; old=$(snap_of "$T/gx.db")
 cp "$M" "$T/m.orig"
 awk -F'\t' 'BEGIN { OFS = "\t" } NR == 3 { $2 = "1.25" } { print }' "$T/m.orig" > "$M"
 ref_load "$T/ref2.db"; new2=$(snap_of "$T/ref2.db")
