@@ -55,7 +55,7 @@ ASAN_FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(ASAN)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_TIME     ?= 60
 
 .PHONY: all deps run test test-unit test-sqlite test-pg check bench install uninstall \
-        clean help units units-asan fuzz bench-tools
+        clean help units units-asan fuzz bench-tools mutate
 
 all: gxload                                  ## build ./gxload (default)
 
@@ -103,8 +103,14 @@ $(ASAN)/tests/%: tests/unit/%.c $(ASAN_LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $< $(ASAN_LIB_OBJS) $(LIBS)
 
-units: $(UNIT_BINS) $(TOOL_BINS) $(FUZZ_BINS)
-units-asan: $(ASAN_UNIT_BINS) $(TOOL_BINS) $(ASAN_FUZZ_BINS)
+# an LD_PRELOAD shim that fails the Nth write (tests/shim/failwrite.c; t0280-disk-full)
+SHIM_SO := $(BUILD)/tools/libfailwrite.so
+$(SHIM_SO): tests/shim/failwrite.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) -O2 -g $(WARN) -Wno-missing-prototypes -shared -fPIC -o $@ $< -ldl
+
+units: $(UNIT_BINS) $(TOOL_BINS) $(FUZZ_BINS) $(SHIM_SO)
+units-asan: $(ASAN_UNIT_BINS) $(TOOL_BINS) $(ASAN_FUZZ_BINS) $(SHIM_SO)
 
 deps:                                        ## install missing Debian packages (apt-get)
 	@sh deploy/install-deps.sh
@@ -130,6 +136,12 @@ check: deps                                  ## the whole suite under ASan+UBSan
 	 sh tests/run.sh --bin $(ASAN)/gxload --units $(ASAN)/tests --fuzz $(ASAN)/fuzz
 
 bench-tools: $(BENCH_BINS)
+
+# mutation testing: apply each change of tests/mutate/catalogue in a scratch copy of the
+# tree (build/mutate/), run the tests that must notice it, print the score; the working
+# tree is never modified.  MUTATE_ONLY=id,... for some; MUTATE_JOBS=1|2 (default 2)
+mutate: deps                                 ## mutation testing (tests/mutate/catalogue; about 15 min)
+	@python3 tests/mutate/run.py
 
 # libFuzzer (clang): fuzz each target for FUZZ_TIME seconds; new inputs that reach new
 # code are added to tests/fuzz/corpus/<target>/, and `make test` replays them forever

@@ -9,13 +9,16 @@ set -eu
 BUILD_PKGS="gcc make pkg-config libpq-dev libsqlite3-dev libcsv-dev libpcre2-dev
 libxxhash-dev libhdf5-dev libyaml-dev libjansson-dev liblzf-dev"
 # run and test: the sqlite3 and psql clients, a PostgreSQL 15 server for the tests, jq
-# (the tests check the JSON of `gxload report`)
-RUN_PKGS="sqlite3 postgresql-15 postgresql-client-15 util-linux procps jq"
+# (the tests check the JSON of `gxload report`), script(1) of bsdutils (a terminal for the
+# progress bar test)
+RUN_PKGS="sqlite3 postgresql-15 postgresql-client-15 util-linux bsdutils procps jq"
+# mutation testing (`make mutate` runs tests/mutate/run.py)
+MUTATE_PKGS="python3"
 # bench peers and plotting
 BENCH_PKGS="time python3 python3-pandas python3-psycopg python3-matplotlib python3-numpy"
 
 missing=""
-for p in $BUILD_PKGS $RUN_PKGS ${GXLOAD_DEPS_BENCH:+$BENCH_PKGS}; do
+for p in $BUILD_PKGS $RUN_PKGS $MUTATE_PKGS ${GXLOAD_DEPS_BENCH:+$BENCH_PKGS}; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
 		missing="$missing $p"
 	fi

@@ -16,7 +16,9 @@
  *   - the input fingerprint (file hashes, hash version, settings that change the loaded
  *     values) is stored only on success, so "fingerprint unchanged" means "already
  *     loaded from exactly these inputs": such a run is recorded as skipped and parses
- *     nothing;
+ *     nothing; its part that decides the facts (matrix files, na_values, scale settings,
+ *     hash version) is stored apart, and only a run that leaves it unchanged may skip
+ *     the facts (a metadata-only run);
  *   - per-sample digests (core/hash.h) decide which samples changed: a changed matrix
  *     rewrites only new and changed samples and removes vanished ones, unless more than
  *     load.full_reload_fraction of them changed, then the study is rebuilt whole;
@@ -55,6 +57,7 @@ static int read_state(pipe *p, gx_err *err)
 	memcpy(p->old_fingerprint, st.fingerprint, sizeof(p->old_fingerprint));
 	p->old_n_values = st.n_values;
 	memcpy(p->old_scale, st.value_scale, sizeof(p->old_scale));
+	memcpy(p->old_facts_fp, st.facts_fp, sizeof(p->old_facts_fp));
 	return 0;
 }
 
@@ -99,10 +102,28 @@ static int read_samples(pipe *p, gx_err *err)
 	return 0;
 }
 
+/*
+ * The input fingerprint (every file, the rules, the settings that change stored rows)
+ * and its part that decides the facts: the matrix files, the hash version (digests) and
+ * the settings that change values, missing cells or log2 values.  Not in either: limits
+ * that only accept or refuse an input (extract.max_field_bytes), validation.* (they judge
+ * a run), load.*, log.*, and the backends' tuning.
+ */
 static void fingerprint(pipe *p)
 {
 	gx_buf b = { 0 };
 	size_t i;
+
+	gx_buf_printf(&b, "gxload-facts v1\nhash_version=%d\n", GX_HASH_VERSION);
+	for (i = 0; i < p->files->n; i++)
+		if (!strcmp(p->files->files[i].role, "matrix"))
+			gx_buf_printf(&b, "file %s %s\n", p->files->files[i].name, p->files->files[i].hash);
+	gx_buf_printf(&b, "value_scale=%s linear_threshold=%.17g probe_rows=%ld\nna_values=",
+	              p->cfg->value_scale, p->cfg->linear_threshold, p->cfg->scale_probe_rows);
+	for (i = 0; i < p->cfg->n_na_values; i++)
+		gx_buf_printf(&b, "[%s]", p->cfg->na_values[i]);
+	gx_hash128_hex(gx_hash_bytes(b.data ? b.data : "", b.len), p->facts_fp);
+	gx_buf_reset(&b);
 
 	gx_buf_printf(&b, "gxload-input v1\nhash_version=%d\nrules=%s\n", GX_HASH_VERSION,
 	              p->opts->rules->hash);
@@ -123,14 +144,12 @@ static void fingerprint(pipe *p)
 static int plan(pipe *p, int *mode_full, int *write_facts, gx_err *err)
 {
 	size_t i, changed = 0;
-	int unchanged, rc;
+	int rc;
 
 	*write_facts = 1;
 	*mode_full = 1;
-	if ((rc = gx_meta_matrices_unchanged(p->s, p->study_key, p->files, p->n_mats, &unchanged,
-	                                     err)))
-		return rc;
-	if (!p->opts->force && unchanged && p->old_n_values > 0) {
+	/* the same matrices read with the same settings: the facts stand as they are */
+	if (!p->opts->force && !strcmp(p->facts_fp, p->old_facts_fp) && p->old_n_values > 0) {
 		int all_known = 1;
 		for (i = 0; i < p->n_samples; i++)
 			all_known &= p->samples[i].existed;
@@ -147,10 +166,20 @@ static int plan(pipe *p, int *mode_full, int *write_facts, gx_err *err)
 		snprintf(p->res->mode, sizeof(p->res->mode), "full");
 		return 0;
 	}
+	/* a scale other than the study's changes every log2_value */
+	if ((rc = pipe_detect_scale(p, err)))
+		return rc;
+	if (p->old_scale[0] && strcmp(p->old_scale, p->linear ? "linear" : "log2")) {
+		gx_log(GX_LOG_INFO, "transform", "value scale changed from %s to %s: every sample "
+		       "is rewritten", p->old_scale, p->linear ? "linear" : "log2");
+		snprintf(p->res->mode, sizeof(p->res->mode), "full");
+		return 0;
+	}
 	/* pass 1: digests of every sample, compared with the stored ones; with the scale of
 	 * a partial load, it also gathers the cohort statistics */
-	gx_log(GX_LOG_INFO, "extract", "matrix changed: computing per-sample digests");
-	if ((rc = pipe_detect_scale(p, 1, err)) || (rc = pipe_scan_all(p, NULL, err)))
+	gx_log(GX_LOG_INFO, "extract", "matrix or value settings changed: computing per-sample "
+	       "digests");
+	if ((rc = pipe_scan_all(p, NULL, err)))
 		return rc;
 	for (i = 0; i < p->n_samples; i++) {
 		sample *sm = &p->samples[i];
@@ -339,8 +368,8 @@ int gx_pipeline_load(gx_sink *s, const gx_config *cfg, const char *accession,
 	pipe_step_time("files hashed, metadata read, samples labelled", &tstep);
 	if ((rc = plan(&p, &mode_full, &write_facts, err)))
 		goto out;
-	pipe_step_time("plan (digest pass when a matrix changed)", &tstep);
-	if (write_facts && mode_full && (rc = pipe_detect_scale(&p, 0, err)))
+	pipe_step_time("plan (digest pass when the facts may have changed)", &tstep);
+	if (write_facts && mode_full && (rc = pipe_detect_scale(&p, err)))
 		goto out;
 	res->n_samples = (long)p.n_samples;
 	if (opts->dry_run) {
@@ -349,15 +378,13 @@ int gx_pipeline_load(gx_sink *s, const gx_config *cfg, const char *accession,
 	}
 	gx_log(GX_LOG_INFO, "load", "%s load of %zu samples from %zu matrix file(s)", res->mode,
 	       p.n_samples, p.n_mats);
+	gx_test_point("planned"); /* decided what to write, not yet writing */
 	if ((rc = pipe_load_tx(&p, p.run_id, mode_full, write_facts, err)))
 		goto out;
 	snprintf(res->status, sizeof(res->status), "succeeded");
-	snprintf(res->value_scale, sizeof(res->value_scale), "%s", p.linear ? "linear" : "log2");
-	{
-		long nv = 0;
-		if (!gx_dim_study_n_values(s, p.study_key, &nv, NULL))
-			res->n_values = nv;
-	}
+	/* the study as stored: a metadata-only run scanned no gene and decided no scale */
+	gx_dim_study_summary(s, p.study_key, &res->n_values, &res->n_genes, res->value_scale,
+	                     NULL);
 
 out:
 	if (rc) {
@@ -370,8 +397,16 @@ out:
 	if (p.rlog && p.run_id) {
 		gx_err e2;
 		gx_err_clear(&e2);
-		if (gx_run_log_flush(p.rlog, s, p.run_id, &e2))
+		if (gx_run_log_flush(p.rlog, s, p.run_id, &e2) && rc) {
 			gx_log_err(GX_LOG_WARNING, "meta", &e2);
+		} else if (e2.code) {
+			/* a run that succeeded still fails (disk full: exit 74) when its log is
+			 * lost: the operator must hear of it; the data it committed stays */
+			*err = e2;
+			gx_err_prefix(err, "the run committed, but its log could not be written");
+			gx_log_err(GX_LOG_ERROR, "meta", err);
+			rc = -(int)e2.code;
+		}
 	}
 	gx_run_log_free(p.rlog);
 	gx_study_lock_release(&p.lock);

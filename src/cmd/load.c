@@ -127,8 +127,11 @@ int cmd_load(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 		gx_err_clear(&e);
 		rc = gx_pipeline_load(s, ctx->cfg, acc, &opts, &res, &e);
 		if (rc) {
-			if (!res.run_id)
-				gx_log_err(GX_LOG_ERROR, NULL, &e); /* not yet logged by the pipeline */
+			if (!res.run_id) { /* not yet logged by the pipeline: say which study */
+				gx_log_set_context(0, acc);
+				gx_log_err(GX_LOG_ERROR, NULL, &e);
+				gx_log_set_context(0, NULL);
+			}
 			if (!failed)
 				first = e;
 			failed++;
@@ -142,9 +145,11 @@ int cmd_load(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 		if (!strcmp(res.status, "skipped"))
 			printf("%s: skipped (unchanged since the last load) [run %ld, %.2f s]\n", acc,
 			       res.run_id, res.seconds);
+		else if (!strcmp(res.status, "dry-run") && res.counts.files_skipped)
+			printf("%s: dry run: unchanged since the last load: would skip\n", acc);
 		else if (!strcmp(res.status, "dry-run"))
-			printf("%s: dry run: would do a %s load of %ld samples%s\n", acc, res.mode,
-			       res.n_samples, res.counts.files_skipped ? " (unchanged: would skip)" : "");
+			printf("%s: dry run: would do a %s load of %ld samples\n", acc, res.mode,
+			       res.n_samples);
 		else
 			printf("%s: %s (%s) %ld samples, %ld genes, %lld values (%s); %lld rows inserted, "
 			       "%lld deleted, %ld samples changed [run %ld, %.2f s]\n", acc, res.status,

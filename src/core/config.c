@@ -245,7 +245,7 @@ static int set_scalar(cfg_full *c, const keydef *k, const char *val, const char 
 	case K_IDENT:
 	case K_PATH:
 	case K_DBURL: {
-		char *v;
+		char *v = NULL;
 		if (k->type == K_ENUM) {
 			size_t i;
 			for (i = 0; k->choices[i]; i++)
@@ -278,9 +278,11 @@ static int set_scalar(cfg_full *c, const keydef *k, const char *val, const char 
 			if (kind == GX_DB_SQLITE && path[0] != '/' && base_dir) {
 				char *abs = resolve_path(base_dir, path);
 				gx_buf b = { 0 };
-				gx_buf_printf(&b, "sqlite:%s", abs ? abs : path);
+				/* out of memory: an error, never the path left relative */
+				if (abs && gx_buf_printf(&b, "sqlite:%s", abs) >= 0)
+					v = gx_buf_steal(&b);
+				gx_buf_release(&b);
 				gx_free(abs);
-				v = gx_buf_steal(&b);
 			} else {
 				v = gx_strdup(val);
 			}

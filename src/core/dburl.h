@@ -23,7 +23,21 @@ typedef enum gx_db_kind {
  */
 int gx_dburl_parse(const char *url, gx_db_kind *kind, char **sqlite_path, gx_err *err);
 
-/* The URL with every secret option removed, for logs and output; caller frees. */
+/* The URL with every secret option removed, for logs and output; caller frees.  A
+ * string libpq cannot parse is masked textually (gx_dburl_redact_text). */
 char *gx_dburl_redact(const char *url);
+
+/*
+ * Any text that may be a connection string, valid or not, with every part that may be
+ * a password replaced by "********": a URI's user-information password (from the first
+ * ':' after "scheme:/" to the last '@'), a "password=" query parameter, and the value
+ * of a "...password=" keyword, quoted or not (unquoted, up to the next "word=").  For
+ * error messages about strings that do not parse.  Caller frees; NULL if out of memory.
+ */
+char *gx_dburl_redact_text(const char *s);
+
+/* 'msg' (e.g. libpq's error for a connection made with 'url') with every part of url's
+ * possible secrets masked.  Caller frees. */
+char *gx_dburl_scrub(const char *msg, const char *url);
 
 #endif

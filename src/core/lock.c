@@ -5,6 +5,7 @@
 #include "core/buf.h"
 #include "core/mem.h"
 #include "core/signals.h"
+#include "core/testhook.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -82,6 +83,7 @@ int gx_lock_acquire(const char *lock_dir, const char *name, double timeout_s, gx
 		}
 		if ((rc = gx_check_interrupt(err)))
 			goto fail;
+		gx_test_point("lock_wait");
 		usleep(100 * 1000);
 	}
 	l = gx_calloc(1, sizeof(*l));

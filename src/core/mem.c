@@ -10,11 +10,14 @@
 static long fail_countdown = -1;
 static int fail_persist;
 static int failing;
+static long injected;   /* failures injected since gx_mem_fail_after */
 
 static int should_fail(void)
 {
-	if (failing)
+	if (failing) {
+		injected++;
 		return 1;
+	}
 	if (fail_countdown < 0)
 		return 0;
 	if (fail_countdown == 0) {
@@ -22,6 +25,7 @@ static int should_fail(void)
 			failing = 1;
 		else
 			fail_countdown = -1;
+		injected++;
 		return 1;
 	}
 	fail_countdown--;
@@ -33,6 +37,12 @@ void gx_mem_fail_after(long n, int persist)
 	fail_countdown = n;
 	fail_persist = persist;
 	failing = 0;
+	injected = 0;
+}
+
+long gx_mem_injected(void)
+{
+	return injected;
 }
 
 void gx_mem_init(void)

@@ -26,6 +26,9 @@ void gx_free(void *p);
  * ("N" or "N:persist") by gx_mem_init().
  */
 void gx_mem_fail_after(long n, int persist);
+/* How many allocations failed by injection since the last gx_mem_fail_after: an OOM
+ * loop is done when a run saw none (it made fewer allocations than the countdown). */
+long gx_mem_injected(void);
 void gx_mem_init(void);
 
 #endif

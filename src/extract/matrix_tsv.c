@@ -287,7 +287,7 @@ static int scan_field(void *vctx, const char *s, size_t len, gx_err *err)
 {
 	tsv_impl *im = vctx;
 	batch *b = &im->b[im->cur];
-	size_t col = gx_tsv_field(im->t), cell;
+	size_t col = gx_tsv_field(im->t), cell, i;
 	char q[160];
 	int rc;
 
@@ -305,6 +305,14 @@ static int scan_field(void *vctx, const char *s, size_t len, gx_err *err)
 		return 0; /* counted; the row end reports the ragged row */
 	cell = b->r * im->n_samples + (col - 1);
 	b->missing[cell] = 0; /* unwanted samples' fields do not come here (tsv_scan) */
+	/* a listed token is a missing value, also one that reads as a number ("-1") */
+	for (i = 0; i < im->n_na; i++) {
+		if (strlen(im->na[i]) == len && !memcmp(im->na[i], s, len)) {
+			b->missing[cell] = 1;
+			b->batch_missing++;
+			return 0;
+		}
+	}
 	switch (gx_parse_double(s, len, &b->values[cell])) {
 	case GX_NUM_OK:
 		return 0;
@@ -314,16 +322,6 @@ static int scan_field(void *vctx, const char *s, size_t len, gx_err *err)
 		                    im->samples[col - 1], gx_err_quote(s, len, q, sizeof(q)));
 	case GX_NUM_SYNTAX:
 		break;
-	}
-	{
-		size_t i;
-		for (i = 0; i < im->n_na; i++) {
-			if (strlen(im->na[i]) == len && !memcmp(im->na[i], s, len)) {
-				b->missing[cell] = 1;
-				b->batch_missing++;
-				return 0;
-			}
-		}
 	}
 	if (is_nonfinite_word(s, len))
 		return gx_tsv_error(im->t, err, GX_E_NOT_FINITE,

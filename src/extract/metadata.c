@@ -135,6 +135,16 @@ static int md_row(void *vctx, size_t nfields, gx_err *err)
 		drop_cur(r);
 		return gx_err_at(err, GX_E_EMPTY_ID, md->path, line, c + 1, "empty sample accession");
 	}
+	/* the matrix readers refuse such ids (2015): a padded accession would match no
+	 * column and leave its sample without metadata, silently */
+	if (acc[0] == ' ' || acc[strlen(acc) - 1] == ' ') {
+		char q[160];
+		int ret = gx_err_at(err, GX_E_EMPTY_ID, md->path, line, c + 1,
+		                    "sample accession has leading or trailing spaces: %s",
+		                    gx_err_quote(acc, strlen(acc), q, sizeof(q)));
+		drop_cur(r);
+		return ret;
+	}
 	rc = gx_hset_put(&r->seen, gx_gene_hash(acc, strlen(acc)), (uint64_t)line, &prev);
 	if (rc <= 0) {
 		int ret = rc < 0 ? gx_err_set(err, GX_E_NOMEM, "out of memory")

@@ -86,8 +86,8 @@ int gx_dim_study_state(gx_sink *s, const char *accession, gx_study_state *st, gx
 	int rc;
 
 	memset(st, 0, sizeof(*st));
-	rc = gx_sink_query(s, "SELECT study_key, input_fingerprint, n_values, value_scale "
-	                   "FROM dim_study WHERE accession = $1", 1, par, &r, err);
+	rc = gx_sink_query(s, "SELECT study_key, input_fingerprint, n_values, value_scale, "
+	                   "facts_fingerprint FROM dim_study WHERE accession = $1", 1, par, &r, err);
 	if (rc)
 		return rc;
 	if (r->nrows) {
@@ -97,6 +97,8 @@ int gx_dim_study_state(gx_sink *s, const char *accession, gx_study_state *st, gx
 		st->n_values = atoll(gx_rows_get(r, 0, 2));
 		snprintf(st->value_scale, sizeof(st->value_scale), "%s",
 		         gx_rows_get(r, 0, 3) ? gx_rows_get(r, 0, 3) : "");
+		snprintf(st->facts_fp, sizeof(st->facts_fp), "%s",
+		         gx_rows_get(r, 0, 4) ? gx_rows_get(r, 0, 4) : "");
 	}
 	gx_rows_free(r);
 	return 0;
@@ -133,22 +135,22 @@ int gx_dim_study_upsert(gx_sink *s, const gx_dim_study *d, int32_t *study_key, g
 }
 
 int gx_dim_study_finish(gx_sink *s, int32_t study_key, const char *fingerprint,
-                        const char *rules_hash, const char *value_scale, long n_genes,
-                        gx_err *err)
+                        const char *facts_fp, const char *rules_hash,
+                        const char *value_scale, long n_genes, gx_err *err)
 {
 	char sk[16], now[32];
-	const char *par[5] = { sk, fingerprint, now, value_scale, rules_hash };
+	const char *par[6] = { sk, fingerprint, now, value_scale, rules_hash, facts_fp };
 	int rc;
 
 	snprintf(sk, sizeof(sk), "%d", (int)study_key);
 	gx_sink_now(now);
 	rc = gx_sink_query(s,
 		"UPDATE dim_study SET input_fingerprint = $2, updated_at = $3, rules_hash = $5, "
-		"value_scale = COALESCE($4, value_scale), "
+		"value_scale = COALESCE($4, value_scale), facts_fingerprint = $6, "
 		"n_samples = (SELECT count(*) FROM dim_sample s WHERE s.study_key = dim_study.study_key), "
 		"n_values = (SELECT COALESCE(sum(n_values), 0) FROM dim_sample s "
 		"            WHERE s.study_key = dim_study.study_key) "
-		"WHERE study_key = $1", 5, par, NULL, err);
+		"WHERE study_key = $1", 6, par, NULL, err);
 	if (rc || !value_scale)
 		return rc;
 	{
@@ -180,14 +182,25 @@ int gx_dim_study_figures(gx_sink *s, int32_t study_key, int *linear, long *n_gen
 	return 0;
 }
 
-int gx_dim_study_n_values(gx_sink *s, int32_t study_key, long *n_values, gx_err *err)
+int gx_dim_study_summary(gx_sink *s, int32_t study_key, int64_t *n_values, long *n_genes,
+                         char value_scale[8], gx_err *err)
 {
 	char sk[16];
 	const char *par[1] = { sk };
+	gx_rows *r = NULL;
+	int rc;
 
 	snprintf(sk, sizeof(sk), "%d", (int)study_key);
-	return gx_sink_query_long(s, "SELECT n_values FROM dim_study WHERE study_key = $1", 1, par,
-	                          n_values, err);
+	if ((rc = gx_sink_query(s, "SELECT n_values, n_genes, value_scale FROM dim_study "
+	                        "WHERE study_key = $1", 1, par, &r, err)))
+		return rc;
+	if (r->nrows) {
+		*n_values = atoll(gx_rows_get(r, 0, 0));
+		*n_genes = atol(gx_rows_get(r, 0, 1));
+		snprintf(value_scale, 8, "%s", gx_rows_get(r, 0, 2) ? gx_rows_get(r, 0, 2) : "");
+	}
+	gx_rows_free(r);
+	return 0;
 }
 
 /* ---- dim_illness, dim_platform ---- */

@@ -30,6 +30,7 @@ typedef struct gx_study_state {
 	char fingerprint[GX_HASH_HEX];  /* input_fingerprint of its last success, "" if none */
 	int64_t n_values;
 	char value_scale[8];            /* "linear" | "log2", "" if none */
+	char facts_fp[GX_HASH_HEX];     /* facts_fingerprint of its last success, "" if none */
 } gx_study_state;
 
 /* Fill *st for study 'accession' (zeroed when the study is unknown). */
@@ -50,21 +51,24 @@ typedef struct gx_dim_study {
 int gx_dim_study_upsert(gx_sink *s, const gx_dim_study *d, int32_t *study_key, gx_err *err);
 
 /*
- * Close the study's row after a load: input fingerprint, rules hash, and the sample and
+ * Close the study's row after a load: input fingerprint and its facts part (facts_fp),
+ * rules hash, and the sample and
  * value counts summed from dim_sample.  When the facts were written, value_scale
  * ("linear" | "log2") and n_genes too; value_scale NULL keeps both.
  */
 int gx_dim_study_finish(gx_sink *s, int32_t study_key, const char *fingerprint,
-                        const char *rules_hash, const char *value_scale, long n_genes,
-                        gx_err *err);
+                        const char *facts_fp, const char *rules_hash,
+                        const char *value_scale, long n_genes, gx_err *err);
 
 /* The study's value scale (*linear: 1 linear, 0 log2 or unknown) and gene count; both
  * left as they are when the study has no row. */
 int gx_dim_study_figures(gx_sink *s, int32_t study_key, int *linear, long *n_genes,
                          gx_err *err);
 
-/* dim_study.n_values of the study (0 if none). */
-int gx_dim_study_n_values(gx_sink *s, int32_t study_key, long *n_values, gx_err *err);
+/* The study as stored, for a run's summary: n_values, n_genes and value_scale ("" if
+ * none); left as they are when the study has no row. */
+int gx_dim_study_summary(gx_sink *s, int32_t study_key, int64_t *n_values, long *n_genes,
+                         char value_scale[8], gx_err *err);
 
 /* ---- dim_illness, dim_platform ---- */
 

@@ -152,37 +152,6 @@ int gx_meta_files_save(gx_sink *s, int32_t study_key, long run_id,
 	return rc;
 }
 
-int gx_meta_matrices_unchanged(gx_sink *s, int32_t study_key, const gx_study_files *files,
-                               size_t n_mats, int *unchanged, gx_err *err)
-{
-	char sk[16];
-	gx_rows *r = NULL;
-	const char *par[1] = { sk };
-	size_t i, j;
-	int rc;
-
-	*unchanged = 0;
-	if (!study_key)
-		return 0;
-	snprintf(sk, sizeof(sk), "%d", (int)study_key);
-	if ((rc = gx_sink_query(s, "SELECT path, content_hash FROM meta_source_file WHERE "
-	                        "study_key = $1 AND role = 'matrix'", 1, par, &r, err)))
-		return rc;
-	*unchanged = r->nrows == n_mats;
-	for (i = 0; i < files->n && *unchanged; i++) {
-		const gx_study_file *f = &files->files[i];
-		int same = 0;
-		if (strcmp(f->role, "matrix"))
-			continue;
-		for (j = 0; j < r->nrows; j++)
-			if (!strcmp(gx_rows_get(r, j, 0), f->name) && !strcmp(gx_rows_get(r, j, 1), f->hash))
-				same = 1;
-		*unchanged = same;
-	}
-	gx_rows_free(r);
-	return 0;
-}
-
 /* ---- validation rows ---- */
 
 int gx_meta_checks_write(gx_sink *s, long run_id, const char *study,

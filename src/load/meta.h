@@ -44,11 +44,6 @@ int gx_meta_repair_stale(gx_sink *s, const char *study, long run_id, long *n, gx
 int gx_meta_files_save(gx_sink *s, int32_t study_key, long run_id,
                        const gx_study_files *files, gx_err *err);
 
-/* *unchanged = 1 when the study's n_mats matrix files are exactly the ones recorded for
- * it, with the same content hashes (0 for study_key 0). */
-int gx_meta_matrices_unchanged(gx_sink *s, int32_t study_key, const gx_study_files *files,
-                               size_t n_mats, int *unchanged, gx_err *err);
-
 /* Write a run's checks, attrition and step times (inside an open transaction; the
  * steps are written once per run and step). */
 int gx_meta_checks_write(gx_sink *s, long run_id, const char *study,

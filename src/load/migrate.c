@@ -107,24 +107,47 @@ out:
 	return 0;
 }
 
+/* The lock every migrator takes, in the transaction that changes the schema. */
+static const char migrate_lock[] =
+	"SELECT pg_advisory_xact_lock(hashtext('gxload'), hashtext('migrate'))";
+
+/*
+ * Create schema_migrations if it is missing.  On PostgreSQL concurrent CREATE ... IF NOT
+ * EXISTS statements race in the catalog (duplicate key on pg_type), so the table is
+ * created under the migration lock, in its own transaction, after a lock-free check that
+ * keeps the common case (the table is there) at one query.
+ */
 static int ensure_table(gx_sink *s, gx_err *err)
 {
+	char sql[512];
+	long exists = 0;
+	int rc;
+
 	if (s->kind == GX_DB_SQLITE)
 		return gx_sink_exec(s,
 			"CREATE TABLE IF NOT EXISTS schema_migrations ("
 			" version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
 			" checksum TEXT NOT NULL, applied_at TEXT NOT NULL)", err);
-	{
-		char sql[512];
-		/* the schema name passed gx_ident_valid: [a-z_][a-z0-9_]*, safe inside quotes */
-		snprintf(sql, sizeof(sql),
-		         "CREATE SCHEMA IF NOT EXISTS \"%s\"; "
-		         "CREATE TABLE IF NOT EXISTS schema_migrations ("
-		         " version integer PRIMARY KEY, name text NOT NULL,"
-		         " checksum text NOT NULL, applied_at timestamptz NOT NULL)",
-		         s->cfg->pg_schema);
-		return gx_sink_exec(s, sql, err);
+	if ((rc = gx_sink_query_long(s, "SELECT count(*) FROM pg_tables WHERE tablename = "
+	                             "'schema_migrations' AND schemaname = current_schema()",
+	                             0, NULL, &exists, err)))
+		return rc;
+	if (exists)
+		return 0;
+	/* the schema name passed gx_ident_valid: [a-z_][a-z0-9_]*, safe inside quotes */
+	snprintf(sql, sizeof(sql),
+	         "CREATE SCHEMA IF NOT EXISTS \"%s\"; "
+	         "CREATE TABLE IF NOT EXISTS schema_migrations ("
+	         " version integer PRIMARY KEY, name text NOT NULL,"
+	         " checksum text NOT NULL, applied_at timestamptz NOT NULL)",
+	         s->cfg->pg_schema);
+	if ((rc = gx_sink_begin(s, err)))
+		return rc;
+	if ((rc = gx_sink_exec(s, migrate_lock, err)) || (rc = gx_sink_exec(s, sql, err))) {
+		gx_sink_rollback(s);
+		return rc;
 	}
+	return gx_sink_commit(s, err);
 }
 
 static int read_text(const char *path, char **out, gx_err *err)
@@ -211,9 +234,7 @@ int gx_migrate_apply(gx_sink *s, const char *share_dir, int *applied_count, gx_e
 
 		if ((rc = gx_sink_begin(s, err)))
 			goto out;
-		if (s->kind == GX_DB_POSTGRESQL &&
-		    (rc = gx_sink_exec(s, "SELECT pg_advisory_xact_lock(hashtext('gxload'), "
-		                          "hashtext('migrate'))", err)))
+		if (s->kind == GX_DB_POSTGRESQL && (rc = gx_sink_exec(s, migrate_lock, err)))
 			goto fail_tx;
 		/* re-read inside the lock: another migrator may have applied it meanwhile */
 		gx_rows_free(applied);
@@ -235,6 +256,12 @@ int gx_migrate_apply(gx_sink *s, const char *share_dir, int *applied_count, gx_e
 		rc = gx_sink_exec(s, sql, err);
 		gx_free(sql);
 		if (rc) {
+			/* a statement the server refuses is the file's fault (78, as documented);
+			 * a lost, busy or full database keeps its own code */
+			if (err->code == GX_E_DB) {
+				err->code = GX_E_MIGRATION;
+				rc = -GX_E_MIGRATION;
+			}
 			gx_err_prefix(err, "migration '%s' failed", files[i].path);
 			goto fail_tx;
 		}

@@ -220,13 +220,18 @@ int pg_open(gx_sink *s, const char *appname, PGconn **out, gx_err *err)
 		return gx_err_set(err, GX_E_NOMEM, "out of memory");
 	if (PQstatus(conn) != CONNECTION_OK) {
 		char msg[512];
-		char *nl;
+		char *nl, *clean;
+		int erc;
 		snprintf(msg, sizeof(msg), "%s", PQerrorMessage(conn));
 		while ((nl = strrchr(msg, '\n')) && nl[1] == '\0')
 			*nl = '\0';
 		PQfinish(conn);
-		return gx_err_set(err, GX_E_DB_CONNECT, "cannot connect to PostgreSQL (%s): %s",
-		                  s->url_redacted, msg);
+		/* libpq may quote an option's value, which may be a misplaced password */
+		clean = gx_dburl_scrub(msg, s->cfg->db_url);
+		erc = gx_err_set(err, GX_E_DB_CONNECT, "cannot connect to PostgreSQL (%s): %s",
+		                 s->url_redacted, clean ? clean : msg);
+		gx_free(clean);
+		return erc;
 	}
 	schema = PQescapeIdentifier(conn, s->cfg->pg_schema, strlen(s->cfg->pg_schema));
 	if (schema)

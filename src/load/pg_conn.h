@@ -34,6 +34,9 @@ typedef struct pg_impl {
 	pg_stmt stmts[STMT_CACHE];
 	size_t nstmts;
 	unsigned long next_stmt;
+	int32_t stage_key;  /* the study key whose range tables this session may make */
+	char stage_key_text[16];
+	int stage_locked;   /* holds the staging lock on stage_key (see pg_sweep_staged) */
 } pg_impl;
 
 /* A failed statement as a gx_err (GX_E_DB, or the class its SQLSTATE says). */

@@ -20,9 +20,11 @@
  *     a reader sees the old study or the new one, never a mix.
  *   - the range tables (fact_gene_expression_p<K>_s<i>) are committed by their own
  *     sessions before the swap, but nothing refers to them until the load transaction
- *     attaches them: a reader of fact_gene_expression never sees them.  A run killed
- *     after they committed leaves them behind; the next run of the study drops every
- *     such table that is not a partition as soon as it holds the study's lock.
+ *     attaches them: a reader of fact_gene_expression never sees them.  A run that
+ *     fails after they committed drops them when it lets go of the study; one that is
+ *     killed leaves them behind, and the next run of any study drops them as soon as
+ *     it holds its study's lock (a staging lock per study key tells tables in use from
+ *     leftovers: see sweep_staged).
  *     The range sessions take no lock on any shared table (their tables are declared
  *     from the catalog, not LIKE the parent), so they cannot wait on another loader
  *     that waits on this one.
@@ -42,6 +44,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/signals.h"
+#include "core/testhook.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,8 +66,9 @@ static int pg_rollback(gx_sink *s)
 }
 
 /*
- * Take the study's advisory lock, then drop what a killed run of the study left behind
- * (see pg_drop_leftovers): from here on no other gxload session works on this study.
+ * Take the study's advisory lock, then drop the range tables that failed or killed runs
+ * left behind (see pg_sweep_staged): from here on no other gxload session works on this
+ * study.
  */
 static int pg_lock_study(gx_sink *s, const char *acc, double timeout_s, gx_err *err)
 {
@@ -79,13 +83,14 @@ static int pg_lock_study(gx_sink *s, const char *acc, double timeout_s, gx_err *
 		if (rc)
 			return rc;
 		if (got)
-			return pg_drop_leftovers(s, acc, err);
+			return pg_sweep_staged(s, err);
 		if (gx_mono() - start >= timeout_s)
 			return gx_err_set(err, GX_E_LOCKED,
 			                  "'%s' is being loaded by another gxload session "
 			                  "(PostgreSQL advisory lock is held)", acc);
 		if ((rc = gx_check_interrupt(err)))
 			return rc;
+		gx_test_point("lock_wait");
 		usleep(200 * 1000);
 	}
 }
@@ -93,6 +98,20 @@ static int pg_lock_study(gx_sink *s, const char *acc, double timeout_s, gx_err *
 static void pg_unlock_study(gx_sink *s, const char *acc)
 {
 	const char *p[1] = { acc };
+	pg_impl *im = s->impl;
+
+	if (im->stage_locked) {
+		gx_err e;
+		gx_err_clear(&e);
+		/* a run that made range tables and did not attach them (it failed after they
+		 * committed: a check, a lost connection) drops them before it lets go */
+		if (pg_sweep_staged(s, &e))
+			gx_log(GX_LOG_WARNING, "load", "cannot drop this run's range tables (%s); "
+			       "the next run drops them", e.msg);
+		pg_query(s, "SELECT pg_advisory_unlock(hashtext('gxload_stage'), $1::int)", 1,
+		         (const char *[]){ im->stage_key_text }, NULL, NULL);
+		im->stage_locked = 0;
+	}
 	pg_query(s, "SELECT pg_advisory_unlock(hashtext('gxload'), hashtext($1))", 1, p, NULL,
 	         NULL);
 }

@@ -216,7 +216,8 @@ static int save_digests(pipe *p, gx_err *err)
 
 static int finish_study(pipe *p, int facts_written, gx_err *err)
 {
-	return gx_dim_study_finish(p->s, p->study_key, p->fingerprint, p->opts->rules->hash,
+	return gx_dim_study_finish(p->s, p->study_key, p->fingerprint, p->facts_fp,
+	                           p->opts->rules->hash,
 	                           facts_written ? (p->linear ? "linear" : "log2") : NULL,
 	                           p->res->n_genes, err);
 }

@@ -79,6 +79,8 @@ typedef struct pipe {
 	int32_t study_key;          /* 0 if the study is new */
 	char old_fingerprint[GX_HASH_HEX];
 	char fingerprint[GX_HASH_HEX];
+	char old_facts_fp[GX_HASH_HEX]; /* dim_study.facts_fingerprint, "" if none */
+	char facts_fp[GX_HASH_HEX];     /* what decides the facts: matrices and settings */
 	int64_t old_n_values;
 	char old_scale[8];          /* value_scale of the loaded study, "" if none */
 	int linear;                 /* value scale: 1 linear, 0 log2 */
@@ -130,7 +132,7 @@ int pipe_pre_resolve_genes(pipe *p, gx_err *err);
 /* Scan every matrix: digests of the wanted samples and, with a writer, their facts. */
 int pipe_scan_all(pipe *p, gx_fact_writer *w, gx_err *err);
 /* Decide the value scale (p->linear) from config, the loaded study or the first cells. */
-int pipe_detect_scale(pipe *p, int partial, gx_err *err);
+int pipe_detect_scale(pipe *p, gx_err *err);
 
 /* ---- load.c ---- */
 

@@ -224,7 +224,8 @@ static int on_cells(void *ctx, const gx_cells *c, gx_err *err)
 		sc->n_genes += (long)c->n_genes;
 	}
 	if (sc->probe) {
-		for (i = 0; i < c->n; i++) {
+		/* the first probe_left cells, whatever the reader's batch size */
+		for (i = 0; i < c->n && (long)i < sc->probe_left; i++) {
 			double v = c->value[i];
 			if (c->missing && c->missing[i])
 				continue;
@@ -359,9 +360,10 @@ int pipe_scan_all(pipe *p, gx_fact_writer *w, gx_err *err)
  * Decide log2 vs linear from the first cells (transform.scale_probe_rows rows' worth:
  * rows x samples): linear if a value exceeds transform.linear_threshold (refine.bio's own
  * rule), or if every value is a non-negative integer and some exceeds 1 (counts, as in
- * 10x and other single-cell matrices); log2 otherwise.
+ * 10x and other single-cell matrices); log2 otherwise.  A clean load of the same files
+ * decides the same: plan() rewrites the whole study when the scale differs from its own.
  */
-int pipe_detect_scale(pipe *p, int partial, gx_err *err)
+int pipe_detect_scale(pipe *p, gx_err *err)
 {
 	const gx_config *cfg = p->cfg;
 	scan sc;
@@ -370,11 +372,6 @@ int pipe_detect_scale(pipe *p, int partial, gx_err *err)
 
 	if (strcmp(cfg->value_scale, "auto")) {
 		p->linear = !strcmp(cfg->value_scale, "linear");
-		return 0;
-	}
-	if (partial && p->old_scale[0]) {
-		/* rewritten samples must share the scale of those kept */
-		p->linear = !strcmp(p->old_scale, "linear");
 		return 0;
 	}
 	memset(&sc, 0, sizeof(sc));

@@ -43,8 +43,8 @@ done
 
 # config check: effective values, their origin, secrets masked
 gx config check; is "$rc" 0 "config check exits 0"
-like "$out" "data_root: .*/data  # file" "config check shows values from the file"
-like "$out" "url: \"sqlite:.*gx.db\"  # --db" "config check shows that --db set the URL"
+like "$out" "^data_root: $T/data  # file; directory holding one folder per study accession$" "config check shows values from the file"
+like "$out" "^  url: \"sqlite:$T/gx.db\"  # --db; " "config check shows that --db set the URL"
 "$GXLOAD_BIN" --config "$T/gxload.yaml" --set load.lock_timeout_s=7 config check > "$T/o" 2>&1
 like "$(cat "$T/o")" "lock_timeout_s: 7  # --set" "--set overrides a key"
 "$GXLOAD_BIN" --config "$T/gxload.yaml" --set load.nope=1 config check > "$T/o" 2>&1

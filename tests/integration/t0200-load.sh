@@ -71,7 +71,7 @@ gx -q load GSE1001; is "$out" "" "-q: no output on success"
 
 # --force reloads everything to the same content
 gx load --force GSE1001
-like "$out" "GSE1001: succeeded \(full\) .* 150 rows inserted, 150 deleted" "--force reloads the study"
+like "$out" "^GSE1001: succeeded \(full\) 5 samples, 30 genes, 150 values \(log2\); 150 rows inserted, 150 deleted, 5 samples changed \[run 8, " "--force reloads the study"
 is "$(db_snapshot)" "$before" "--force gives the same database content"
 
 # status

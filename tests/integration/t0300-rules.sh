@@ -170,8 +170,8 @@ r=1
 show_on_fail $r
 ok $r "explain names label, rule, field and matched text"
 run "$bin" rules explain "$top/rules/tests/illness_labeled.tsv" GSM0
-[ "$st" -ne 0 ] && has "not found" "$tmp/err"
-ok $? "explain of an absent sample fails"
+[ "$st" -eq 65 ] && [ "$(cat "$tmp/err")" = "gxload: error: 1 of 1 samples not found in '$top/rules/tests/illness_labeled.tsv'" ]
+ok $? "explain of an absent sample fails with exit 65 and says so"
 run "$bin" --db "sqlite:$tmp/none.db" rules explain GSE54514
 [ "$st" -eq 69 ] && has "no database at" "$tmp/err"
 ok $? "explain of an accession reads the database (none here: exit 69)"

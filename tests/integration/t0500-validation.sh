@@ -106,8 +106,8 @@ is "$rc" 65 "6 of 150 cells missing above validation.missing_values_fail=0.01: e
 is "$(check "$(run_of GSE1001)" missing_values)" "quality|FAIL|0.04" "missing_values FAIL, observed 6/150"
 is "$(attr "$(run_of GSE1001)" missing_value)" 6 "attrition: 6 missing values"
 is "$(db_snapshot)" "$good" "the database is as it was"
-gx --set extract.na_values=NA load GSE1001
-is "$rc" 0 "with the default limits the same file loads"
+gx --set extract.na_values=NA load GSE1001 SRP2002 E-GEOD-3003
+is "$rc" 0 "with the default limits the same file loads (the other studies: with the same settings)"
 rp=$(run_of GSE1001)
 is "$(q "SELECT mode FROM meta_etl_run WHERE run_id = $rp")" partial "one sample changed: partial run"
 is "$(check "$rp" missing_values)" "quality|PASS|0.04" "partial run: missing share over the whole study"
@@ -116,14 +116,17 @@ is "$(check "$rp" sample_count)" "quality|PASS|5" "partial run: every sample cou
 like "$(message "$rp" missing_values)" "most in GSM5001" "the sample with the most missing cells is named"
 is "$(attr "$rp" missing_value)" 6 "attrition: 6 missing values (not stored)"
 is "$(q "SELECT n_missing || '|' || n_values FROM dim_sample WHERE accession = 'GSM5001'")" "6|24" "dim_sample: GSM5001's counts"
+ref_check "partial run with missing values" --set extract.na_values=NA
 
 # metadata-only run: the matrix is not read again, the figures are still the study's
 sed -i 's/patient 2, day 1/patient 2, day one/' "$MD"
-gx --set extract.na_values=NA load GSE1001; is "$rc" 0 "metadata change loads"
+gx --set extract.na_values=NA load GSE1001 SRP2002 E-GEOD-3003; is "$rc" 0 "metadata change loads"
 rm_=$(run_of GSE1001)
 is "$(q "SELECT mode FROM meta_etl_run WHERE run_id = $rm_")" metadata "metadata-only run"
 is "$(check "$rm_" missing_values)" "quality|PASS|0.04" "metadata run: figures from dim_sample"
-like "$(message "$rm_" duplicate_gene_ids)" "not read again" "integrity rows say the matrix was not re-read"
+is "$(message "$rm_" duplicate_gene_ids)" "none (the matrix was not read again: unchanged since its last load)" \
+   "integrity rows say the matrix was not re-read"
+ref_check "metadata-only run" --set extract.na_values=NA
 reset
 
 # samples without metadata and metadata without samples
@@ -148,6 +151,38 @@ is "$(check "$r" negative_linear_values)" "quality|WARN|0.008333" "1 of 120 valu
 is "$(attr "$r" negative_linear_log2_null)" 1 "attrition: one log2_value NULL"
 is "$(q "SELECT count(*) FROM fact_gene_expression f JOIN dim_study st USING (study_key)
         WHERE st.accession = 'SRP2002' AND f.log2_value IS NULL AND f.value = -5")" 1 "the value is stored, its log2_value is NULL"
+
+# the FAIL limits of the checks not failed above: the run fails with 3001 and the
+# figure awk finds, the database stays as it was
+fail_limit() { # NAME ACC CHECK OBSERVED OP LIMIT SET...
+	name=$1; acc=$2; chk=$3; obs=$4; op=$5; lim=$6; shift 6
+	before=$(db_snapshot)
+	gx "$@" load --force "$acc"
+	is "$rc" 65 "$name: exit 65"
+	like "$out" "^gxload: error: $acc: validation failed: $chk $obs $op $lim \(see 'gxload report [0-9]+'\)$" \
+	     "$name: the message names the check, its figure and the limit"
+	is "$(check "$(run_of "$acc")" "${chk##*; }")" "quality|FAIL|$(awk -v x="$obs" 'BEGIN { printf "%.15g", sprintf("%.6f", x) }')" \
+	   "$name: the FAIL row"
+	is "$(db_snapshot)" "$before" "$name: the database is as it was"
+}
+share() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.6g\n", a / b }'; }
+fail_limit "negative_values_fail" SRP2002 negative_linear_values "$(share 1 "$(awk -F'\t' 'NR > 1 { n += NF - 1 } END { print n }' "$S")")" ">" 0.005 \
+	--set validation.negative_values_fail=0.005
+fail_limit "genes_per_sample_fail" GSE1001 genes_per_sample "$(nrows "$M")" "<" 31 \
+	--set validation.genes_per_sample_fail=31
+sed -i '1s/GSM5003/GSM5006/' "$M"
+fail_limit "samples_without_metadata_fail" GSE1001 samples_without_metadata "$(share 1 "$(ncols "$M")")" ">" 0.1 \
+	--set validation.samples_without_metadata_fail=0.1
+reset
+awk -F'\t' -v OFS='\t' 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "refinebio_platform") c = i }
+	NR == 2 { $c = "Mystery chip 9000" } { print }' "$MD" > "$T/md" && cp "$T/md" "$MD"
+is "$(awk -F'\t' 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "refinebio_platform") c = i } NR == 2 { print $c }' "$MD")" \
+   "Mystery chip 9000" "one sample's platform is one no table knows (awk)"
+fail_limit "platform_coverage_fail" GSE1001 platform_coverage "$(share 4 5)" "<" 0.9 \
+	--set validation.platform_coverage_fail=0.9
+fail_limit "two FAILs at once" GSE1001 "sample_count 5 < 6; platform_coverage" "$(share 4 5)" "<" 0.9 \
+	--set validation.platform_coverage_fail=0.9 --set validation.min_samples=6
+reset
 
 # structural errors are recorded as integrity FAILs; the database as it was
 good=$(db_snapshot)

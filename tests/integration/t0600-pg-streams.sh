@@ -30,7 +30,8 @@ check_values() { # NAME
 	melt_tsv "$M" > "$T/src.tsv"; db_values GSE1001 > "$T/db.tsv"
 	same_doubles "$T/src.tsv" "$T/db.tsv"; ok $? "$1: database equals the file"
 }
-leftovers() { q "SELECT count(*) FROM pg_class WHERE relkind = 'r' AND relname LIKE 'fact\_gene\_expression\_p%\_s%'"; }
+leftovers() { q "SELECT count(*) FROM pg_class WHERE relkind = 'r' AND relname LIKE 'fact\_gene\_expression\_p%\_s%'
+                 AND relnamespace = 'public'::regnamespace"; }
 leaves() { q "SELECT count(*) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
               WHERE i.inhparent = (SELECT oid FROM pg_class WHERE relname =
                                    'fact_gene_expression_p' || (SELECT study_key FROM dim_study WHERE accession = '$1'))"; }
@@ -64,8 +65,7 @@ awk -F'\t' -v OFS='\t' 'NR > 1 { $5 = $5 + 1 } { print }' "$M" > "$T/m" && cp "$
 gxs load GSE1001; is "$rc" 0 "one sample changed"
 is "$(last_run GSE1001 | cut -d'|' -f1,3,4,5)" "succeeded|30|30|1" "partial reload into the ranges"
 check_values "partial reload"
-partial=$(db_snapshot)
-gxs load --force GSE1001; is "$(db_snapshot)" "$partial" "the partial reload equals a clean load"
+ref_check "the partial reload into the ranges" --config "$T/s.yaml"
 
 # kill -9 at every point, the ones after the range sessions committed included
 awk -F'\t' -v OFS='\t' 'NR > 1 { $3 = $3 + 1 } { print }' "$M" > "$T/m" && cp "$T/m" "$M"
@@ -73,7 +73,7 @@ for point in facts swap staged commit; do
 	v=$(db_snapshot)
 	GXLOAD_TEST_CRASH_AT=$point "$GXLOAD_BIN" --config "$T/s.yaml" --db "$DB" load --force GSE1001 > "$T/o" 2>&1
 	is "$?" 137 "killed at '$point'"
-	sleep 0.3 # let the server notice the dead sessions
+	wait_no_sessions # the server has dropped the dead sessions, the range sessions too
 	is "$(db_snapshot)" "$v" "killed at '$point': the database is as it was"
 	if [ $point = staged ] || [ $point = commit ]; then
 		is "$(leftovers)" 2 "killed at '$point': the committed range tables are left behind"
@@ -87,22 +87,22 @@ done
 gxs load GSE1001; is "$rc" 0 "the next run succeeds"
 is "$(leftovers)" 0 "and drops what the killed runs left"
 check_values "after the kills"
-after=$(db_snapshot)
-gxs load --force GSE1001; is "$(db_snapshot)" "$after" "the state equals a clean reload"
+ref_check "after the kills" --config "$T/s.yaml"
 
 # SIGTERM while the range sessions load
 v=$(db_snapshot)
-GXLOAD_TEST_PAUSE_AT=facts:10 "$GXLOAD_BIN" --config "$T/s.yaml" --db "$DB" load --force GSE1001 > "$T/o" 2>&1 &
-pid=$!
-sleep 1
-kill -TERM $pid
-wait $pid; st=$?
-is "$st" 143 "SIGTERM: exit 143"
+BG_CONFIG="$T/s.yaml" bg_start run facts load --force GSE1001
+bg_paused run; ok $? "SIGTERM: the run pauses while the range sessions load"
+is "$(q "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+         AND application_name LIKE 'gxload.load/%.copy%'")" 2 "SIGTERM: two range sessions are open"
+kill -TERM "$(bg_pid run)"
+bg_wait run
+is "$bg_rc" 143 "SIGTERM: exit 143"
 is "$(db_snapshot)" "$v" "SIGTERM: the database is as it was"
-sleep 0.3
 is "$(leftovers)" 0 "SIGTERM: the range sessions rolled back"
-is "$(q "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'gxload.load/%.copy%'")" 0 \
-   "SIGTERM: no range session is left open"
+is "$(q "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+         AND application_name LIKE 'gxload.load/%.copy%'")" 0 \
+   "SIGTERM: no range session is left open (the run closed them before it exited)"
 
 # a failing range session fails the run and leaves the old state: an event trigger
 # refuses the CREATE TABLE of the second range's session
@@ -119,4 +119,5 @@ is "$(db_snapshot)" "$v" "and the database is as it was"
 is "$(leftovers)" 0 "and nothing is left behind"
 q "DROP EVENT TRIGGER gx_no_range" >/dev/null
 gxs load --force GSE1001; is "$rc" 0 "and the next run succeeds"
+ref_check "at the end" --config "$T/s.yaml"
 done_testing

@@ -5,31 +5,41 @@
 # backends: sqlite
 . "$GXLOAD_TOP/tests/lib/lib.sh"
 
-run() { # ARGS...: stderr of a load into $T/err (stdout discarded)
+run() { # ARGS...: a forced load; stderr into $T/err, stdout into $T/std, status in $st
 	"$GXLOAD_BIN" --config "$T/gxload.yaml" --db "$DB" "$@" load --force GSE1001 \
-		>/dev/null 2>"$T/err"
+		>"$T/std" 2>"$T/err"
+	st=$?
 }
 has_bar() { grep -q "$(printf '\r')GSE1001 .*rows .*rows/s" "$T/err"; }
+summary='^GSE1001: succeeded \(full\) 5 samples, 30 genes, 150 values \(log2\); 150 rows inserted'
 
-run --progress always; ok $? "--progress always: the load succeeds"
+run --progress always; is "$st" 0 "--progress always: the load succeeds"
 has_bar; ok $? "--progress always: a bar with the rows and their rate on stderr"
-like "$(tr '\r' '\n' < "$T/err" | tail -1 | od -c | head -1)" '033' \
-     "the bar is erased at the end (the summary line stays clean)"
-run --progress never; has_bar; ok $((! $?)) "--progress never: no bar"
-run; has_bar; ok $((! $?)) "auto (the default) with stderr not a terminal, as under cron: no bar"
-run -q --progress always; has_bar; ok $((! $?)) "-q: no bar, even with --progress always"
+is "$(tr '\r' '\n' < "$T/err" | tail -1 | od -An -c | tr -s ' ' | head -1)" " 033 [ K" \
+   "the bar is erased at the end (the summary line stays clean)"
+like "$(cat "$T/std")" "$summary" "the summary line is on stdout"
+run --progress never; is "$st" 0 "--progress never: the load succeeds"
+has_bar; ok $((! $?)) "--progress never: no bar"
+is "$(cat "$T/err")" "" "--progress never: nothing on stderr"
+run; is "$st" 0 "auto (the default), stderr not a terminal: the load succeeds"
+has_bar; ok $((! $?)) "auto (the default) with stderr not a terminal, as under cron: no bar"
+run -q --progress always; is "$st" 0 "-q --progress always: the load succeeds"
+has_bar; ok $((! $?)) "-q: no bar, even with --progress always"
 is "$(wc -c < "$T/err" | tr -d ' ')" 0 "-q: nothing at all on stderr"
+is "$(wc -c < "$T/std" | tr -d ' ')" 0 "-q: nothing at all on stdout"
 
-# a terminal: script(1) gives the command a pseudo-terminal
+# a terminal: script(1) (util-linux, deploy/install-deps.sh) gives the command one
 if command -v script >/dev/null 2>&1; then
 	script -qec "'$GXLOAD_BIN' --config '$T/gxload.yaml' --db '$DB' load --force GSE1001" \
 		/dev/null > "$T/err" 2>&1
+	is "$?" 0 "on a terminal: the load succeeds"
 	has_bar; ok $? "auto on a terminal: the bar is drawn"
 	script -qec "'$GXLOAD_BIN' -q --config '$T/gxload.yaml' --db '$DB' load --force GSE1001" \
 		/dev/null > "$T/err" 2>&1
-	has_bar; ok $((! $?)) "-q on a terminal: no bar"
+	is "$?" 0 "-q on a terminal: the load succeeds"
+	is "$(wc -c < "$T/err" | tr -d ' ')" 0 "-q on a terminal: nothing at all, no bar"
 else
-	ok 0 "# SKIP script(1) not installed"
-	ok 0 "# SKIP script(1) not installed"
+	skip "script(1) is not installed: no terminal to test the bar on"
+	skip "script(1) is not installed: no terminal to test -q on"
 fi
 done_testing

@@ -3,16 +3,34 @@
 # Sourced by tests/integration/t*.sh, run by tests/run.sh with:
 #   GXLOAD_BIN      the gxload binary under test (release or sanitizer build)
 #   GXLOAD_TOP      the source tree
-#   GXTEST_BACKEND  sqlite | pg  (pg: tests/lib/pg.sh started a server; GXTEST_PG* set)
+#   GXTEST_BACKEND  sqlite | pg  (pg: run.sh started the one server every script shares;
+#                   GXTEST_PG* and PGBIN set, see tests/lib/pg.sh)
 # Gives each test a private temporary directory ($T) with a data root ($DATA, the
-# fixture studies copied in), a config file, a database ($DB, a fresh SQLite file or a
-# fresh PostgreSQL database) and these helpers:
-#   gx ARGS...        run gxload against $DB (stdout+stderr in $T/out, status in $rc)
-#   q SQL             run SQL with the real client (sqlite3 / psql), rows as a|b|c
-#   db_snapshot       a hash of every user-visible table's contents (facts, dims, cohorts)
+# fixture studies copied in), a config file ($T/gxload.yaml), a database ($DB, a fresh
+# SQLite file or a fresh PostgreSQL database of the shared server) and these helpers
+# (docs/TESTING.md):
+#   gx ARGS...        run gxload against $DB (stdout+stderr in $T/out and $out, status in $rc)
+#   q SQL             run SQL on $DB with the real client (sqlite3 / psql), rows as a|b|c
+#   qdb DB SQL        the same on another database of the test (a gxload --db URL)
+#   db_dump [DB]      every user-visible row of DB (default $DB) by natural keys: studies,
+#                     samples with their labels and statistics, genes, illnesses,
+#                     platforms, facts, cohort statistics, source files, and the checks
+#                     and attrition of each study's latest successful run; run ids, times
+#                     and surrogate keys left out
+#   db_snapshot       a hash of db_dump: compare before and after a step
+#   ref_check NAME [--config F] [--set K=V]... [ACC...]
+#                     one test point: the database equals a clean `load --force` of the
+#                     same files and settings into a fresh database (default: every study
+#                     in $DB)
+#   bg_start NAME POINT ARGS...   run gxload ARGS in the background, to pause at POINT
+#   bg_paused NAME / bg_pid NAME / bg_release NAME / bg_wait NAME   the handshake
+#   wait_no_sessions  PostgreSQL: until no gxload session of $DB is left (after kill -9)
 #   melt_tsv FILE     "sample<TAB>gene<TAB>text" for every cell of a matrix file
 #   db_values ACC     "sample<TAB>gene<TAB>value-text" for every fact of a study
 #   same_doubles A B  compare two such listings numerically (awk strtod): 0 if equal
+# A query of db_dump, db_snapshot or ref_check that fails makes the test fail (the test
+# point "no helper query failed" that done_testing adds), and its snapshot never equals
+# another.
 
 . "$GXLOAD_TOP/tests/lib/tap.sh"
 . "$GXLOAD_TOP/tests/lib/pg.sh"
@@ -32,19 +50,42 @@ log:
 EOC
 
 if [ "$BACKEND" = pg ]; then
+	# the server's own psql: Debian's /usr/bin/psql is a Perl wrapper that costs 60 ms a call
+	[ -n "${PGBIN:-}" ] || PGBIN=$(pg_bindir) || { echo "no PostgreSQL client"; exit 1; }
+	PSQL="$PGBIN/psql"
+	pg_admin() { # SQL...: statements on the server's 'postgres' database, each on its own
+		_pa_sql="SET client_min_messages = warning;
+"
+		for _s in "$@"; do _pa_sql="$_pa_sql$_s;
+"; done
+		printf '%s' "$_pa_sql" | "$PSQL" -X -q -h 127.0.0.1 -p "$GXTEST_PGPORT" -U gxtest \
+			-d postgres -v ON_ERROR_STOP=1 >/dev/null
+	}
 	PGDB="gxt_$(basename "$T" | tr -c 'a-zA-Z0-9\n' '_' | tr 'A-Z' 'a-z')"
-	psql -X -q -h 127.0.0.1 -p "$GXTEST_PGPORT" -U gxtest -d postgres \
-		-c "CREATE DATABASE $PGDB" >/dev/null || { echo "cannot create database"; exit 1; }
+	pg_admin "CREATE DATABASE $PGDB" || { echo "cannot create database"; exit 1; }
 	DB=$(pg_url "$PGDB")
-	q() { psql -X -qAt -F'|' -v ON_ERROR_STOP=1 "$DB" -c "$1"; }
+	# the reference database of ref_check: gxload's tables in a schema of their own
+	# (postgresql.schema), created for each check and dropped after it: as fresh as a
+	# new database, at a tenth of CREATE DATABASE's cost
+	REF="$DB"
+	REF_SET="--set postgresql.schema=gxref"
 else
 	DB="sqlite:$T/gx.db"
-	q() { sqlite3 -batch -noheader -separator '|' "$T/gx.db" "$1"; }
+	REF="sqlite:$T/ref.db"
+	REF_SET=""
 fi
+
+qdb() { # DB SQL
+	case "$1" in
+	sqlite:*) sqlite3 -bail -batch -noheader -separator '|' "${1#sqlite:}" "$2" ;;
+	*) "$PSQL" -X -qAt -F'|' -v ON_ERROR_STOP=1 "$1" -c "$2" ;;
+	esac
+}
+q() { qdb "$DB" "$1"; }
 
 _cleanup() {
 	if [ "$BACKEND" = pg ]; then
-		psql -X -q -h 127.0.0.1 -p "$GXTEST_PGPORT" -U gxtest -d postgres \
+		"$PSQL" -X -q -h 127.0.0.1 -p "$GXTEST_PGPORT" -U gxtest -d postgres \
 			-c "DROP DATABASE IF EXISTS $PGDB WITH (FORCE)" >/dev/null 2>&1
 	fi
 	rm -rf "$T"
@@ -58,12 +99,12 @@ gx() {
 	return 0
 }
 
-# exact value text of a double column in each client
+# exact value text of a double column in each client (NULL stays NULL)
 if [ "$BACKEND" = pg ]; then
 	vexpr() { echo "CAST($1 AS text)"; }  # float8 output is shortest-exact (PG 12+)
 	vround() { echo "round(CAST($1 AS numeric), 9)"; }
 else
-	vexpr() { echo "printf('%!.17g', $1)"; } # '!' gives all 17 significant digits
+	vexpr() { echo "CASE WHEN $1 IS NULL THEN NULL ELSE printf('%!.17g', $1) END"; } # '!': 17 digits
 	vround() { echo "round($1, 9)"; }
 fi
 
@@ -94,21 +135,198 @@ same_doubles() { # A B: files of sample \t gene \t number; equal as doubles, sam
 		END { exit bad > 0 }' "$T/joined"
 }
 
-db_snapshot() { # hash of the user-visible contents (not the meta tables)
-	{
-		q "SELECT study_key, accession, n_samples, n_values, input_fingerprint FROM dim_study ORDER BY 1"
-		q "SELECT sample_key, study_key, accession, value_digest, n_values, content_hash, n_missing,
-		          n_negative, $(vexpr value_min), $(vexpr value_max) FROM dim_sample ORDER BY 1"
-		q "SELECT gene_key, gene_id FROM dim_gene ORDER BY 1"
-		q "SELECT study_key, sample_key, gene_key, $(vexpr value), $(vexpr log2_value) FROM fact_gene_expression ORDER BY 1, 2, 3"
-		# sums depend on the order rows are read in: compared to 9 decimals
-		q "SELECT study_key, illness_key, gene_key, n, $(vround mean), $(vround stddev), $(vexpr min),
-		          $(vexpr max), candidate_rank FROM fact_cohort_gene_stats ORDER BY 1, 2, 3"
-	} | cksum
+# ---- the whole database, by natural keys ----
+
+# rows that only grow (shared by every study, never deleted): the reference's must be
+# there, the database may keep more (genes of a study's earlier versions, categories
+# and platforms of earlier rules)
+_dump_shared_sql() {
+	cat <<EOS
+SELECT 'gene', gene_id, gene_symbol FROM dim_gene ORDER BY gene_id;
+SELECT 'illness', code, label, description, content_hash FROM dim_illness ORDER BY code;
+SELECT 'platform', code, accession, name, manufacturer, technology, accessions, known,
+       content_hash FROM dim_platform ORDER BY code;
+EOS
+}
+_dump_main_sql() {
+	# the checks and attrition of each study's latest successful run
+	_last="SELECT max(r.run_id) FROM meta_etl_run r JOIN dim_study d ON d.accession = r.study_accession
+	       WHERE r.status = 'succeeded' GROUP BY r.study_accession"
+	cat <<EOS
+SELECT 'study', accession, title, description, technology, organism, source_database,
+       value_scale, n_samples, n_genes, n_values, metadata, content_hash, rules_hash,
+       input_fingerprint, facts_fingerprint
+FROM dim_study ORDER BY accession;
+SELECT 'sample', st.accession, s.accession, s.column_name, s.title, s.platform_raw, s.organism,
+       s.disease_raw, s.source_database, s.metadata, s.content_hash, s.value_digest, s.n_values,
+       i.code, s.illness_source, s.illness_rule_id, $(vexpr s.illness_confidence),
+       s.illness_field, s.illness_matched_text, p.code, s.platform_accession,
+       s.platform_rule_id, s.n_missing, s.n_negative, $(vexpr s.value_min), $(vexpr s.value_max)
+FROM dim_sample s LEFT JOIN dim_study st ON st.study_key = s.study_key
+LEFT JOIN dim_illness i ON i.illness_key = s.illness_key
+LEFT JOIN dim_platform p ON p.platform_key = s.platform_key
+ORDER BY st.accession, s.accession;
+SELECT 'fact', st.accession, s.accession, g.gene_id, $(vexpr f.value), $(vexpr f.log2_value)
+FROM fact_gene_expression f LEFT JOIN dim_study st ON st.study_key = f.study_key
+LEFT JOIN dim_sample s ON s.sample_key = f.sample_key
+LEFT JOIN dim_gene g ON g.gene_key = f.gene_key
+ORDER BY st.accession, s.accession, g.gene_id;
+SELECT 'cohort', st.accession, i.code, g.gene_id, c.n, $(vround c.mean), $(vround c.stddev),
+       $(vexpr c.min), $(vexpr c.max), c.candidate_rank
+FROM fact_cohort_gene_stats c LEFT JOIN dim_study st ON st.study_key = c.study_key
+LEFT JOIN dim_illness i ON i.illness_key = c.illness_key
+LEFT JOIN dim_gene g ON g.gene_key = c.gene_key
+ORDER BY st.accession, i.code, g.gene_id;
+SELECT 'file', st.accession, f.path, f.role, f.format, f.size_bytes, f.mtime, f.content_hash,
+       f.hash_algorithm
+FROM meta_source_file f LEFT JOIN dim_study st ON st.study_key = f.study_key
+ORDER BY st.accession, f.path;
+SELECT 'check', v.study_accession, v.check_name, v.kind, v.status, $(vround v.observed),
+       $(vround v.threshold),
+       -- an integrity check of a run that did not read the matrix says so
+       CASE WHEN v.kind = 'integrity' THEN '' ELSE v.message END
+FROM meta_data_validation_log v WHERE v.run_id IN ($_last)
+ORDER BY v.study_accession, v.check_name;
+SELECT 'attrition', a.study_accession, a.reason, a.unit, a.n, a.message
+FROM meta_data_attrition a WHERE a.run_id IN ($_last)
+ORDER BY a.study_accession, a.reason;
+EOS
+}
+_helper_error() { # MESSAGE: fails the test at done_testing
+	printf '%s\n' "$*" >> "$T/helper-errors"
+}
+_dump_run() { # DB [SCHEMA]: the rows of every dump query, NULL as \N; 1 if a query failed
+	if [ ! -f "$T/dump.sql" ]; then # written once: every $(vexpr) is a fork
+		# one read transaction: a reader's consistent view of the database
+		if [ "$BACKEND" = pg ]; then
+			echo "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;"
+		else
+			echo "BEGIN;"
+		fi > "$T/dump.sql"
+		{ _dump_main_sql; _dump_shared_sql; echo "COMMIT;"; } >> "$T/dump.sql"
+	fi
+	case "$1" in
+	sqlite:*)
+		[ -f "${1#sqlite:}" ] || { echo "no database ${1#sqlite:}" > "$T/dump.err"; return 1; }
+		sqlite3 -bail -batch -noheader -separator '|' -nullvalue '\N' "${1#sqlite:}" \
+			< "$T/dump.sql" 2> "$T/dump.err" ;;
+	*) PGOPTIONS="-c search_path=${2:-public}" "$PSQL" -X -qAt -F'|' -P null='\N' \
+		-v ON_ERROR_STOP=1 "$1" -f "$T/dump.sql" 2> "$T/dump.err" ;;
+	esac
+}
+db_dump() { # [DB [SCHEMA]]
+	_db=${1:-$DB}
+	if ! _dump_run "$_db" "${2:-}"; then
+		_helper_error "db_dump of $_db failed: $(head -3 "$T/dump.err")"
+		echo "db_dump failed $(date +%s%N) $$"
+		return 1
+	fi
+}
+db_snapshot() { # a hash of db_dump: the user-visible contents (not the meta tables' run rows)
+	db_dump | cksum
+}
+
+_ref_fresh() { # no reference database (each check makes its own and removes it after)
+	if [ "$BACKEND" = pg ]; then
+		q "SET client_min_messages = warning; DROP SCHEMA IF EXISTS gxref CASCADE" > /dev/null
+	else
+		rm -f "$T/ref.db" "$T/ref.db-wal" "$T/ref.db-shm"
+	fi
+}
+
+ref_check() { # NAME [--config FILE] [--set KEY=VALUE]... [ACC...]
+	_rname=$1; shift
+	_rcfg="$T/gxload.yaml"; _rsets=""; _raccs=""
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		--config) _rcfg=$2; shift 2 ;;
+		--set) _rsets="$_rsets --set $2"; shift 2 ;;
+		*) _raccs="$_raccs $1"; shift ;;
+		esac
+	done
+	[ -n "$_raccs" ] || _raccs=$(q "SELECT accession FROM dim_study ORDER BY accession" | tr '\n' ' ')
+	# shellcheck disable=SC2086
+	if ! "$GXLOAD_BIN" --config "$_rcfg" --db "$REF" $_rsets $REF_SET load --force $_raccs > "$T/ref.out" 2>&1; then
+		_tap_result 1 "$_rname: equals a clean load (the reference load failed)"
+		sed 's/^/#   /' "$T/ref.out" | head -10
+		_ref_fresh
+		return
+	fi
+	db_dump "$DB" > "$T/dump.db"; _s1=$?
+	db_dump "$REF" gxref > "$T/dump.ref"; _s2=$?
+	# gone again: the next check starts from nothing, and the test's own catalog queries
+	# (PostgreSQL) see no trace of it
+	_ref_fresh || _helper_error "cannot remove the reference database"
+	# the rows of the shared dimensions the reference has, the database must have too
+	grep -E '^(gene|illness|platform)\|' "$T/dump.ref" | LC_ALL=C sort > "$T/shared.ref"
+	grep -E '^(gene|illness|platform)\|' "$T/dump.db" | LC_ALL=C sort > "$T/shared.db"
+	LC_ALL=C comm -23 "$T/shared.ref" "$T/shared.db" > "$T/shared.missing"
+	grep -vE '^(gene|illness|platform)\|' "$T/dump.ref" > "$T/main.ref"
+	grep -vE '^(gene|illness|platform)\|' "$T/dump.db" > "$T/main.db"
+	if [ $_s1 -eq 0 ] && [ $_s2 -eq 0 ] && cmp -s "$T/main.ref" "$T/main.db" &&
+	   [ ! -s "$T/shared.missing" ] && [ -s "$T/main.ref" ]; then
+		_tap_result 0 "$_rname: equals a clean load"
+	else
+		_tap_result 1 "$_rname: equals a clean load"
+		diff "$T/main.ref" "$T/main.db" | head -20 | sed 's/^/#   /'
+		sed 's/^/#   missing: /' "$T/shared.missing" | head -5
+	fi
+}
+
+# ---- handshakes with a paused run (GXLOAD_TEST_PAUSE_AT + GXLOAD_TEST_READY) ----
+
+bg_start() { # NAME POINT[:SECONDS] ARGS...: "gxload ARGS" in the background (config
+	# ${BG_CONFIG:-$T/gxload.yaml}, database $DB), pausing at POINT up to SECONDS (120)
+	# until bg_release; $T/NAME.out holds its output, $T/NAME.rc its exit status
+	_bn=$1; _bp=$2; shift 2
+	case "$_bp" in *:*) ;; *) _bp="$_bp:120" ;; esac
+	rm -f "$T/$_bn.ready" "$T/$_bn.rc"
+	( GXLOAD_TEST_PAUSE_AT="$_bp" GXLOAD_TEST_READY="$T/$_bn.ready" \
+		"$GXLOAD_BIN" --config "${BG_CONFIG:-$T/gxload.yaml}" --db "$DB" "$@" > "$T/$_bn.out" 2>&1
+	  echo $? > "$T/$_bn.rc" ) &
+	echo $! > "$T/$_bn.sub"
+}
+bg_paused() { # NAME: 0 once the run announced its pause; 1 if it ended first or 60 s passed
+	_i=0
+	while [ $_i -lt 3000 ]; do
+		[ -f "$T/$1.ready" ] && return 0
+		[ -f "$T/$1.rc" ] && { diag "$1 ended (exit $(cat "$T/$1.rc")) before its pause: $(head -c 300 "$T/$1.out")"; return 1; }
+		sleep 0.02; _i=$((_i + 1))
+	done
+	diag "$1 did not reach its pause in 60 s"
+	return 1
+}
+bg_pid() { cut -d' ' -f2 "$T/$1.ready"; } # NAME: the paused gxload's process id
+bg_release() { rm -f "$T/$1.ready"; }    # NAME: end the pause
+bg_wait() { # NAME: wait for the run to end; its exit status in $bg_rc, its output in $bg_out
+	wait "$(cat "$T/$1.sub")" 2>/dev/null
+	bg_rc=$(cat "$T/$1.rc" 2>/dev/null || echo none)
+	bg_out=$(cat "$T/$1.out")
+}
+
+wait_no_sessions() { # PostgreSQL: until the server dropped every gxload session of $DB
+	[ "$BACKEND" = pg ] || return 0
+	_i=0
+	while [ $_i -lt 1500 ]; do
+		[ "$(q "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+		        AND application_name LIKE 'gxload%'")" = 0 ] && return 0
+		sleep 0.02; _i=$((_i + 1))
+	done
+	diag "gxload sessions still open after 30 s"
+	return 1
 }
 
 last_run() { # ACC -> status|error_code|rows_inserted|rows_deleted|samples_changed|files_skipped
 	q "SELECT status || '|' || COALESCE(CAST(error_code AS text), '') || '|' || rows_inserted || '|' ||
 	          rows_deleted || '|' || samples_changed || '|' || files_skipped
 	   FROM meta_etl_run WHERE study_accession = '$1' ORDER BY run_id DESC LIMIT 1"
+}
+
+_tap_before_done() {
+	if [ -s "$T/helper-errors" ]; then
+		_tap_result 1 "no query of a test helper failed"
+		sed 's/^/#   /' "$T/helper-errors" | head -10
+	else
+		_tap_result 0 "no query of a test helper failed"
+	fi
 }

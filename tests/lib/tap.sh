@@ -1,9 +1,12 @@
 # tap.sh - TAP helpers for the integration tests (POSIX sh).
 #
 #   ok COND_EXIT_STATUS "name"      is GOT WANT "name"      like TEXT REGEX "name"
-#   unlike TEXT REGEX "name"         diag "text"            done_testing
+#   unlike TEXT REGEX "name"         skip "reason"          diag "text"
+#   done_testing
 # Every helper prints one test point; done_testing prints the plan and exits non-zero
-# if anything failed, so tests/run.sh sees a failed or truncated script.
+# if anything failed, so tests/run.sh sees a failed or truncated script.  A skipped
+# point ("ok N # SKIP reason") is reported by tests/run.sh as skipped, never as passed.
+# like/unlike take a grep -E regex: anchor it (^...$) when the whole line is known.
 
 _tap_n=0
 _tap_failed=0
@@ -49,11 +52,17 @@ unlike() { # TEXT REGEX NAME
 	fi
 }
 
+skip() { # REASON: a test point that did not run
+	_tap_n=$((_tap_n + 1))
+	echo "ok $_tap_n # SKIP $1"
+}
+
 diag() {
 	printf '%s\n' "$*" | sed 's/^/# /'
 }
 
 done_testing() {
+	if command -v _tap_before_done >/dev/null 2>&1; then _tap_before_done; fi
 	echo "1..$_tap_n"
 	[ "$_tap_failed" -eq 0 ] || { echo "# $_tap_failed of $_tap_n failed"; exit 1; }
 	exit 0

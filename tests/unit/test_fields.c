@@ -104,9 +104,9 @@ int main(void)
 	add(f, buf, "v");
 	is_int(strlen(gx_fields_name(f, 0)), GX_FIELDS_NAME_MAX - 1, "long keys are cut");
 
+	/* clear and free accept NULL: a crash ends the binary before its plan */
 	gx_fields_clear(NULL);
 	gx_fields_free(f);
 	gx_fields_free(NULL);
-	ok(1, "clear and free accept NULL");
 	return tap_done();
 }

@@ -177,6 +177,19 @@ int main(void)
 		gx_matrix_close(m);
 		gx_buf_release(&k.out);
 	}
+	{
+		/* a token that reads as a number is a missing value too; only the exact text */
+		const char *na[] = { "-1" };
+		memset(&o, 0, sizeof o);
+		o.na_values = na;
+		o.n_na_values = 1;
+		write_file("Gene\tS1\tS2\nG1\t-1\t-1.0\nG2\t-1\t4\n");
+		ok(scan(&o, &m, &k, &err) == 0, "extract.na_values lists a number");
+		is_str(k.out.data, "G1 S1 NA\nG1 S2 -1\nG2 S1 NA\nG2 S2 4\n",
+		       "cells with exactly that text are missing, -1.0 is a value");
+		gx_matrix_close(m);
+		gx_buf_release(&k.out);
+	}
 
 	/* the 'want' mask skips conversion, not checks */
 	write_file("Gene\tS1\tS2\nG1\t1\tbad\n");

@@ -19,8 +19,7 @@ int main(void)
 
 	gx_stats_add_cells(&st, &c, NULL, 3);
 	ok(st.n == 0, "an empty gx_stats ignores batches");
-	gx_stats_add_cells(NULL, &c, NULL, 3);
-	ok(1, "a NULL gx_stats ignores batches");
+	gx_stats_add_cells(NULL, &c, NULL, 3); /* accepted: a crash ends the binary before its plan */
 
 	is_int(gx_stats_init(&st, 3, &err), 0, "init");
 	c.n = 6;
