@@ -318,61 +318,6 @@ static void stage_name(const gx_fact_writer *w, size_t i, char *out, size_t cap)
 }
 
 /*
- * Drop the range tables (fact_gene_expression_p<K>_s<i>) that no run will attach: made
- * by a run that was killed, lost its connection or failed after they committed.  Which
- * are in use is told by the staging lock: a run holds a session advisory lock on
- * ('gxload_stage', K) from before it makes study K's range tables until it has attached
- * or dropped them, and a killed run's lock goes with its session.  So a table that is
- * not a partition is a leftover if its K's lock is free, or is this session's own (then
- * the run has committed or rolled back: attached tables are partitions, the rest are
- * leftovers).  The study may never have committed (a failed first load has no dim_study
- * row), which is why the lock, not dim_study, decides.  Runs in autocommit: right after a
- * run takes its study's lock (every study's leftovers, so none is left behind for
- * good), and when a run that staged lets go.
- */
-int pg_sweep_staged(gx_sink *s, gx_err *err)
-{
-	pg_impl *im = s->impl;
-	gx_rows *r = NULL;
-	size_t i, j;
-	int rc;
-
-	rc = pg_query(s,
-		"SELECT quote_ident(c.relname), substring(c.relname FROM "
-		"'^fact_gene_expression_p([0-9]+)_s[0-9]+$') FROM pg_class c "
-		"WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r' "
-		"AND NOT c.relispartition AND c.relname ~ '^fact_gene_expression_p[0-9]+_s[0-9]+$' "
-		"ORDER BY 2, 1", 0, NULL, &r, err);
-	for (i = 0; !rc && i < r->nrows; i = j) {
-		const char *k = gx_rows_get(r, i, 1);
-		const char *p[1] = { k };
-		int own = im->stage_locked && !strcmp(k, im->stage_key_text);
-		long got = own;
-
-		for (j = i; j < r->nrows && !strcmp(gx_rows_get(r, j, 1), k); j++)
-			;
-		if (!own && (rc = gx_sink_query_long(s, "SELECT pg_try_advisory_lock("
-		                                     "hashtext('gxload_stage'), $1::int)::int",
-		                                     1, p, &got, err)))
-			break;
-		for (; got && i < j && !rc; i++) {
-			char sql[128];
-			snprintf(sql, sizeof(sql), "DROP TABLE IF EXISTS %s", gx_rows_get(r, i, 0));
-			if ((rc = pg_exec(s, sql, err)))
-				gx_err_prefix(err, "cannot drop a table left by an earlier run");
-			else
-				gx_log(GX_LOG_INFO, "load", "dropped %s, made by a run that did not "
-				       "attach it", gx_rows_get(r, i, 0));
-		}
-		if (got && !own)
-			pg_query(s, "SELECT pg_advisory_unlock(hashtext('gxload_stage'), $1::int)", 1,
-			         p, NULL, NULL);
-	}
-	gx_rows_free(r);
-	return rc;
-}
-
-/*
  * The columns of fact_gene_expression as a table definition ("study_key integer NOT
  * NULL, ..."), read from the catalog: the range tables are declared with it instead of
  * LIKE, which would lock the parent (see the header).  *out owned by the caller.

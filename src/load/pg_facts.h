@@ -15,12 +15,4 @@ int pg_facts_put(gx_fact_writer *w, const gx_fact_batch *b, gx_err *err);
 int pg_facts_finish(gx_fact_writer *w, gx_err *err);
 void pg_facts_abort(gx_fact_writer *w);
 
-/*
- * Drop the range tables (fact_gene_expression_p<K>_s<i>) that no run will attach (a
- * killed or failed run's), of any study: those whose staging lock is free, and this
- * session's own once its run has committed or rolled back.  Called right after a run
- * takes its study's lock, and when a run that staged lets go of it.
- */
-int pg_sweep_staged(gx_sink *s, gx_err *err);
-
 #endif
