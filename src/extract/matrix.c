@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const gx_matrix_reader *const readers[] = {
@@ -24,12 +25,18 @@ int gx_matrix_is_hdf5(const char *path)
 {
 	static const unsigned char sig[8] = { 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n' };
 	unsigned char buf[8];
+	struct stat st;
 	off_t off;
 	int fd, found = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO must not block the probe; only regular files are read */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return 0;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return 0;
+	}
 	/* the superblock sits at 0 or after a user block of 512, 1024, 2048, ... bytes */
 	for (off = 0; off <= (off_t)1 << 30; off = off ? off * 2 : 512) {
 		if (pread(fd, buf, sizeof(buf), off) != (ssize_t)sizeof(buf))

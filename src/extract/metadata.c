@@ -7,9 +7,12 @@
 #include "core/hset.h"
 #include "core/mem.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *const well_known[GX_COL_COUNT][2] = {
 	[GX_COL_ACCESSION] = { "refinebio_accession_code", "accession_code" },
@@ -287,14 +290,53 @@ static char *json_str(json_t *obj, const char *key)
 
 int gx_study_meta_read(const char *path, const char *acc, gx_study_meta **out, gx_err *err)
 {
+	gx_buf b = { 0 };
+	char chunk[65536];
+	int fd, rc;
+
+	*out = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return gx_err_at(err, errno == ENOENT ? GX_E_NO_FILE : GX_E_IO, path, 0, 0,
+		                 "cannot open: %s", strerror(errno));
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = gx_err_at(err, GX_E_IO, path, 0, 0, "read error: %s", strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		if (gx_buf_append(&b, chunk, (size_t)n) < 0) {
+			rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+			goto out;
+		}
+	}
+	rc = gx_study_meta_parse(path, b.data ? b.data : "", b.len, acc, out, err);
+out:
+	close(fd);
+	gx_buf_release(&b);
+	return rc;
+}
+
+int gx_study_meta_parse(const char *path, const char *text, size_t len, const char *acc,
+                        gx_study_meta **out, gx_err *err)
+{
 	json_error_t je;
 	json_t *root, *exps, *exp, *v;
 	gx_study_meta *sm;
+	const char *packed;
 	size_t i;
 	int rc = 0;
 
 	*out = NULL;
-	root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	if ((packed = gx_compressed_kind((const unsigned char *)text, len < 8 ? len : 8)))
+		return gx_err_at(err, GX_E_ENCODING, path, 0, 0,
+		                 "%s-compressed file: gxload reads plain text; decompress it first",
+		                 packed);
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
 	if (!root)
 		return gx_err_at(err, GX_E_JSON, path, je.line, je.column, "invalid JSON: %s",
 		                 je.text);

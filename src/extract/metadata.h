@@ -38,6 +38,10 @@ int gx_metadata_row_json(const gx_metadata *md, const gx_sample_row *row, gx_buf
 /* Read what aggregated_metadata.json (experiments[ACC]) says of study 'acc' (types in
  * core/records.h); GX_E_JSON if malformed. */
 int gx_study_meta_read(const char *path, const char *acc, gx_study_meta **out, gx_err *err);
+/* The same from the file's text held in memory (text[0..len), any bytes; 'path' names
+ * it in messages): what gx_study_meta_read does once it has read the file. */
+int gx_study_meta_parse(const char *path, const char *text, size_t len, const char *acc,
+                        gx_study_meta **out, gx_err *err);
 void gx_study_meta_free(gx_study_meta *sm);
 
 #endif

@@ -55,6 +55,41 @@ void gx_study_files_free(gx_study_files *sf)
 	gx_free(sf);
 }
 
+/* What a path that is not a regular file is, for messages ("a directory", ...). */
+static const char *kind_of(mode_t mode)
+{
+	return S_ISDIR(mode) ? "a directory" : S_ISFIFO(mode) ? "a FIFO (named pipe)"
+	     : S_ISSOCK(mode) ? "a socket" : S_ISCHR(mode) ? "a character device"
+	     : S_ISBLK(mode) ? "a block device" : "not a regular file";
+}
+
+/*
+ * Is 'path' a regular file?  1 if it is; 0 if nothing is there; else a negative error
+ * that says what is there instead: a directory, FIFO, socket or device, a symbolic link
+ * that loops or points nowhere (GX_E_NO_FILE: not a file gxload can read), or why it
+ * cannot be looked at (GX_E_IO).
+ */
+static int regular_file(const char *path, struct stat *st, gx_err *err)
+{
+	struct stat lst;
+
+	if (stat(path, st) == 0) {
+		if (S_ISREG(st->st_mode))
+			return 1;
+		return gx_err_at(err, GX_E_NO_FILE, path, 0, 0, "is %s, not a regular file",
+		                 kind_of(st->st_mode));
+	}
+	if (errno == ELOOP)
+		return gx_err_at(err, GX_E_NO_FILE, path, 0, 0,
+		                 "is a symbolic link that loops (%s)", strerror(errno));
+	if (errno == ENOENT && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode))
+		return gx_err_at(err, GX_E_NO_FILE, path, 0, 0,
+		                 "is a symbolic link to a file that does not exist");
+	if (errno == ENOENT || errno == ENOTDIR)
+		return 0;
+	return gx_err_at(err, GX_E_IO, path, 0, 0, "cannot stat: %s", strerror(errno));
+}
+
 static int add_file(gx_study_files *sf, const char *dir, const char *name, const char *role,
                     const char *format, gx_err *err)
 {
@@ -84,11 +119,15 @@ static int add_file(gx_study_files *sf, const char *dir, const char *name, const
 	f->role = role;
 	f->format = format;
 	sf->n++;
-	if (stat(f->path, &st) < 0)
-		return gx_err_at(err, errno == ENOENT ? GX_E_NO_FILE : GX_E_IO, f->path, 0, 0,
-		                 "cannot stat: %s", strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		return gx_err_at(err, GX_E_NO_FILE, f->path, 0, 0, "not a regular file");
+	switch (regular_file(f->path, &st, err)) {
+	case 1:
+		break;
+	case 0:
+		return gx_err_at(err, GX_E_NO_FILE, f->path, 0, 0, "cannot stat: %s",
+		                 strerror(ENOENT));
+	default:
+		return -(int)err->code;
+	}
 	if (st.st_size == 0)
 		return gx_err_at(err, GX_E_EMPTY, f->path, 0, 0, "file is empty");
 	f->size = (uint64_t)st.st_size;
@@ -96,13 +135,15 @@ static int add_file(gx_study_files *sf, const char *dir, const char *name, const
 	return 0;
 }
 
-static int exists(const char *dir, const char *name)
+/* 1 if dir/name is a regular file, 0 if nothing is there, negative (err filled) if
+ * something else is (see regular_file) */
+static int exists(const char *dir, const char *name, gx_err *err)
 {
 	char p[2048];
 	struct stat st;
 
 	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+	return regular_file(p, &st, err);
 }
 
 static int cmp_file(const void *a, const void *b)
@@ -176,7 +217,9 @@ int gx_study_resolve(const char *data_root, const char *acc, gx_study_files **ou
 
 	gx_buf_reset(&name);
 	gx_buf_printf(&name, "%s.tsv", acc);
-	have_tsv = exists(sf->dir, name.data);
+	if ((rc = have_tsv = exists(sf->dir, name.data, err)) < 0)
+		goto out;
+	rc = 0;
 	if (have_tsv && (rc = add_file(sf, sf->dir, name.data, "matrix", "tsv", err)))
 		goto out;
 	for (i = 0; i < nh5; i++)
@@ -190,11 +233,15 @@ int gx_study_resolve(const char *data_root, const char *acc, gx_study_files **ou
 	}
 	gx_buf_reset(&name);
 	gx_buf_printf(&name, "metadata_%s.tsv", acc);
-	if (!exists(sf->dir, name.data)) {
+	if ((rc = exists(sf->dir, name.data, err)) == 0) {
 		gx_buf_reset(&name);
 		gx_buf_printf(&name, "%s_metadata.tsv", acc);
+		rc = exists(sf->dir, name.data, err);
 	}
-	if (exists(sf->dir, name.data)) {
+	if (rc < 0)
+		goto out;
+	if (rc == 1) {
+		rc = 0;
 		if ((rc = add_file(sf, sf->dir, name.data, "metadata", "tsv", err)))
 			goto out;
 	} else if (have_tsv) {
@@ -203,9 +250,10 @@ int gx_study_resolve(const char *data_root, const char *acc, gx_study_files **ou
 		               acc);
 		goto out;
 	}
-	if (exists(sf->dir, "aggregated_metadata.json") &&
-	    (rc = add_file(sf, sf->dir, "aggregated_metadata.json", "aggregated_metadata", "json",
-	                   err)))
+	if ((rc = exists(sf->dir, "aggregated_metadata.json", err)) < 0)
+		goto out;
+	if (rc == 1 && (rc = add_file(sf, sf->dir, "aggregated_metadata.json",
+	                              "aggregated_metadata", "json", err)))
 		goto out;
 	qsort(sf->files, sf->n, sizeof(*sf->files), cmp_file);
 out:
@@ -236,7 +284,10 @@ int gx_study_from_file(const char *path, const char *acc, gx_study_files **out, 
 		gx_study_files_free(sf);
 		return gx_err_set(err, GX_E_NOMEM, "out of memory");
 	}
-	rc = add_file(sf, NULL, path, "matrix", gx_matrix_is_hdf5(path) ? "hdf5" : "tsv", err);
+	/* add_file refuses what is not a regular file before anything reads it */
+	rc = add_file(sf, NULL, path, "matrix", "tsv", err);
+	if (rc == 0 && gx_matrix_is_hdf5(path))
+		sf->files[0].format = "hdf5";
 	if (rc) {
 		gx_study_files_free(sf);
 		return rc;

@@ -188,7 +188,8 @@ int gx_tsv_open(const char *path, size_t max_field_bytes, gx_tsv **out, gx_err *
 		rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
 		goto fail;
 	}
-	t->fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO is refused below instead of blocking the open */
+	t->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (t->fd < 0) {
 		rc = gx_err_at(err, errno == ENOENT ? GX_E_NO_FILE : GX_E_IO, path, 0, 0,
 		               "cannot open: %s", strerror(errno));
@@ -405,9 +406,27 @@ static int consume(gx_tsv *t, int all)
 	return 0;
 }
 
+const char *gx_compressed_kind(const unsigned char *head, size_t n)
+{
+	static const struct { const char *kind; size_t len; const char *magic; } sigs[] = {
+		{ "gzip", 2, "\x1f\x8b" },
+		{ "bzip2", 3, "BZh" },
+		{ "xz", 6, "\xfd" "7zXZ\0" },
+		{ "zstd", 4, "\x28\xb5\x2f\xfd" },
+		{ "zip", 4, "PK\x03\x04" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (n >= sigs[i].len && !memcmp(head, sigs[i].magic, sigs[i].len))
+			return sigs[i].kind;
+	return NULL;
+}
+
 int gx_tsv_run(gx_tsv *t, gx_tsv_field_fn field, gx_tsv_row_fn row, void *ctx, gx_err *err)
 {
-	unsigned char head[3];
+	unsigned char head[6];
+	const char *packed;
 	ssize_t h;
 	int rc;
 
@@ -436,7 +455,11 @@ int gx_tsv_run(gx_tsv *t, gx_tsv_field_fn field, gx_tsv_row_fn row, void *ctx, g
 		return gx_err_at(err, GX_E_ENCODING, t->path, 1, 1,
 		                 "UTF-16 text is not supported (byte order mark found); "
 		                 "convert the file to UTF-8");
-	t->offset = h == 3 && head[0] == 0xef && head[1] == 0xbb && head[2] == 0xbf ? 3 : 0;
+	if (h > 0 && (packed = gx_compressed_kind(head, (size_t)h)))
+		return gx_err_at(err, GX_E_ENCODING, t->path, 0, 0,
+		                 "%s-compressed file: gxload reads plain text; decompress it first%s",
+		                 packed, !strcmp(packed, "gzip") ? " (gunzip)" : "");
+	t->offset = h >= 3 && head[0] == 0xef && head[1] == 0xbb && head[2] == 0xbf ? 3 : 0;
 	if (lseek(t->fd, (off_t)t->offset, SEEK_SET) < 0)
 		return gx_err_at(err, GX_E_IO, t->path, 0, 0, "cannot seek: %s", strerror(errno));
 	for (;;) {

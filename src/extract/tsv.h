@@ -6,7 +6,8 @@
  *   - line numbers (physical lines, counting newlines inside quoted fields) and field
  *     numbers for every callback, for messages like "line 3, column 5";
  *   - LF and CRLF endings (one file may not mix in a lone CR: GX_E_LONE_CR);
- *   - a UTF-8 BOM is skipped; a UTF-16 BOM or a NUL byte is GX_E_ENCODING;
+ *   - a UTF-8 BOM is skipped; a UTF-16 BOM, a NUL byte or a compressed file (gzip, ...)
+ *     is GX_E_ENCODING;
  *   - fields longer than max_field_bytes fail with GX_E_TOO_BIG instead of growing;
  *   - values are byte-exact: no trimming of spaces; quotes follow CSV rules (a field
  *     that starts with " is quoted, "" escapes a quote; a quote inside an unquoted field
@@ -67,5 +68,13 @@ int gx_tsv_error(const gx_tsv *t, gx_err *err, gx_code code, const char *fmt, ..
 	__attribute__((format(printf, 4, 5)));
 
 void gx_tsv_close(gx_tsv *t);
+
+/*
+ * The kind of compressed file or archive whose first bytes are head[0..n) ("gzip",
+ * "bzip2", "xz", "zstd", "zip"), or NULL for anything else.  gxload reads plain text
+ * only: the TSV reader (at its first read) and the JSON reader refuse such files with
+ * GX_E_ENCODING and say what they are, rather than reporting their first NUL byte.
+ */
+const char *gx_compressed_kind(const unsigned char *head, size_t n);
 
 #endif
