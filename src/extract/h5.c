@@ -19,8 +19,10 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 void gx_h5_init(void)
 {
@@ -148,18 +150,36 @@ int gx_h5_fail(const gx_h5 *h, gx_err *err, const char *fmt, ...)
 	return rc;
 }
 
+/* ---- where the reader is ---- */
+
+static char *where_buf;
+static size_t where_cap;
+
+void gx_h5_where_buffer(char *buf, size_t cap)
+{
+	where_buf = cap ? buf : NULL;
+	where_cap = cap;
+	if (where_buf)
+		where_buf[0] = where_buf[cap - 1] = '\0';
+}
+
+void gx_h5_where(const char *what)
+{
+	size_t n;
+
+	if (!where_buf)
+		return;
+	n = strnlen(what, where_cap - 1);
+	memcpy(where_buf, what, n);
+	where_buf[n] = '\0';
+}
+
 /* ---- file ---- */
 
-int gx_h5_open_file(gx_h5 *h, const char *path, size_t max_field, gx_err *err)
+/* open 'path' with fapl (closed here), or the image when fapl holds one (then under a
+ * made-up name: the core driver refuses a name that exists on disk) */
+static int open_with(gx_h5 *h, hid_t fapl, int image, gx_err *err)
 {
-	hid_t fapl;
-
-	gx_h5_init();
-	memset(h, 0, sizeof(*h));
-	h->file = H5I_INVALID_HID;
-	h->path = path;
-	h->max_field = max_field ? max_field : (size_t)1 << 20;
-	fapl = H5Pcreate(H5P_FILE_ACCESS);
 	if (fapl < 0)
 		return gx_h5_fail(h, err, "cannot open as HDF5");
 	/* close every object still open when the file is closed: no leak on error paths */
@@ -168,7 +188,8 @@ int gx_h5_open_file(gx_h5 *h, const char *path, size_t max_field, gx_err *err)
 	/* we only read finished files; locking fails on some network file systems */
 	H5Pset_file_locking(fapl, 0, 1);
 #endif
-	h->file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+	gx_h5_where("");
+	h->file = H5Fopen(image ? "gxload-file-image" : h->path, H5F_ACC_RDONLY, fapl);
 	if (h->file < 0) {
 		/* capture first: any later libhdf5 call clears the error stack */
 		int rc = gx_h5_fail(h, err, "cannot open as HDF5");
@@ -178,6 +199,43 @@ int gx_h5_open_file(gx_h5 *h, const char *path, size_t max_field, gx_err *err)
 	}
 	H5Pclose(fapl);
 	return 0;
+}
+
+static void h5_reset(gx_h5 *h, const char *path, size_t max_field)
+{
+	gx_h5_init();
+	memset(h, 0, sizeof(*h));
+	h->file = H5I_INVALID_HID;
+	h->path = path;
+	h->max_field = max_field ? max_field : (size_t)1 << 20;
+}
+
+int gx_h5_open_image(gx_h5 *h, const char *path, const void *image, size_t len,
+                     size_t max_field, gx_err *err)
+{
+	hid_t fapl;
+
+	h5_reset(h, path, max_field);
+	h->file_size = len;
+	fapl = H5Pcreate(H5P_FILE_ACCESS);
+	/* the core driver over a copy of the image; never written back */
+	if (fapl >= 0 && (H5Pset_fapl_core(fapl, 1 << 16, 0) < 0 ||
+	                  H5Pset_file_image(fapl, (void *)(uintptr_t)image, len) < 0)) {
+		int rc = gx_h5_fail(h, err, "cannot open as HDF5");
+		H5Pclose(fapl);
+		return rc;
+	}
+	return open_with(h, fapl, 1, err);
+}
+
+int gx_h5_open_file(gx_h5 *h, const char *path, size_t max_field, gx_err *err)
+{
+	struct stat st;
+
+	h5_reset(h, path, max_field);
+	if (stat(path, &st) == 0)
+		h->file_size = (uint64_t)st.st_size;
+	return open_with(h, H5Pcreate(H5P_FILE_ACCESS), 0, err);
 }
 
 void gx_h5_close_file(gx_h5 *h)
@@ -220,6 +278,7 @@ gx_h5_kind gx_h5_kind_of(const gx_h5 *h, const char *path)
 			break;
 		p = slash + 1;
 	}
+	gx_h5_where(path);
 	o = H5Oopen(h->file, path, H5P_DEFAULT);
 	if (o < 0) {
 		H5Eclear2(H5E_DEFAULT);
@@ -279,14 +338,20 @@ static int attr_strings(const gx_h5 *h, attr_h *x, const char *obj, const char *
 {
 	x->vlen = H5Tis_variable_str(x->t) > 0;
 	x->size = x->vlen ? sizeof(char *) : H5Tget_size(x->t);
+	/* an attribute's values are stored whole in the file: a claim beyond it is damage */
+	if (x->size == 0 || (uint64_t)x->np > h->file_size / (x->vlen ? 1 : x->size))
+		return gx_h5_err(h, err, GX_E_HDF5,
+		                 "attribute '%s' of '%s' claims %lld values, more than the file's "
+		                 "%llu bytes can hold", name, obj, (long long)x->np,
+		                 (unsigned long long)h->file_size);
 	x->raw = gx_calloc((size_t)x->np + 1, x->size);
 	x->mt = H5Tcopy(x->t);
 	if (!x->raw || x->mt < 0)
 		return gx_err_set(err, GX_E_NOMEM, "out of memory");
 	if (x->np && H5Aread(x->a, x->mt, x->raw) < 0) {
 		int rc = gx_h5_fail(h, err, "cannot read attribute '%s' of '%s'", name, obj);
-		gx_free(x->raw);
-		x->raw = NULL;
+		/* strings converted before the failure were allocated by libhdf5: attr_put
+		 * reclaims them (the rest are NULL, from the calloc) */
 		return rc;
 	}
 	return 0;
@@ -498,6 +563,7 @@ int gx_h5_members(gx_h5 *h, const char *group, char ***out, size_t *n, gx_err *e
 	c.h = h;
 	*out = NULL;
 	*n = 0;
+	gx_h5_where(group);
 	g = H5Gopen2(h->file, group, H5P_DEFAULT);
 	if (g < 0)
 		return gx_h5_fail(h, err, "cannot open group '%s'", group);

@@ -51,11 +51,29 @@ typedef struct gx_h5 {
 	hid_t file;            /* H5I_INVALID_HID when closed */
 	const char *path;      /* the file's path, for messages; not owned */
 	size_t max_field;      /* longest accepted string value in bytes */
+	uint64_t file_size;    /* bytes of the file (or image): what its claims are checked
+	                        * against before anything is allocated for them */
 	gx_h5_pool pool;
 } gx_h5;
 
 /* Open 'path' read-only.  On failure the HDF5 error stack is in the message. */
 int gx_h5_open_file(gx_h5 *h, const char *path, size_t max_field, gx_err *err);
+/*
+ * Open a file image held in memory (image[0..len), copied; the core driver, no file):
+ * what the fuzz targets read.  'path' only names it in messages.
+ */
+int gx_h5_open_image(gx_h5 *h, const char *path, const void *image, size_t len,
+                     size_t max_field, gx_err *err);
+
+/*
+ * Where the reader is: from now on, the path of every object the helpers here open
+ * (datasets, groups, the file itself as "") is copied into buf[0..cap), so that whoever
+ * shares that memory can name it if libhdf5 crashes (h5_proc.c: the reader process).
+ * NULL stops it.  Nothing else reads it.
+ */
+void gx_h5_where_buffer(char *buf, size_t cap);
+/* Note 'what' as the object being worked on (see gx_h5_where_buffer); cheap. */
+void gx_h5_where(const char *what);
 /* Close the file and free the pool; safe on a zeroed or closed gx_h5. */
 void gx_h5_close_file(gx_h5 *h);
 
@@ -160,6 +178,16 @@ int gx_h5_dset_open(const gx_h5 *h, const char *path, int min_rank, int max_rank
                     int chunk_cache, gx_h5_dset *d, gx_err *err);
 /* Close; safe on a zeroed or closed dataset (d->id <= 0). */
 void gx_h5_dset_close(gx_h5_dset *d);
+
+/*
+ * Check, before anything is allocated or looped over for it, that the dataset's extent is
+ * backed by the file: a chunked dataset has every chunk stored, a contiguous one has its
+ * storage allocated.  A file can claim any extent (2^31 gene ids in a 13 KB file: the
+ * chunks were never written and read back as fill values); such a dataset is
+ * GX_E_HDF5: "dataset 'X' claims N elements, but only K of its M chunks are stored in the
+ * file (never written)".
+ */
+int gx_h5_dset_stored(const gx_h5 *h, const gx_h5_dset *d, gx_err *err);
 
 /*
  * Check that the dataset holds integers or floats and pick the in-memory type used by

@@ -50,6 +50,9 @@ int gx_h5_dense_check(gx_h5_layout *L, gx_err *err)
 		               L->sample_src ? L->sample_src : "the column count");
 		goto out;
 	}
+	/* every cell the scan will walk is stored in the file */
+	if ((rc = gx_h5_dset_stored(h, &d, err)))
+		goto out;
 	L->cells_total = (uint64_t)L->n_genes * L->n_samples;
 out:
 	gx_h5_dset_close(&d);

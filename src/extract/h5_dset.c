@@ -10,6 +10,7 @@
 #include "core/mem.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +65,7 @@ int gx_h5_dset_open(const gx_h5 *h, const char *path, int min_rank, int max_rank
 	default:
 		return gx_h5_err(h, err, GX_E_HDF5, "'%s' is not a dataset", path);
 	}
+	gx_h5_where(path);
 	d->id = H5Dopen2(h->file, path, H5P_DEFAULT);
 	if (d->id < 0)
 		return gx_h5_fail(h, err, "cannot open dataset '%s'", path);
@@ -137,6 +139,60 @@ out:
 	if (rc)
 		gx_h5_dset_close(d);
 	return rc;
+}
+
+/* a * b, or UINT64_MAX when it does not fit */
+static uint64_t mul_sat(uint64_t a, uint64_t b)
+{
+	return b && a > UINT64_MAX / b ? UINT64_MAX : a * b;
+}
+
+int gx_h5_dset_stored(const gx_h5 *h, const gx_h5_dset *d, gx_err *err)
+{
+	unsigned long long elems = mul_sat(d->dims[0], d->dims[1]);
+	hsize_t need, have = 0, c0, c1;
+	haddr_t addr;
+
+	if (d->rank == 0 || elems == 0)
+		return 0;
+	if (!d->chunked) {
+		/* compact data lives in the object header; contiguous storage is allocated when
+		 * written (HADDR_UNDEF until then) */
+		hid_t dcpl = H5Dget_create_plist(d->id);
+		int compact = dcpl >= 0 && H5Pget_layout(dcpl) == H5D_COMPACT;
+		if (dcpl >= 0)
+			H5Pclose(dcpl);
+		if (compact)
+			return 0;
+		addr = H5Dget_offset(d->id);
+		H5Eclear2(H5E_DEFAULT);
+		if (addr != HADDR_UNDEF || H5Dget_storage_size(d->id) > 0)
+			return 0;
+		return gx_h5_err(h, err, GX_E_HDF5,
+		                 "dataset '%s' claims %llu elements, but none is stored in the file "
+		                 "(it was never written)", d->path, elems);
+	}
+	c0 = d->chunk[0] ? d->chunk[0] : 1;
+	c1 = d->chunk[1] ? d->chunk[1] : 1;
+	need = mul_sat(d->dims[0] / c0 + (d->dims[0] % c0 != 0),
+	               d->rank >= 2 ? d->dims[1] / c1 + (d->dims[1] % c1 != 0) : 1);
+	{
+		/* a fresh copy of the file space: everything selected */
+		hid_t sp = H5Dget_space(d->id);
+		herr_t st = sp < 0 ? -1 : H5Dget_num_chunks(d->id, sp, &have);
+		int rc = st < 0 ? gx_h5_fail(h, err, "dataset '%s': cannot count its chunks", d->path)
+		                : 0;
+		if (sp >= 0)
+			H5Sclose(sp);
+		if (rc)
+			return rc;
+	}
+	if (have >= need)
+		return 0;
+	return gx_h5_err(h, err, GX_E_HDF5,
+	                 "dataset '%s' claims %llu elements, but only %llu of its %llu chunks are "
+	                 "stored in the file (the rest was never written)", d->path, elems,
+	                 (unsigned long long)have, (unsigned long long)need);
 }
 
 void gx_h5_dset_close(gx_h5_dset *d)

@@ -67,6 +67,10 @@ typedef struct gx_h5_layout {
 	int dense_genes_are_rows; /* 1: (genes, samples); 0: (samples, genes) */
 } gx_h5_layout;
 
+/* matrix_h5.c: the HDF5 reader that calls libhdf5 in its own process (run by the reader
+ * process of h5_proc.c) */
+extern const gx_matrix_reader gx_h5_inproc_reader;
+
 /* Layout openers: fill L (L->h is open) or return a negative error. */
 int gx_h5_open_10x_v3(gx_h5_layout *L, gx_err *err);
 int gx_h5_open_10x_v2(gx_h5_layout *L, gx_err *err);

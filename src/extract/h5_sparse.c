@@ -82,6 +82,11 @@ static int ds_open(gx_h5_layout *L, const gx_h5_part *p, int cache, sparse_ds *d
 		               "large", p->shape_src, p->n_genes, p->n_samples);
 		goto fail;
 	}
+	/* every entry the scan will walk is stored in the file */
+	if ((rc = gx_h5_dset_stored(h, &ds->indptr, err)) ||
+	    (rc = gx_h5_dset_stored(h, &ds->data, err)) ||
+	    (rc = gx_h5_dset_stored(h, &ds->indices, err)))
+		goto fail;
 	return 0;
 fail:
 	ds_close(ds);

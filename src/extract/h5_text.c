@@ -307,6 +307,14 @@ static int column_open(gx_h5 *h, const char *path, const char *field, size_t n, 
 		rc = gx_h5_err(h, err, GX_E_HDF5,
 		               "shape mismatch: dataset '%s' has %llu values, expected %zu", path,
 		               (unsigned long long)c->d.dims[0], n);
+	} else if ((uint64_t)n > h->file_size) {
+		/* every element of a column takes at least a byte of the file: checked before
+		 * the n-element arrays of the callers are allocated */
+		rc = gx_h5_err(h, err, GX_E_HDF5,
+		               "dataset '%s' claims %zu elements, more than the file's %llu bytes "
+		               "can hold", path, n, (unsigned long long)h->file_size);
+	} else if ((rc = gx_h5_dset_stored(h, &c->d, err))) {
+		/* claims more than the file stores (never-written chunks) */
 	} else if (field) {
 		int idx = c->d.cls == H5T_COMPOUND ? H5Tget_member_index(c->d.type, field) : -1;
 		if (idx < 0) {
@@ -397,14 +405,18 @@ int gx_h5_read_text(gx_h5 *h, const char *path, const char *field, size_t n,
 	}
 	for (i0 = 0; i0 < n && !rc; i0 += win) {
 		size_t cnt = n - i0 < win ? n - i0 : win;
-		if ((rc = column_read(h, &col, i0, cnt, buf, &ms, err)) == 0) {
+		if (c.kind == TK_VLEN)
+			memset(buf, 0, cnt * c.esize); /* what a failed read did not fill stays NULL */
+		if ((rc = column_read(h, &col, i0, cnt, buf, &ms, err)) == 0)
 			for (i = 0; i < cnt && !rc; i++)
 				rc = text_one(&c, i0 + i, buf + i * c.esize, &res[i0 + i], err);
-			if (c.kind == TK_VLEN)
-				H5Dvlen_reclaim(col.mt, ms, H5P_DEFAULT, buf);
-		}
+		/* strings libhdf5 allocated are freed whatever happened, also those of a read
+		 * that failed part way */
+		if (c.kind == TK_VLEN && ms > 0)
+			H5Dvlen_reclaim(col.mt, ms, H5P_DEFAULT, buf);
 		if (ms > 0)
 			H5Sclose(ms);
+		H5Eclear2(H5E_DEFAULT);
 	}
 	if (rc == 0) {
 		*out = res;

@@ -50,6 +50,30 @@ int gx_matrix_is_hdf5(const char *path)
 	return found;
 }
 
+/* a matrix with its path and options (defaults filled in), no reader yet */
+static gx_matrix *matrix_new(const char *path, const gx_matrix_opts *opts)
+{
+	gx_matrix *m = gx_calloc(1, sizeof(*m));
+
+	if (!m || !(m->path = gx_strdup(path))) {
+		gx_free(m);
+		return NULL;
+	}
+	if (opts)
+		m->opts = *opts;
+	if (!m->opts.max_field_bytes)
+		m->opts.max_field_bytes = 1u << 20;
+	return m;
+}
+
+static void matrix_fail(gx_matrix *m)
+{
+	if (m->reader && m->impl)
+		m->reader->close(m);
+	gx_free(m->path);
+	gx_free(m);
+}
+
 int gx_matrix_open(const char *path, const gx_matrix_opts *opts, gx_matrix **out, gx_err *err)
 {
 	gx_matrix *m;
@@ -60,15 +84,8 @@ int gx_matrix_open(const char *path, const gx_matrix_opts *opts, gx_matrix **out
 	if (access(path, R_OK) < 0)
 		return gx_err_at(err, errno == ENOENT ? GX_E_NO_FILE : GX_E_IO, path, 0, 0,
 		                 "cannot open: %s", strerror(errno));
-	m = gx_calloc(1, sizeof(*m));
-	if (!m || !(m->path = gx_strdup(path))) {
-		gx_free(m);
+	if (!(m = matrix_new(path, opts)))
 		return gx_err_set(err, GX_E_NOMEM, "out of memory");
-	}
-	if (opts)
-		m->opts = *opts;
-	if (!m->opts.max_field_bytes)
-		m->opts.max_field_bytes = 1u << 20;
 	for (i = 0; i < NREADERS; i++) {
 		rc = readers[i]->probe(path, err);
 		if (rc < 0)
@@ -84,11 +101,29 @@ int gx_matrix_open(const char *path, const gx_matrix_opts *opts, gx_matrix **out
 	}
 	rc = gx_err_at(err, GX_E_HDF5, path, 0, 0, "no reader recognizes this file's layout");
 fail:
-	if (m->reader && m->impl)
-		m->reader->close(m);
-	gx_free(m->path);
-	gx_free(m);
+	matrix_fail(m);
 	return rc;
+}
+
+int gx_matrix_open_with(const gx_matrix_reader *r, const char *path,
+                        const gx_matrix_opts *opts,
+                        int (*open)(gx_matrix *m, void *ctx, gx_err *err), void *ctx,
+                        gx_matrix **out, gx_err *err)
+{
+	gx_matrix *m;
+	int rc;
+
+	*out = NULL;
+	if (!(m = matrix_new(path, opts)))
+		return gx_err_set(err, GX_E_NOMEM, "out of memory");
+	m->reader = r;
+	rc = open ? open(m, ctx, err) : r->open(m, path, &m->opts, err);
+	if (rc) {
+		matrix_fail(m);
+		return rc;
+	}
+	*out = m;
+	return 0;
 }
 
 const gx_matrix_info *gx_matrix_info_of(const gx_matrix *m)

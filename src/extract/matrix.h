@@ -118,6 +118,27 @@ struct gx_matrix {
 };
 
 extern const gx_matrix_reader gx_matrix_tsv_reader;   /* matrix_tsv.c */
-extern const gx_matrix_reader gx_matrix_hdf5_reader;  /* h5.c (all HDF5 layouts) */
+/* every HDF5 layout, read by a reader process of its own (h5_proc.c) */
+extern const gx_matrix_reader gx_matrix_hdf5_reader;
+
+/*
+ * Open 'path' with reader r, skipping detection: r->open, or, when 'open' is not NULL,
+ * open(m, ctx, err) on the new matrix (m->path and m->opts set).  For the reader process
+ * and the image opener below; gx_matrix_open is the entry point for everyone else.
+ */
+int gx_matrix_open_with(const gx_matrix_reader *r, const char *path,
+                        const gx_matrix_opts *opts,
+                        int (*open)(gx_matrix *m, void *ctx, gx_err *err), void *ctx,
+                        gx_matrix **out, gx_err *err);
+
+/*
+ * Open an HDF5 file image held in memory (buf[0..len), copied), in this process: no
+ * file, no reader process (matrix_h5.c).  'layout' forces one ("10x-v3", "10x-v2",
+ * "h5ad", "loom", "dense-h5"; NULL: detected), 'name' names it in messages.  For the fuzz
+ * targets: libhdf5 runs in the caller's process, so a libhdf5 crash is the caller's.
+ */
+int gx_matrix_open_h5_image(const char *name, const void *buf, size_t len,
+                            const char *layout, const gx_matrix_opts *opts, gx_matrix **out,
+                            gx_err *err);
 
 #endif

@@ -13,6 +13,9 @@
  * The layout modules fill a gx_h5_layout (h5_layout.h, whose bookkeeping functions are in
  * h5_layout.c); this file detects which module applies, publishes the result as
  * gx_matrix_info, and hands scans to the sparse or dense engine.
+ * This is the reader in the process that calls libhdf5: the reader process of h5_proc.c
+ * (gx_h5_inproc_reader), or a fuzz target reading a file image from memory
+ * (gx_matrix_open_h5_image).  gxload's own process never runs it.
  * Not here: reading of any value or table (layout modules, engines, h5.c).
  */
 #include "extract/h5_layout.h"
@@ -113,9 +116,28 @@ static int h5_probe(const char *path, gx_err *err)
 	return gx_matrix_is_hdf5(path);
 }
 
-static int h5_open(gx_matrix *m, const char *path, const gx_matrix_opts *opts, gx_err *err)
+/* layout names a caller may force (gx_matrix_open_h5_image), as gx_matrix_info.format */
+static h5_layout_kind kind_named(const char *name)
+{
+	static const struct { const char *name; h5_layout_kind kind; } names[] = {
+		{ "10x-v3", K_10X_V3 }, { "10x-v2", K_10X_V2 }, { "h5ad", K_ANNDATA },
+		{ "loom", K_LOOM }, { "dense-h5", K_ARCHS4 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(name, names[i].name))
+			return names[i].kind;
+	return K_NONE;
+}
+
+/* open the file (or the image, when 'image' is not NULL) and its layout ('layout' NULL:
+ * detected) */
+static int h5_open_any(gx_matrix *m, const void *image, size_t len, const char *layout,
+                       gx_err *err)
 {
 	gx_h5_layout *L = gx_calloc(1, sizeof(*L));
+	const gx_matrix_opts *opts = &m->opts;
 	h5_layout_kind kind;
 	struct stat st;
 	int rc;
@@ -124,9 +146,13 @@ static int h5_open(gx_matrix *m, const char *path, const gx_matrix_opts *opts, g
 		return gx_err_set(err, GX_E_NOMEM, "out of memory");
 	m->impl = L;
 	L->opts = opts;
-	if ((rc = gx_h5_open_file(&L->h, m->path, opts->max_field_bytes, err)))
+	rc = image ? gx_h5_open_image(&L->h, m->path, image, len, opts->max_field_bytes, err)
+	           : gx_h5_open_file(&L->h, m->path, opts->max_field_bytes, err);
+	if (rc)
 		goto fail;
-	if ((rc = detect(L, &kind, err)))
+	if (layout)
+		kind = kind_named(layout);
+	else if ((rc = detect(L, &kind, err)))
 		goto fail;
 	switch (kind) {
 	case K_10X_V3: rc = gx_h5_open_10x_v3(L, err); break;
@@ -152,15 +178,22 @@ static int h5_open(gx_matrix *m, const char *path, const gx_matrix_opts *opts, g
 	m->info.n_samples = L->n_samples;
 	m->info.sample_ids = (const char *const *)L->sample_ids;
 	m->info.n_genes = (long)L->n_genes;
-	m->info.bytes = stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+	m->info.bytes = image ? len : stat(m->path, &st) == 0 ? (uint64_t)st.st_size : 0;
 	m->info.sparse = L->sparse;
 	m->info.attrs.n_attrs = L->n_attrs;
 	m->info.attrs.names = (const char *const *)L->attr_names;
 	m->info.attrs.values = (const char *const *)L->attr_values;
 	return 0;
 fail:
-	/* matrix.c calls close on failure; the file path is already in err->file */
+	/* the caller closes on failure; the file path is already in err->file */
 	return rc;
+}
+
+static int h5_open(gx_matrix *m, const char *path, const gx_matrix_opts *opts, gx_err *err)
+{
+	(void)path;
+	(void)opts; /* m->path and m->opts hold them */
+	return h5_open_any(m, NULL, 0, NULL, err);
 }
 
 static int h5_scan(gx_matrix *m, const unsigned char *want, gx_cells_fn fn, void *ctx,
@@ -181,11 +214,40 @@ static int h5_genes(gx_matrix *m, gx_genes_fn fn, void *ctx, gx_err *err)
 	          (const char *const *)L->gene_symbols, err);
 }
 
-const gx_matrix_reader gx_matrix_hdf5_reader = {
-	.name = "hdf5",
+/* The reader in this process: what the reader process runs (h5_proc.c), never gxload's
+ * own process; gx_matrix_open goes through gx_matrix_hdf5_reader. */
+const gx_matrix_reader gx_h5_inproc_reader = {
+	.name = "hdf5-inproc",
 	.probe = h5_probe,
 	.open = h5_open,
 	.scan = h5_scan,
 	.genes = h5_genes,
 	.close = h5_close,
 };
+
+typedef struct image_src {
+	const void *buf;
+	size_t len;
+	const char *layout;
+} image_src;
+
+static int image_open(gx_matrix *m, void *ctx, gx_err *err)
+{
+	const image_src *src = ctx;
+
+	return h5_open_any(m, src->buf, src->len, src->layout, err);
+}
+
+int gx_matrix_open_h5_image(const char *name, const void *buf, size_t len,
+                            const char *layout, const gx_matrix_opts *opts, gx_matrix **out,
+                            gx_err *err)
+{
+	image_src src;
+
+	src.buf = buf;
+	src.len = len;
+	src.layout = layout;
+	if (layout && kind_named(layout) == K_NONE)
+		return gx_err_set(err, GX_E_USAGE, "unknown HDF5 layout '%s'", layout);
+	return gx_matrix_open_with(&gx_h5_inproc_reader, name, opts, image_open, &src, out, err);
+}

@@ -4,6 +4,10 @@
  *
  *   h5write LAYOUT IN.tsv OUT [--col-attr NAME=v1,v2,...]
  *   LAYOUT: 10x3 10x2 h5ad h5ad-csr h5ad-csc h5ad7 h5ad6 loom3 loom2 archs4
+ *   h5write claim FILE DATASET N [CHUNK [WRITTEN]]   DATASET becomes N vlen strings, of
+ *                                   which only the first WRITTEN (default 0) are stored
+ *   h5write damage-heap FILE        one variable-length string reference points far past
+ *                                   its heap (libhdf5 crashes reading it)
  *
  * Every cell of the TSV is stored (sparse layouts included, zeros too) as a 64-bit
  * float, so the HDF5 file holds exactly the doubles of the TSV and a load of either gives
@@ -51,8 +55,18 @@ int main(int argc, char **argv)
 	const char *layout, *attr = NULL;
 	size_t i;
 
+	if (argc >= 5 && argc <= 7 && !strcmp(argv[1], "claim")) {
+		fx_claim(argv[2], argv[3], strtoull(argv[4], NULL, 10),
+		         argc > 5 ? strtoull(argv[5], NULL, 10) : 1024,
+		         argc > 6 ? strtoull(argv[6], NULL, 10) : 0);
+		return 0;
+	}
+	if (argc == 3 && !strcmp(argv[1], "damage-heap"))
+		return fx_damage_heap(argv[2]) ? 65 : 0;
 	if (argc != 4 && !(argc == 6 && !strcmp(argv[4], "--col-attr"))) {
-		fprintf(stderr, "usage: h5write LAYOUT IN.tsv OUT [--col-attr NAME=v1,v2,...]\n");
+		fprintf(stderr, "usage: h5write LAYOUT IN.tsv OUT [--col-attr NAME=v1,v2,...]\n"
+		                "       h5write claim FILE DATASET N [CHUNK [WRITTEN]]\n"
+		                "       h5write damage-heap FILE\n");
 		return 64;
 	}
 	layout = argv[1];

@@ -912,4 +912,131 @@ static inline int fx_err_has(const gx_err *e, const char *needle)
 	return 0;
 }
 
+/* ---- hostile files (issue 13): claims the file cannot back, damage libhdf5 trips on ---- */
+
+/*
+ * Replace 1-D dataset 'dset' of 'path' by a chunked, resizable vlen string dataset that
+ * claims n elements in chunks of 'chunk' and stores only the first 'written' of them
+ * (whole chunks; 0: none): what a file whose index "claims 2^31 entries" looks like.
+ * An AnnData /obs/_index or /var/_index claim is also written into a sparse X's
+ * 'shape', so that the file agrees with itself.
+ */
+static inline void fx_claim(const char *path, const char *dset, hsize_t n, hsize_t chunk,
+                            hsize_t written)
+{
+	hid_t f = fx_reopen(path), t = fx_str_type(NULL, 0, 1, H5T_STR_NULLPAD);
+	hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE), sp, d;
+	hsize_t maxd = H5S_UNLIMITED;
+
+	if (H5Lexists(f, dset, H5P_DEFAULT) > 0 && H5Ldelete(f, dset, H5P_DEFAULT) < 0)
+		fx_die(dset);
+	H5Pset_chunk(dcpl, 1, &chunk);
+	sp = H5Screate_simple(1, &n, &maxd);
+	d = H5Dcreate2(f, dset, t, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+	if (d < 0)
+		fx_die(dset);
+	if (written) {
+		hsize_t start = 0, i;
+		char **v = calloc(written, sizeof(*v));
+		hid_t ms = H5Screate_simple(1, &written, NULL);
+		for (i = 0; i < written; i++) {
+			v[i] = malloc(24);
+			snprintf(v[i], 24, "G%llu", (unsigned long long)i);
+		}
+		H5Sselect_hyperslab(sp, H5S_SELECT_SET, &start, NULL, &written, NULL);
+		if (H5Dwrite(d, t, ms, sp, H5P_DEFAULT, v) < 0)
+			fx_die(dset);
+		for (i = 0; i < written; i++)
+			free(v[i]);
+		free(v);
+		H5Sclose(ms);
+	}
+	H5Dclose(d);
+	H5Sclose(sp);
+	H5Pclose(dcpl);
+	H5Tclose(t);
+	/* an AnnData file says the same in its sparse X's 'shape' (obs x var) */
+	if (H5Aexists_by_name(f, "/X", "shape", H5P_DEFAULT) > 0 &&
+	    (!strcmp(dset, "/obs/_index") || !strcmp(dset, "/var/_index"))) {
+		int64_t shape[2];
+		hid_t g = H5Oopen(f, "/X", H5P_DEFAULT), a = H5Aopen(g, "shape", H5P_DEFAULT);
+		if (a < 0 || H5Aread(a, H5T_NATIVE_INT64, shape) < 0)
+			fx_die("/X shape");
+		shape[dset[1] == 'o' ? 0 : 1] = (int64_t)n;
+		if (H5Awrite(a, H5T_NATIVE_INT64, shape) < 0)
+			fx_die("/X shape");
+		H5Aclose(a);
+		H5Oclose(g);
+	}
+	H5Fclose(f);
+}
+
+/*
+ * Damage a file the way one flipped bit does: the first reference to a variable-length
+ * string (a global heap collection's address followed by an object index) gets an
+ * object index far past the collection's end, which libhdf5 1.10 follows without a
+ * check (H5HG_read) and crashes on.  The collection is found by its signature "GCOL",
+ * so the damage does not depend on where libhdf5 put things.  0, or -1 if the file has
+ * no such reference.
+ */
+static inline int fx_damage_heap(const char *path)
+{
+	FILE *f = fopen(path, "r+b");
+	unsigned char *b;
+	long n, i, gcol = -1;
+	int rc = -1;
+
+	if (!f || fseek(f, 0, SEEK_END) || (n = ftell(f)) <= 0 || fseek(f, 0, SEEK_SET) ||
+	    !(b = malloc((size_t)n)) || fread(b, 1, (size_t)n, f) != (size_t)n)
+		fx_die("reading the file to damage");
+	for (i = 0; i + 4 <= n; i++)
+		if (!memcmp(b + i, "GCOL", 4)) {
+			gcol = i;
+			break;
+		}
+	for (i = 0; gcol >= 0 && i + 12 <= n; i++) {
+		uint64_t addr;
+		uint32_t idx;
+		memcpy(&addr, b + i, 8);     /* the files are little-endian, as this machine */
+		memcpy(&idx, b + i + 8, 4);
+		if (addr == (uint64_t)gcol && idx >= 1 && idx < 0x10000) {
+			b[i + 11] ^= 0x04;      /* index + 0x04000000 */
+			if (fseek(f, i + 11, SEEK_SET) || fputc(b[i + 11], f) == EOF)
+				fx_die("writing the damage");
+			rc = 0;
+			break;
+		}
+	}
+	free(b);
+	if (fclose(f))
+		fx_die("closing the damaged file");
+	return rc;
+}
+
+/*
+ * Overwrite the middle of chunk 'idx' of dataset 'dset' (a compressed chunk: its
+ * decoding then fails) with 0xff bytes, where libhdf5 says the chunk is stored.
+ */
+static inline void fx_corrupt_chunk(const char *path, const char *dset, hsize_t idx)
+{
+	hid_t f = fx_reopen(path), d = H5Dopen2(f, dset, H5P_DEFAULT), sp = H5Dget_space(d);
+	hsize_t off[2], size = 0;
+	haddr_t addr = HADDR_UNDEF;
+	unsigned mask = 0;
+	FILE *fp;
+	hsize_t i;
+
+	if (d < 0 || H5Dget_chunk_info(d, sp, idx, off, &mask, &addr, &size) < 0 || size < 8)
+		fx_die("chunk info");
+	H5Sclose(sp);
+	H5Dclose(d);
+	H5Fclose(f);
+	if (!(fp = fopen(path, "r+b")) || fseek(fp, (long)(addr + size / 4), SEEK_SET))
+		fx_die("opening the file to corrupt");
+	for (i = 0; i < size / 2; i++)
+		fputc(0xff, fp);
+	if (fclose(fp))
+		fx_die("corrupting a chunk");
+}
+
 #endif

@@ -85,6 +85,7 @@ static const struct {
 	{ "extract/h5_layout.h", "extract/" },
 	{ "extract/h5_text.h", "extract/" },
 	{ "extract/h5.h", "extract/" },
+	{ "extract/h5_proc.h", "extract/h5_proc.c extract/h5_child.c" },
 	{ "transform/rules_impl.h", "transform/rules" },
 };
 
