@@ -82,8 +82,11 @@ int main(int argc, char **argv)
 	gx_matrix_opts opts;
 	gx_matrix *mx = NULL;
 	const gx_matrix_info *info;
+	gx_matrix_info fmt_info;
+	char fmt[32];
 	struct timespec t0, t1, t2;
-	struct rusage ru;
+	struct rusage ru, ruc;
+	char child[64] = "";
 	melt m;
 	gx_err err;
 	double secs;
@@ -142,16 +145,25 @@ int main(int argc, char **argv)
 		return gx_err_exit_code(&err);
 	}
 	info = gx_matrix_info_of(mx);
+	fmt_info = *info;
+	snprintf(fmt, sizeof(fmt), "%s", info->format);
+	fmt_info.format = fmt;
+	info = &fmt_info; /* what printf needs, kept past the close */
 	secs = (double)(t2.tv_sec - t1.tv_sec) + (double)(t2.tv_nsec - t1.tv_nsec) / 1e9;
 	getrusage(RUSAGE_SELF, &ru);
+	/* the HDF5 reader process is reaped at close: its peak RSS is known after it */
+	gx_matrix_close(mx);
+	getrusage(RUSAGE_CHILDREN, &ruc);
+	if (ruc.ru_maxrss > 0)
+		snprintf(child, sizeof(child), " (reader process %.1f MiB)",
+		         (double)ruc.ru_maxrss / 1024.0);
 	printf("%s: format %s, %zu samples, %ld genes, %llu cells%s, sum %.17g; open %.3f s, "
-	       "scan %.3f s, %.2f M cells/s; peak RSS %.1f MiB%s\n", path, info->format,
+	       "scan %.3f s, %.2f M cells/s; peak RSS %.1f MiB%s%s\n", path, info->format,
 	       info->n_samples, info->n_genes, (unsigned long long)m.cells,
 	       info->sparse ? " (stored entries)" : "", m.sum,
 	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, secs,
-	       secs > 0 ? (double)m.cells / secs / 1e6 : 0.0, (double)ru.ru_maxrss / 1024.0,
+	       secs > 0 ? (double)m.cells / secs / 1e6 : 0.0, (double)ru.ru_maxrss / 1024.0, child,
 	       m.hash ? "; with record hashes and sample digests" : "");
-	gx_matrix_close(mx);
 	gx_free(m.digests);
 	gx_free(m.gene_hash);
 	return 0;

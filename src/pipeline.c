@@ -334,6 +334,7 @@ int gx_pipeline_load(gx_sink *s, const gx_config *cfg, const char *accession,
                      const gx_load_opts *opts, gx_load_result *res, gx_err *err)
 {
 	pipe p;
+	gx_sink *rec = NULL;
 	double t0 = gx_mono(), tstep = t0;
 	int rc, skipped = 0, mode_full = 0, write_facts = 0;
 
@@ -389,6 +390,10 @@ int gx_pipeline_load(gx_sink *s, const gx_config *cfg, const char *accession,
 out:
 	if (rc) {
 		gx_sink_rollback(s);
+		/* a run whose connection is gone is recorded through a new one (its row, checks
+		 * and log), not left 'running' until the next run of the study */
+		if (p.run_id && (rec = gx_meta_recorder(cfg, p.run_id, err)))
+			p.s = rec;
 		if (p.run_id)
 			run_failed(&p, err);
 	}
@@ -397,7 +402,7 @@ out:
 	if (p.rlog && p.run_id) {
 		gx_err e2;
 		gx_err_clear(&e2);
-		if (gx_run_log_flush(p.rlog, s, p.run_id, &e2) && rc) {
+		if (gx_run_log_flush(p.rlog, p.s, p.run_id, &e2) && rc) {
 			gx_log_err(GX_LOG_WARNING, "meta", &e2);
 		} else if (e2.code) {
 			/* a run that succeeded still fails (disk full: exit 74) when its log is
@@ -409,6 +414,8 @@ out:
 		}
 	}
 	gx_run_log_free(p.rlog);
+	gx_sink_close(rec);
+	p.s = s;
 	gx_study_lock_release(&p.lock);
 	pipe_release(&p);
 	gx_log_set_context(0, NULL);

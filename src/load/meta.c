@@ -75,6 +75,22 @@ int gx_meta_run_finish(gx_sink *s, long run_id, const char *status, const char *
 		"message = $9, mode = $10 WHERE run_id = $1", 10, p, NULL, err);
 }
 
+gx_sink *gx_meta_recorder(const gx_config *cfg, long run_id, const gx_err *failure)
+{
+	gx_sink *s = NULL;
+	gx_err e;
+
+	if (!failure || failure->code != GX_E_DB_LOST || !run_id)
+		return NULL;
+	gx_err_clear(&e);
+	if (gx_sink_open(cfg, "load", 1, &s, &e)) {
+		gx_log_err(GX_LOG_WARNING, "meta", &e);
+		return NULL;
+	}
+	gx_sink_set_run(s, run_id, NULL);
+	return s;
+}
+
 int gx_meta_repair_stale(gx_sink *s, const char *study, long run_id, long *n, gx_err *err)
 {
 	char id[24], now[32];

@@ -1,8 +1,9 @@
 #!/bin/sh
 # t0270-connection-lost.sh - the PostgreSQL session of a load is terminated while the run
 # is paused at a point of its load transaction (pg_terminate_backend, found by its
-# application name): the run exits 75 with the server's reason, nothing is visible, and
-# the next run converges to a clean load.
+# application name): the run exits 75 with the server's reason, nothing is visible, the
+# run is recorded as failed with error 4003 through a new connection (not left
+# 'running'), and the next run converges to a clean load.
 # backends: pg
 . "$GXLOAD_TOP/tests/lib/lib.sh"
 
@@ -20,8 +21,12 @@ for point in facts swap commit; do
 	bg_release run; bg_wait run # the run then meets the dead connection
 	is "$bg_rc" 75 "$point: the run fails as retryable (exit 75)"
 	printf '%s\n' "$bg_out" > "$T/msg.$point"
-	is "$(q "SELECT status FROM meta_etl_run ORDER BY run_id DESC LIMIT 1")" running \
-	   "$point: its run row is left running (the connection that would record it is gone)"
+	is "$(q "SELECT status || '|' || error_code FROM meta_etl_run ORDER BY run_id DESC LIMIT 1")" \
+	   "failed|4003" "$point: its run is recorded as failed with 4003 through a new connection"
+	like "$(q "SELECT message FROM meta_etl_run ORDER BY run_id DESC LIMIT 1")" \
+	     "terminating connection due to administrator command" "$point: with the server's reason"
+	is "$(q "SELECT count(*) FROM meta_etl_process_log WHERE level = 'error' AND error_code = 4003
+	         AND run_id = (SELECT max(run_id) FROM meta_etl_run)")" 1 "$point: and its log"
 	is "$(db_snapshot)" "$before" "$point: nothing of the run is visible"
 	wait_no_sessions
 done
@@ -43,6 +48,7 @@ gx load GSE1001; is "$rc" 0 "the next run succeeds"
 like "$out" "^GSE1001: succeeded \(partial\) 5 samples, 30 genes, 150 values \(log2\); 30 rows inserted, 30 deleted, 1 samples changed \[run 5, " \
      "and rewrites the changed sample"
 is "$(q "SELECT count(*) FROM meta_etl_run WHERE status = 'running'")" 0 "no run is left running"
-is "$(q "SELECT count(*) FROM meta_etl_run WHERE status = 'aborted'")" 3 "the three lost runs are marked aborted"
+is "$(q "SELECT count(*) FROM meta_etl_run WHERE status = 'aborted'")" 0 "none had to be marked aborted"
+is "$(q "SELECT count(*) FROM meta_etl_run WHERE status = 'failed' AND error_code = 4003")" 3 "the three lost runs are failed with 4003"
 ref_check "after the lost connections"
 done_testing
