@@ -18,10 +18,11 @@
 #                     and attrition of each study's latest successful run; run ids, times
 #                     and surrogate keys left out
 #   db_snapshot       a hash of db_dump: compare before and after a step
-#   ref_check NAME [--config F] [--set K=V]... [ACC...]
+#   ref_check NAME [--config F] [--set K=V]... [--cache KEY] [ACC...]
 #                     one test point: the database equals a clean `load --force` of the
 #                     same files and settings into a fresh database (default: every study
-#                     in $DB)
+#                     in $DB); --cache KEY reuses the reference of an earlier check with
+#                     the same KEY (the caller's promise: same files, settings, studies)
 #   bg_start NAME POINT ARGS...   run gxload ARGS in the background, to pause at POINT
 #   bg_paused NAME / bg_pid NAME / bg_release NAME / bg_wait NAME   the handshake
 #   wait_no_sessions  PostgreSQL: until no gxload session of $DB is left (after kill -9)
@@ -234,29 +235,38 @@ _ref_fresh() { # no reference database (each check makes its own and removes it 
 	fi
 }
 
-ref_check() { # NAME [--config FILE] [--set KEY=VALUE]... [ACC...]
+ref_check() { # NAME [--config FILE] [--set KEY=VALUE]... [--cache KEY] [ACC...]
 	_rname=$1; shift
-	_rcfg="$T/gxload.yaml"; _rsets=""; _raccs=""
+	_rcfg="$T/gxload.yaml"; _rsets=""; _raccs=""; _rcache=""
 	while [ $# -gt 0 ]; do
 		case "$1" in
 		--config) _rcfg=$2; shift 2 ;;
 		--set) _rsets="$_rsets --set $2"; shift 2 ;;
+		--cache) _rcache="$T/refcache.$2"; shift 2 ;;
 		*) _raccs="$_raccs $1"; shift ;;
 		esac
 	done
 	[ -n "$_raccs" ] || _raccs=$(q "SELECT accession FROM dim_study ORDER BY accession" | tr '\n' ' ')
-	# shellcheck disable=SC2086
-	if ! "$GXLOAD_BIN" --config "$_rcfg" --db "$REF" $_rsets $REF_SET load --force $_raccs > "$T/ref.out" 2>&1; then
-		_tap_result 1 "$_rname: equals a clean load (the reference load failed)"
-		sed 's/^/#   /' "$T/ref.out" | head -10
-		_ref_fresh
-		return
+	# --cache KEY: the reference's dump is kept under KEY and reused by later checks with
+	# the same KEY, which the caller gives only to the same files, settings and studies
+	if [ -n "$_rcache" ] && [ -s "$_rcache" ]; then
+		cp "$_rcache" "$T/dump.ref"; _s2=0
+		db_dump "$DB" > "$T/dump.db"; _s1=$?
+	else
+		# shellcheck disable=SC2086
+		if ! "$GXLOAD_BIN" --config "$_rcfg" --db "$REF" $_rsets $REF_SET load --force $_raccs > "$T/ref.out" 2>&1; then
+			_tap_result 1 "$_rname: equals a clean load (the reference load failed)"
+			sed 's/^/#   /' "$T/ref.out" | head -10
+			_ref_fresh
+			return
+		fi
+		db_dump "$DB" > "$T/dump.db"; _s1=$?
+		db_dump "$REF" gxref > "$T/dump.ref"; _s2=$?
+		[ -n "$_rcache" ] && [ $_s2 -eq 0 ] && cp "$T/dump.ref" "$_rcache"
+		# gone again: the next check starts from nothing, and the test's own catalog
+		# queries (PostgreSQL) see no trace of it
+		_ref_fresh || _helper_error "cannot remove the reference database"
 	fi
-	db_dump "$DB" > "$T/dump.db"; _s1=$?
-	db_dump "$REF" gxref > "$T/dump.ref"; _s2=$?
-	# gone again: the next check starts from nothing, and the test's own catalog queries
-	# (PostgreSQL) see no trace of it
-	_ref_fresh || _helper_error "cannot remove the reference database"
 	# the rows of the shared dimensions the reference has, the database must have too
 	grep -E '^(gene|illness|platform)\|' "$T/dump.ref" | LC_ALL=C sort > "$T/shared.ref"
 	grep -E '^(gene|illness|platform)\|' "$T/dump.db" | LC_ALL=C sort > "$T/shared.db"
