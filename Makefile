@@ -143,16 +143,37 @@ bench-tools: $(BENCH_BINS)
 mutate: deps                                 ## mutation testing (tests/mutate/catalogue; about 15 min)
 	@python3 tests/mutate/run.py
 
-# libFuzzer (clang): fuzz each target for FUZZ_TIME seconds; new inputs that reach new
-# code are added to tests/fuzz/corpus/<target>/, and `make test` replays them forever
+# libFuzzer (clang): fuzz each target for FUZZ_TIME seconds, one after the other (one
+# core each); new inputs that reach new code are added to tests/fuzz/corpus/<target>/,
+# and `make test` replays them forever.  The library is compiled once for all targets
+# (build/libfuzzer/obj).  FUZZ_TARGETS=a,b picks some; FUZZ_FLAGS adds libFuzzer options.
+# Statistics of each run go to build/libfuzzer/<target>.log (docs/RELIABILITY.md).
+FZ        = build/libfuzzer
+FZ_CFLAGS = $(CSTD) -g -O1 -fsanitize=fuzzer-no-link,address,undefined
+FZ_OBJS  := $(patsubst src/%.c,$(FZ)/obj/%.o,$(LIB_SRCS))
+FUZZ_TARGETS ?= $(subst $(space),$(comma),$(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRCS)))
+comma := ,
+space := $(empty) $(empty)
+
+$(FZ)/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	clang $(CPPFLAGS) $(FZ_CFLAGS) -c -o $@ $<
+
+$(FZ)/fuzz_%: tests/fuzz/fuzz_%.c $(FZ_OBJS)
+	clang $(CPPFLAGS) -Itests/unit $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined \
+	  -o $@ $< $(FZ_OBJS) $(LIBS)
+
 fuzz: deps                                   ## run the libFuzzer targets (FUZZ_TIME=60 s each, clang)
-	@mkdir -p build/libfuzzer
-	@for t in $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRCS)); do \
-	  clang $(CSTD) $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
-	    -o build/libfuzzer/fuzz_$$t tests/fuzz/fuzz_$$t.c $(LIB_SRCS) $(LIBS) || exit 1; \
+	@$(MAKE) --no-print-directory $(patsubst %,$(FZ)/fuzz_%,$(subst $(comma),$(space),$(FUZZ_TARGETS)))
+	@for t in $(subst $(comma),$(space),$(FUZZ_TARGETS)); do \
 	  mkdir -p tests/fuzz/corpus/$$t; \
-	  build/libfuzzer/fuzz_$$t -max_total_time=$(FUZZ_TIME) -rss_limit_mb=512 \
-	    -artifact_prefix=build/libfuzzer/$$t- tests/fuzz/corpus/$$t || exit 1; \
+	  echo "== fuzz_$$t for $(FUZZ_TIME) s (log: $(FZ)/$$t.log)"; \
+	  $(FZ)/fuzz_$$t -max_total_time=$(FUZZ_TIME) -rss_limit_mb=512 -print_final_stats=1 \
+	    $$(cat tests/fuzz/options/$$t 2>/dev/null) $(FUZZ_FLAGS) \
+	    -artifact_prefix=$(FZ)/$$t- tests/fuzz/corpus/$$t > $(FZ)/$$t.log 2>&1; \
+	  st=$$?; grep -E '^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' \
+	    $(FZ)/$$t.log | tr '\n' ' '; echo; \
+	  [ $$st -eq 0 ] || { tail -40 $(FZ)/$$t.log; exit 1; }; \
 	done
 
 bench:                                       ## benchmarks (starts its own PostgreSQL); writes bench/results/

@@ -35,6 +35,9 @@
 /* cells per batch: 64 Ki doubles = 512 KiB, far below the memory budget, large enough
  * that the per-batch work of the caller (a database round trip at most) is amortized */
 #define BATCH_CELLS 65536
+/* files up to this size are parsed in the caller's thread: one read of tsv.c's, the
+ * reader thread would have nothing to overlap with */
+#define SYNC_BYTES (256u << 10)
 #define MAX_ID_BYTES 512
 
 /* One batch of rows: filled by the reader thread, passed to the callback. */
@@ -77,7 +80,16 @@ typedef struct tsv_impl {
 	int rd_rc;
 	gx_err rd_err;
 	uint64_t offset;        /* bytes read, for progress */
+	/* a small file is parsed in the caller's thread, batches delivered as they fill */
+	int sync;
+	gx_matrix *m;
+	gx_cells_fn fn;
+	void *ctx;
+	gx_err *cb_err;
+	int cb_rc;              /* the callback's result in sync mode */
 } tsv_impl;
+
+static int deliver(tsv_impl *im, batch *b, uint64_t offset, gx_err *err);
 
 static int id_check(gx_tsv *t, gx_err *err, const char *what, const char *s, size_t len)
 {
@@ -252,6 +264,17 @@ static int hand_off(tsv_impl *im, int last)
 {
 	int next = im->cur ^ 1, stop;
 
+	if (im->sync) {
+		/* no reader thread: the callback takes the batch now, the same one is refilled */
+		batch *b = &im->b[im->cur];
+		if ((im->cb_rc = deliver(im, b, gx_tsv_offset(im->t), im->cb_err)))
+			return GX_TSV_STOP;
+		b->r = 0;
+		b->batch_missing = 0;
+		gx_buf_reset(&b->ids);
+		return 0;
+	}
+
 	pthread_mutex_lock(&im->mu);
 	im->ready[im->cur] = 1;
 	pthread_cond_broadcast(&im->cv);
@@ -394,6 +417,28 @@ static void *reader(void *arg)
 	return NULL;
 }
 
+/* Pass a full batch to the scan's callback, then the progress; the callback's result. */
+static int deliver(tsv_impl *im, batch *b, uint64_t offset, gx_err *err)
+{
+	gx_matrix *m = im->m;
+	gx_cells c;
+	size_t k;
+	int rc;
+
+	for (k = 0; k < b->r; k++)
+		b->id_ptr[k] = b->ids.data + b->id_off[k];
+	memset(&c, 0, sizeof(c));
+	c.n_genes = b->r;
+	c.gene_ids = b->id_ptr;
+	c.n = b->r * im->n_samples;
+	c.value = b->values;
+	c.missing = b->batch_missing ? b->missing : NULL;
+	rc = im->fn(im->ctx, &c, err);
+	if (!rc && m->opts.progress)
+		m->opts.progress(m->opts.progress_ctx, offset, m->info.bytes);
+	return rc;
+}
+
 static int batch_alloc(batch *b, size_t rows, size_t cells)
 {
 	if (!b->values) {
@@ -422,6 +467,11 @@ static int tsv_scan(gx_matrix *m, const unsigned char *want, gx_cells_fn fn, voi
 	sigset_t block, old;
 
 	im->rows_per_batch = BATCH_CELLS / im->n_samples;
+	/* a row takes at least a byte per field: a small file gets small batches (the
+	 * batches are sized once per matrix; a file that grew meanwhile only hands more
+	 * of them over) */
+	if (im->rows_per_batch > m->info.bytes / (im->n_samples + 1) + 1)
+		im->rows_per_batch = (size_t)(m->info.bytes / (im->n_samples + 1)) + 1;
 	if (im->rows_per_batch == 0)
 		im->rows_per_batch = 1;
 	cells = im->rows_per_batch * im->n_samples;
@@ -460,6 +510,25 @@ static int tsv_scan(gx_matrix *m, const unsigned char *want, gx_cells_fn fn, voi
 	im->data_rows = 0;
 	gx_hset_clear(&im->genes);
 
+	im->m = m;
+	im->fn = fn;
+	im->ctx = ctx;
+	im->cb_err = err;
+	im->cb_rc = 0;
+	/* a file within one read of the reader: no thread, nothing to overlap with */
+	im->sync = m->info.bytes <= SYNC_BYTES;
+	if (im->sync) {
+		reader(im);
+		if (im->cb_rc)
+			return im->cb_rc; /* the callback's error, or its request to stop */
+		if (im->rd_rc) {
+			if (err)
+				*err = im->rd_err;
+			return im->rd_rc;
+		}
+		m->info.n_genes = im->data_rows;
+		return 0;
+	}
 	/* signals stay with the caller's thread, which polls them */
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
@@ -472,8 +541,6 @@ static int tsv_scan(gx_matrix *m, const unsigned char *want, gx_cells_fn fn, voi
 	for (;;) {
 		batch *b = &im->b[next];
 		uint64_t offset;
-		gx_cells c;
-		size_t k;
 
 		pthread_mutex_lock(&im->mu);
 		while (!im->ready[next] && !im->done)
@@ -484,17 +551,7 @@ static int tsv_scan(gx_matrix *m, const unsigned char *want, gx_cells_fn fn, voi
 		}
 		offset = im->offset;
 		pthread_mutex_unlock(&im->mu);
-		for (k = 0; k < b->r; k++)
-			b->id_ptr[k] = b->ids.data + b->id_off[k];
-		memset(&c, 0, sizeof(c));
-		c.n_genes = b->r;
-		c.gene_ids = b->id_ptr;
-		c.n = b->r * im->n_samples;
-		c.value = b->values;
-		c.missing = b->batch_missing ? b->missing : NULL;
-		rc = fn(ctx, &c, err);
-		if (!rc && m->opts.progress)
-			m->opts.progress(m->opts.progress_ctx, offset, m->info.bytes);
+		rc = deliver(im, b, offset, err);
 		pthread_mutex_lock(&im->mu);
 		im->ready[next] = 0;
 		if (rc)

@@ -184,7 +184,7 @@ int gx_tsv_open(const char *path, size_t max_field_bytes, gx_tsv **out, gx_err *
 	if (!t)
 		return gx_err_set(err, GX_E_NOMEM, "out of memory");
 	t->fd = -1;
-	if (!(t->path = gx_strdup(path)) || !(t->buf = gx_malloc(BUF_MIN + SLACK))) {
+	if (!(t->path = gx_strdup(path))) {
 		rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
 		goto fail;
 	}
@@ -204,6 +204,15 @@ int gx_tsv_open(const char *path, size_t max_field_bytes, gx_tsv **out, gx_err *
 		goto fail;
 	}
 	t->size = (uint64_t)st.st_size;
+	/* the buffer starts at the file's size when that is smaller (a small file costs a
+	 * small buffer) and grows by doubling when a line needs more */
+	t->cap = BUF_MIN;
+	while (t->cap > 64 && t->cap / 2 > t->size)
+		t->cap /= 2;
+	if (!(t->buf = gx_malloc(t->cap + SLACK))) {
+		rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+		goto fail;
+	}
 	if (csv_init(&t->csv, CSV_REPALL_NL | CSV_APPEND_NULL) != 0) {
 		rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
 		goto fail;
@@ -215,7 +224,6 @@ int gx_tsv_open(const char *path, size_t max_field_bytes, gx_tsv **out, gx_err *
 	csv_set_free_func(&t->csv, gx_free);
 	t->max_field = max_field_bytes;
 	t->chunk = CHUNK;
-	t->cap = BUF_MIN;
 	t->fast = 1;
 	*out = t;
 	return 0;

@@ -1,7 +1,9 @@
 /* fuzz_matrix_tsv.c - the TSV matrix reader on arbitrary bytes: no crash, no leak; a
  * failure carries a code and the file; a success delivers only finite values, for
- * exactly the header's samples, and the same cells on a second scan. */
+ * exactly the header's samples, and the same cells on a second scan.  The input is a
+ * memfd (fuzz_file.h), not a file on disk. */
 #include "fuzz.h"
+#include "fuzz_file.h"
 #include "extract/matrix.h"
 
 #include <math.h>
@@ -9,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 typedef struct acc {
 	size_t n;
@@ -37,21 +38,15 @@ static int on_cells(void *ctx, const gx_cells *c, gx_err *err)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char path[64];
+	const char *path = fuzz_file(0, data, size);
 	gx_matrix_opts o;
 	gx_matrix *m = NULL;
 	gx_err err;
 	acc a1, a2;
-	FILE *f;
 	const char *na[1] = { "NA" };
 
-	if (!path[0])
-		snprintf(path, sizeof path, "/tmp/gx_fuzz_tsv_%d", (int)getpid());
-	f = fopen(path, "wb");
-	if (!f)
+	if (!path)
 		return 0;
-	fwrite(data, 1, size, f);
-	fclose(f);
 	memset(&o, 0, sizeof o);
 	o.na_values = na;
 	o.n_na_values = 1;
@@ -72,6 +67,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (err.code == 0 || m != NULL) {
 		abort();
 	}
-	unlink(path);
 	return 0;
 }
