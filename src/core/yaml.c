@@ -8,11 +8,14 @@
 #include "core/mem.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <yaml.h>
 
 static void node_free(gx_yaml *n)
@@ -260,15 +263,28 @@ int gx_yaml_load_buffer(const char *name, const char *data, size_t len, gx_yaml_
 
 int gx_yaml_load_file(const char *path, gx_yaml_doc **out, gx_err *err)
 {
+	struct stat st;
 	FILE *f;
+	int fd;
 	char *data = NULL;
 	size_t len = 0, cap = 0;
 	int rc;
 
 	*out = NULL;
-	f = fopen(path, "rb");
-	if (!f)
+	/* O_NONBLOCK and the check below: a FIFO, a device or a directory is refused at
+	 * once, never read (a FIFO would block, /dev/zero never end) */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
 		return gx_err_set(err, GX_E_CONFIG_IO, "cannot open '%s': %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		int dir = fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
+		close(fd);
+		return gx_err_set(err, GX_E_CONFIG_IO, "cannot read '%s': %s", path,
+		                  dir ? "is a directory" : "not a regular file");
+	}
+	if (!(f = fdopen(fd, "rb"))) {
+		close(fd);
+		return gx_err_set(err, GX_E_NOMEM, "out of memory");
+	}
 	for (;;) {
 		size_t n;
 		if (len + 65536 > cap) {

@@ -70,6 +70,17 @@ printf 'postgresql:\n  schema: "x; DROP TABLE y"\n' > "$T/ident.yaml"
 is $? 78 "a hostile schema identifier: exit 78"
 "$GXLOAD_BIN" --config "$T/nonexistent.yaml" config check > "$T/o" 2>&1
 is $? 78 "a missing config file: exit 78"
+# a config (or rules) path that is no file: refused at once, never read
+mkfifo "$T/cfg.fifo"
+timeout 30 "$GXLOAD_BIN" --config "$T/cfg.fifo" config check > "$T/o" 2>&1
+is $? 78 "a config file that is a FIFO: exit 78, without waiting for a writer"
+is "$(cat "$T/o")" "gxload: error: cannot read '$T/cfg.fifo': not a regular file" "and says so"
+timeout 30 "$GXLOAD_BIN" --config "$T" config check > "$T/o" 2>&1
+is $? 78 "a config path that is a directory: exit 78"
+is "$(cat "$T/o")" "gxload: error: cannot read '$T': is a directory" "and says so"
+timeout 30 "$GXLOAD_BIN" --config "$T/gxload.yaml" --set rules.illness=/dev/zero rules check > "$T/o" 2>&1
+is $? 78 "a rules file that is a device: exit 78, never read"
+like "$(cat "$T/o")" "cannot read '/dev/zero': not a regular file" "and says so"
 
 # passwords: never accepted from flags or config, never printed
 for url in "postgresql://u:S3ntinelPw@localhost/db" "host=localhost password=S3ntinelPw dbname=x"; do
