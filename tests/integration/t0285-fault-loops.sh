@@ -1,5 +1,5 @@
 #!/bin/sh
-# t0290-fault-loops.sh - the operator's worst night, in loops (issue 13): runs killed with
+# t0285-fault-loops.sh - the operator's worst night, in loops (issue 13): runs killed with
 # SIGKILL at every named test point and at random moments, stopped by SIGTERM or SIGINT
 # at random moments, and (PostgreSQL) their sessions terminated at random moments, over
 # two studies (a TSV matrix and an HDF5 one read by its reader process) whose files
@@ -16,7 +16,7 @@
 
 SEED=${GXTEST_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
 NF=${GXTEST_FAULTS:-4}
-diag "seed $SEED: GXTEST_SEED=$SEED sh tests/run.sh --bin ... t0290-fault-loops replays it"
+diag "seed $SEED: GXTEST_SEED=$SEED sh tests/run.sh --bin ... t0285-fault-loops replays it"
 # a stream of fractions in [0, 1), one per draw
 awk -v s="$SEED" 'BEGIN { srand(s); for (i = 0; i < 1000; i++) printf "%.4f\n", rand() }' > "$T/rand"
 draws=0
