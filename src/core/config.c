@@ -67,6 +67,8 @@ static const keydef keys[] = {
 	  "matrix cells equal to one of these are missing (not stored); empty = none allowed" },
 	{ "extract.max_field_bytes", K_LONG, OFF(max_field_bytes), "1048576", NULL, 64,
 	  1 << 30, "longest accepted TSV field" },
+	{ "extract.hdf5_idle_s", K_LONG, OFF(hdf5_idle_s), "300", NULL, 1, 86400,
+	  "the HDF5 reader process silent this long: it loops on a damaged file (2030)" },
 	{ "transform.value_scale", K_ENUM, OFF(value_scale), "auto", scales, 0, 0,
 	  "scale of matrix values; decides log2_value" },
 	{ "transform.linear_threshold", K_DOUBLE, OFF(linear_threshold), "100", NULL, 0, 1e300,

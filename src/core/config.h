@@ -32,6 +32,7 @@ typedef struct gx_config {
 	char **na_values;       /* extract.na_values */
 	size_t n_na_values;
 	long max_field_bytes;   /* extract.max_field_bytes */
+	long hdf5_idle_s;       /* extract.hdf5_idle_s */
 
 	char *value_scale;      /* transform.value_scale: auto | log2 | linear */
 	double linear_threshold; /* transform.linear_threshold */

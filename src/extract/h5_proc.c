@@ -30,7 +30,9 @@
  * ...) is GX_E_HDF5 "the HDF5 library crashed on this file"; one killed from outside
  * (SIGKILL: out of memory, or an operator) is GX_E_IO.  A callback that stops a scan, or
  * SIGINT/SIGTERM while the parent waits (polled every 100 ms), kill the child; the next
- * request starts a new one (and checks that it found the same matrix).  Memory: the
+ * request starts a new one (and checks that it found the same matrix).  A child that
+ * sends nothing for opts.h5_idle_s seconds while the parent waits (libhdf5 loops forever
+ * on some damaged files) is killed too: GX_E_HDF5 naming the file.  Memory: the
  * open's tables (as in the in-process reader) plus two slots of 64 Ki cells (2.1 MiB)
  * in the parent; the child holds libhdf5's buffers and its own copy of the tables.
  *
@@ -49,6 +51,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 
 /* a gene table as sent: n ids and, when has_symbols, n symbols */
 typedef struct gene_tab {
@@ -132,13 +135,37 @@ static int proc_died(gx_matrix *m, h5proc *p, gx_err *err)
 	                 "file is damaged", sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The child sent nothing for 'idle' seconds: kill it; an error about the file. */
+static int proc_stuck(gx_matrix *m, h5proc *p, double idle, gx_err *err)
+{
+	char where[WHERE_MAX + 64] = "";
+
+	proc_kill(p);
+	memcpy(where, p->shm->where, WHERE_MAX);
+	where[WHERE_MAX - 1] = '\0';
+	return gx_err_at(err, GX_E_HDF5, m->path, 0, 0,
+	                 "the HDF5 library made no progress on this file for %.0f s "
+	                 "(extract.hdf5_idle_s)%s%s%s: the file is damaged", idle,
+	                 where[0] ? " after opening '" : "", where, where[0] ? "'" : "");
+}
+
 /*
  * The next message from the child: 1 and *h (payload into *pl when pl, else none is
  * allowed), or negative: the child died (proc_died), a signal arrived (the child is
- * killed), or the payload could not be held.
+ * killed), it sent nothing for opts.h5_idle_s seconds (libhdf5 loops on some damaged
+ * files: the child is killed), or the payload could not be held.
  */
 static int proc_recv(gx_matrix *m, h5proc *p, msg_hdr *h, gx_buf *pl, gx_err *err)
 {
+	double idle = m->opts.h5_idle_s ? m->opts.h5_idle_s : 300, since = now_s();
 	int rc;
 
 	for (;;) {
@@ -147,9 +174,11 @@ static int proc_recv(gx_matrix *m, h5proc *p, msg_hdr *h, gx_buf *pl, gx_err *er
 			proc_kill(p);
 			return rc;
 		}
-		if (poll(&pf, 1, 100) <= 0)
-			continue; /* timeout or EINTR: look at the signals again */
-		break;
+		if (poll(&pf, 1, 100) > 0)
+			break;
+		/* timeout or EINTR: look at the signals and the time again */
+		if (now_s() - since >= idle)
+			return proc_stuck(m, p, idle, err);
 	}
 	rc = read_all(p->msg_fd, h, sizeof(*h));
 	if (rc != 1)

@@ -53,6 +53,10 @@ typedef struct gx_matrix_opts {
 	void *progress_ctx;
 	/* dataset/group inside an HDF5 file when it holds several matrices; NULL = detect */
 	const char *h5_path;
+	/* seconds the HDF5 reader process may go without a word (the open's result, a batch,
+	 * progress) while gxload waits for it, before it counts as looping on a damaged file
+	 * (GX_E_HDF5); 0 = 300 */
+	unsigned h5_idle_s;
 } gx_matrix_opts;
 
 typedef struct gx_matrix gx_matrix;

@@ -6,7 +6,8 @@
 # store (an index of 2^31 entries in a 15 KB file, chunks never written).  Each: a clean
 # exit with the documented code, a message naming the file (and the dataset when it is
 # known), a failed or aborted run row, the database as it was, no reader process left
-# behind, and a good load afterwards.
+# behind, and a good load afterwards.  Also the files the fuzzers found that crash
+# libhdf5 or make it loop forever (tests/fuzz/crashers/h5/).
 # backends: sqlite pg
 . "$GXLOAD_TOP/tests/lib/lib.sh"
 
@@ -86,5 +87,23 @@ h5study CLAIM2 h5ad-csr
 "$W" claim "$DATA/CLAIM2/CLAIM2.h5" /obs/_index 5 1 2
 expect "an index of 5 with 3 chunks never written" CLAIM2 65 "failed|2030" \
 	"CLAIM2.h5': dataset '/obs/_index' claims 5 elements, but only 2 of its 5 chunks are stored in the file \(the rest was never written\)$"
+
+# 5. files the fuzzers made libhdf5 crash on, or loop forever on (tests/fuzz/crashers/h5/,
+# docs/RELIABILITY.md): each ends the run with 65/2030 naming the file; a reader that
+# sends nothing for extract.hdf5_idle_s seconds is killed (it looped forever before)
+for f in "$GXLOAD_TOP"/tests/fuzz/crashers/h5/*.h5; do
+	name=$(basename "$f" .h5)
+	mkdir -p "$DATA/FZC"; rm -f "$DATA/FZC/"*; cp "$f" "$DATA/FZC/FZC.h5"
+	gx --set extract.hdf5_idle_s=3 load FZC
+	is "$rc" 65 "$name: exit 65"
+	like "$out" "^gxload: error: FZC: '$DATA/FZC/FZC.h5': (the HDF5 library crashed on this file \(SIG[A-Z]+\)|the HDF5 reader process failed on this file \(exit status [0-9]+\)|the HDF5 library made no progress on this file for 3 s|cannot [a-z]+ [a-z]+ '/[^']*')" \
+		"$name: the message names the file"
+	is "$(last_run FZC | cut -d'|' -f1,2)" "failed|2030" "$name: run row failed|2030"
+	is "$(q "SELECT count(*) FROM meta_etl_run WHERE status = 'running'")" 0 "$name: no run left running"
+	is "$(db_snapshot)" "$good" "$name: the database is as it was"
+	is "$(readers)" 0 "$name: no reader process left"
+done
+[ "$(ls "$GXLOAD_TOP"/tests/fuzz/crashers/h5/*loop*.h5 | wc -l)" -gt 0 ]
+ok $? "files that make libhdf5 loop forever are among them"
 gx load GSE1001 --force; is "$rc" 0 "the good study still loads"
 done_testing
