@@ -37,6 +37,7 @@
 #include "extract/matrix.h"
 #include "extract/metadata.h"
 #include "extract/study.h"
+#include "load/labels.h"
 #include "transform/fields.h"
 #include "transform/validate.h"
 
@@ -587,7 +588,7 @@ static int sample_hash(const pipe *p, sample *sm, gx_err *err)
 {
 	const gx_platform *pl = plat_of(p, sm);
 	char conf[32];
-	const char *f[11];
+	const char *f[14];
 
 	snprintf(conf, sizeof(conf), "%.17g", sm->ill.confidence);
 	f[0] = sm->accession;
@@ -601,7 +602,10 @@ static int sample_hash(const pipe *p, sample *sm, gx_err *err)
 	f[8] = pl->key;
 	f[9] = pl->accession;
 	f[10] = pl->rule_id;
-	if (gx_hash_fields(sm->content_hash, 11, f) < 0)
+	f[11] = sm->ill.cls;
+	f[12] = sm->ill.value;
+	f[13] = sm->ill.study;
+	if (gx_hash_fields(sm->content_hash, 14, f) < 0)
 		return gx_err_set(err, GX_E_NOMEM, "out of memory");
 	return 0;
 }
@@ -609,19 +613,23 @@ static int sample_hash(const pipe *p, sample *sm, gx_err *err)
 /*
  * Label every sample and normalize its platform: the rules see every field of the
  * sample's metadata row and of the matrix's own attributes, by their raw names
- * (transform/fields.h maps them to the rules' logical fields).
+ * (transform/fields.h maps them to the rules' logical fields).  Illness labels are
+ * decided for the study as a whole (transform/illness.h): every sample is added first.
  */
 static int label_samples(pipe *p, gx_err *err)
 {
 	const gx_rulebook *rb = p->opts->rules;
 	gx_fields *f = NULL;
+	gx_illness_study *ist = NULL;
 	gx_platform *pl = gx_calloc(1, sizeof(*pl));
 	size_t i, j, unknown = 0;
 	int rc;
 
 	if (!pl)
 		return gx_err_set(err, GX_E_NOMEM, "out of memory");
-	if ((rc = gx_fields_new(&f, err))) {
+	if ((rc = gx_fields_new(&f, err)) ||
+	    (rc = gx_illness_study_new(rb->illness, p->acc, &ist, err))) {
+		gx_fields_free(f);
 		gx_free(pl);
 		return rc;
 	}
@@ -645,12 +653,18 @@ static int label_samples(pipe *p, gx_err *err)
 		}
 		if (rc)
 			break;
-		if ((rc = gx_illness_label_sample(rb->illness, p->acc, sm->accession, f, &sm->ill, err)))
+		if ((rc = gx_illness_study_add(ist, sm->accession, f, err)))
 			break;
 		memset(pl, 0, sizeof(*pl)); /* interned by its bytes */
 		if ((rc = gx_platform_normalize_fields(rb->platforms, f, pl, err)) ||
 		    (rc = intern_platform(p, pl, &sm->plat, err)))
 			break;
+	}
+	if (!rc)
+		rc = gx_illness_study_finish(ist, err);
+	for (i = 0; i < p->n_samples && !rc; i++) {
+		sample *sm = &p->samples[i];
+		gx_illness_study_label(ist, i, &sm->ill);
 		unknown += !strcmp(sm->ill.code, gx_illness_default(rb->illness));
 		/* the metadata JSON is hashed now and built again only if the row is written */
 		if (!(rc = sample_json(p, sm, err)))
@@ -658,6 +672,7 @@ static int label_samples(pipe *p, gx_err *err)
 		gx_free(sm->meta_json);
 		sm->meta_json = NULL;
 	}
+	gx_illness_study_free(ist);
 	gx_fields_free(f);
 	gx_free(pl);
 	if (!rc && p->n_samples)
@@ -1077,6 +1092,21 @@ static const char *illness_source_name(gx_illness_source s)
 	return "default";
 }
 
+/* The label's evidence chain next to it (load/labels.h). */
+static int store_evidence(pipe *p, const sample *sm, gx_err *err)
+{
+	gx_buf b = { 0 };
+	int rc;
+
+	if (gx_illness_label_json(&sm->ill, &b) < 0) {
+		gx_buf_release(&b);
+		return gx_err_set(err, GX_E_NOMEM, "out of memory");
+	}
+	rc = gx_labels_set_evidence(p->s, sm->key, gx_buf_cstr(&b), err);
+	gx_buf_release(&b);
+	return rc;
+}
+
 static int upsert_samples(pipe *p, long *meta_changed, gx_err *err)
 {
 	char sk[16], now[32];
@@ -1148,6 +1178,8 @@ static int upsert_samples(pipe *p, long *meta_changed, gx_err *err)
 			sm->key = (int32_t)key;
 			if (sm->existed)
 				(*meta_changed)++;
+			if ((rc = store_evidence(p, sm, err)))
+				return rc;
 		}
 	}
 	return 0;
