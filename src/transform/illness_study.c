@@ -741,18 +741,31 @@ static int decide_group(gx_illness_study *st)
 	return 0;
 }
 
-/* Samples still undecided: the study-wide fields, read like the sample's own. */
+/*
+ * Samples still undecided: the study-wide fields, read like the sample's own - unless
+ * the study has healthy people of its own saying: then a study-wide word that states an
+ * illness describes the study ("sepsis cohort"), not each sample.
+ */
 static int decide_constant(gx_illness_study *st)
 {
 	size_t i;
-	int rc;
+	int rc, healthy = 0;
 
+	for (i = 0; i < st->n; i++)
+		healthy |= (st->s[i].how == HOW_OWN || st->s[i].how == HOW_GROUP) &&
+		           st->ill->arm_healthy && st->s[i].code == st->ill->arm_healthy;
 	for (i = 0; i < st->n; i++) {
 		smp *sm = &st->s[i];
 		if (sm->how != HOW_NONE)
 			continue;
 		if ((rc = decide(st, sm, 1, HOW_CONSTANT)) < 0)
 			return -1;
+		if (rc == 1 && healthy && sm->code != st->ill->arm_healthy && !sm->ctrl) {
+			sm->how = HOW_NONE;
+			sm->r = -1;
+			sm->why = NONE;
+			rc = 0;
+		}
 		if (rc == 0) {
 			sm->how = HOW_DEFAULT;
 			sm->code = st->ill->def;
