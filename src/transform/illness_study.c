@@ -78,7 +78,8 @@ static int states(int c)
 /* Readings that make a control sample a patient. */
 static int marks_patient(int c)
 {
-	return c == C_PATIENT || c == C_PATIENT_CONTROL || c == C_NONINFECTIOUS;
+	return c == C_PATIENT || c == C_PATIENT_CONTROL || c == C_NONINFECTIOUS ||
+	       c == C_RECOVERED;
 }
 
 typedef struct reading {
@@ -428,6 +429,17 @@ static long best_reading(const gx_illness_study *st, const smp *sm, int want_con
 	return -1;
 }
 
+/* Reading i is the best stating reading of its field (readings come best first). */
+static int field_best(const gx_illness_study *st, const smp *sm, size_t i)
+{
+	size_t k;
+
+	for (k = sm->r0; k < i; k++)
+		if (st->r[k].field == st->r[i].field && states(st->r[k].cls))
+			return 0;
+	return 1;
+}
+
 /* First reading of class c (any field if want_const < 0), -1 if none. */
 static long find_class(const gx_illness_study *st, const smp *sm, int c, int want_const)
 {
@@ -515,12 +527,14 @@ static int decide(gx_illness_study *st, smp *sm, int want_const, int how)
 	if (bc == C_INFECTION || bc == C_SEPSIS) {
 		for (i = sm->r0; i < sm->r0 + sm->rn; i++) {
 			const reading *r = &st->r[i];
-			if (constant(st, r->field) == want_const &&
+			if (constant(st, r->field) == want_const && field_best(st, sm, i) &&
 			    specificity(r->cls) > specificity(x >= 0 ? rd(st, x)->cls : bc))
 				x = (long)i;
 		}
-		if (x < 0 && bc == C_INFECTION)
-			x = find_class(st, sm, C_NEGATION, want_const);
+		for (i = sm->r0; x < 0 && bc == C_INFECTION && i < sm->r0 + sm->rn; i++)
+			if (st->r[i].cls == C_NEGATION && constant(st, st->r[i].field) == want_const &&
+			    field_best(st, sm, i))
+				x = (long)i;
 	}
 	if (x >= 0) {
 		decide_by(st, sm, how, x);
