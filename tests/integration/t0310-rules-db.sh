@@ -12,7 +12,7 @@ label() { q "SELECT i.code || '|' || s.illness_source || '|' || s.illness_rule_i
 gx load GSE1001 SRP2002 E-GEOD-3003; is "$rc" 0 "three studies load"
 is "$(label GSM5002)" "SEPTIC_SHOCK|rule|septic_shock|refinebio_disease|septic shock" \
    "a septic-shock sample: label, rule, field and matched text"
-is "$(label GSM5001)" "CONTROL|rule|control_exact|refinebio_disease|healthy" "a healthy control"
+is "$(label GSM5001)" "CONTROL|rule|healthy_value|refinebio_disease|healthy" "a healthy control"
 like "$(label SRR9001)" "^CONTROL\|rule\|" "an SRA sample labelled from its title"
 is "$(label E-GEOD-3003-GSM980281)" "UNKNOWN|default|default||" "no evidence: UNKNOWN by default"
 is "$(q "SELECT count(*) FROM dim_sample WHERE illness_key IS NULL")" 0 "every sample has a label"
@@ -56,7 +56,7 @@ is "$(label GSM5001)" "SEPSIS|study_override|gse1001-all-sepsis||" "the study ov
 is "$(q "SELECT count(*), sum(value) FROM fact_gene_expression")" "$facts" "facts untouched"
 $GX load GSE1001 > "$T/o" 2>&1; like "$(cat "$T/o")" "skipped" "unchanged rules: skipped"
 gx load GSE1001; like "$out" "succeeded \(metadata\)" "back to the shipped rules: relabelled again"
-is "$(label GSM5001)" "CONTROL|rule|control_exact|refinebio_disease|healthy" "to the rule's label"
+is "$(label GSM5001)" "CONTROL|rule|healthy_value|refinebio_disease|healthy" "to the rule's label"
 
 # a category added in YAML alone appears in dim_illness
 cp "$GXLOAD_TOP/rules/illness.yaml" "$T/illness.yaml"
