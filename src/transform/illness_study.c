@@ -584,30 +584,16 @@ static uint32_t value_of(const gx_illness_study *st, const smp *sm, uint32_t fid
 	return NONE;
 }
 
-/* Does some sample with value dv of field fid read class c on that field? */
-static int value_reads(const gx_illness_study *st, uint32_t fid, uint32_t dv, int c)
-{
-	size_t i, k;
-
-	for (i = 0; i < st->n; i++) {
-		const smp *sm = &st->s[i];
-		if (value_of(st, sm, fid) != dv)
-			continue;
-		for (k = sm->r0; k < sm->r0 + sm->rn; k++)
-			if (st->r[k].field == fid && (c < 0 ? states(st->r[k].cls) : st->r[k].cls == c))
-				return 1;
-	}
-	return 0;
-}
-
 /*
  * A value of a diagnosis field that only says "patient" ("ICU patient", "hospitalised")
  * while another value of the same field states sepsis: the patients of the comparison
- * arm, not septic.
+ * arm, not septic.  One pass over the samples per field: what each value's readings on
+ * that field state.
  */
 static int decide_comparison_arm(gx_illness_study *st)
 {
 	size_t fid, i, k;
+	unsigned char says[GROUP_MAX];     /* bit 1: states something, bit 2: sepsis */
 
 	if (!st->ill->arm_patients)
 		return 0;
@@ -616,16 +602,30 @@ static int decide_comparison_arm(gx_illness_study *st)
 		int sepsis = 0;
 		if (!f->diag || !f->varies || constant(st, (uint32_t)fid))
 			continue;
-		for (k = 0; k < f->nd && !sepsis; k++)
-			sepsis = value_reads(st, (uint32_t)fid, (uint32_t)k, C_SEPSIS) ||
-			         value_reads(st, (uint32_t)fid, (uint32_t)k, C_SEPTIC_SHOCK);
+		memset(says, 0, sizeof(says));
+		for (i = 0; i < st->n; i++) {
+			const smp *sm = &st->s[i];
+			uint32_t dv = value_of(st, sm, (uint32_t)fid);
+			if (dv == NONE)
+				continue;
+			for (k = sm->r0; k < sm->r0 + sm->rn; k++) {
+				const reading *r = &st->r[k];
+				if (r->field != fid || !states(r->cls))
+					continue;
+				says[dv] |= 1;
+				if (r->cls == C_SEPSIS || r->cls == C_SEPTIC_SHOCK)
+					says[dv] |= 2;
+			}
+		}
+		for (k = 0; k < f->nd; k++)
+			sepsis |= says[k] & 2;
 		if (!sepsis)
 			continue;
 		for (i = 0; i < st->n; i++) {
 			smp *sm = &st->s[i];
 			uint32_t dv = value_of(st, sm, (uint32_t)fid);
 			long p;
-			if (sm->how != HOW_NONE || dv == NONE || value_reads(st, (uint32_t)fid, dv, -1))
+			if (sm->how != HOW_NONE || dv == NONE || (says[dv] & 1))
 				continue;
 			for (p = -1, k = sm->r0; k < sm->r0 + sm->rn && p < 0; k++)
 				if (st->r[k].field == fid && st->r[k].cls == C_PATIENT)
@@ -686,73 +686,104 @@ static int decide_control_arm(gx_illness_study *st)
 /*
  * A sample with no evidence of its own takes the label that at least two other members
  * of its group agree on (and four in five of those that have one), the group being the
- * samples with the same value of a diagnosis field.
+ * samples with the same value of a diagnosis field.  Per field, one pass counts the
+ * decided members' labels of each value; a member (the first) that holds it is kept.
  */
+typedef struct group_count {
+	long n[GROUP_MAX];          /* decided members per value */
+	long *by;                   /* GROUP_MAX x categories */
+	size_t *member;             /* GROUP_MAX x categories: a member with that label */
+} group_count;
+
+static size_t cat_of(const gx_illness *ill, const char *code)
+{
+	size_t c;
+
+	for (c = 0; c < gx_illness_category_count(ill); c++)
+		if (gx_illness_category_at(ill, c)->code == code)
+			return c;
+	return 0;
+}
+
 static int decide_group(gx_illness_study *st)
 {
-	size_t i, j, fid, c, nc = gx_illness_category_count(st->ill);
-	long *hist = gx_calloc(nc + 1, sizeof(long));
+	size_t i, fid, c, nc = gx_illness_category_count(st->ill), undecided = 0;
+	group_count g;
+	long *best_n, *best_tot;
+	size_t *best_f, *best_dv, *best_c;
+	int rc = -1;
 
-	if (!hist)
-		return -1;
-	for (i = 0; i < st->n; i++) {
-		smp *sm = &st->s[i];
-		long best_n = 0;
-		size_t best_c = 0, best_f = 0, best_dv = 0, best_tot = 0;
-		if (sm->how != HOW_NONE)
+	for (i = 0; i < st->n; i++)
+		undecided += st->s[i].how == HOW_NONE;
+	if (!undecided)
+		return 0;
+	g.by = gx_calloc(GROUP_MAX * nc, sizeof(long));
+	g.member = gx_calloc(GROUP_MAX * nc, sizeof(size_t));
+	best_n = gx_calloc(st->n, sizeof(long));
+	best_tot = gx_calloc(st->n, sizeof(long));
+	best_f = gx_calloc(st->n, sizeof(size_t));
+	best_dv = gx_calloc(st->n, sizeof(size_t));
+	best_c = gx_calloc(st->n, sizeof(size_t));
+	if (!g.by || !g.member || !best_n || !best_tot || !best_f || !best_dv || !best_c)
+		goto out;
+	for (fid = 0; fid < st->nfs; fid++) {
+		const fstat *f = &st->fs[fid];
+		if (!f->diag || constant(st, (uint32_t)fid))
 			continue;
-		for (fid = 0; fid < st->nfs; fid++) {
-			const fstat *f = &st->fs[fid];
-			uint32_t dv = value_of(st, sm, (uint32_t)fid);
-			long tot = 0;
-			if (!f->diag || dv == NONE || constant(st, (uint32_t)fid) || f->d[dv].n < 3)
+		memset(g.n, 0, sizeof(g.n));
+		memset(g.by, 0, GROUP_MAX * nc * sizeof(long));
+		for (i = 0; i < st->n; i++) {
+			const smp *o = &st->s[i];
+			uint32_t dv;
+			if ((o->how != HOW_OWN && o->how != HOW_ARM) || o->r < 0 ||
+			    (dv = value_of(st, o, (uint32_t)fid)) == NONE)
 				continue;
-			memset(hist, 0, (nc + 1) * sizeof(long));
-			for (j = 0; j < st->n; j++) {
-				const smp *o = &st->s[j];
-				if (j == i || value_of(st, o, (uint32_t)fid) != dv ||
-				    (o->how != HOW_OWN && o->how != HOW_ARM))
-					continue;
-				for (c = 0; c < nc; c++)
-					if (!strcmp(gx_illness_category_at(st->ill, c)->code, o->code))
-						hist[c]++;
-				tot++;
-			}
+			c = cat_of(st->ill, o->code);
+			if (!g.by[dv * nc + c]++)
+				g.member[dv * nc + c] = i;
+			g.n[dv]++;
+		}
+		for (i = 0; i < st->n; i++) {
+			uint32_t dv;
+			if (st->s[i].how != HOW_NONE || (dv = value_of(st, &st->s[i], (uint32_t)fid)) == NONE)
+				continue;
 			for (c = 0; c < nc; c++) {
-				if (hist[c] >= 2 && hist[c] * 5 >= tot * 4 && hist[c] > best_n) {
-					best_n = hist[c];
-					best_c = c;
-					best_f = fid;
-					best_dv = dv;
-					best_tot = (size_t)tot;
+				long h = g.by[dv * nc + c];
+				if (h >= 2 && h * 5 >= g.n[dv] * 4 && h > best_n[i]) {
+					best_n[i] = h;
+					best_tot[i] = g.n[dv];
+					best_f[i] = fid;
+					best_dv[i] = dv;
+					best_c[i] = g.member[dv * nc + c];
 				}
 			}
 		}
-		if (!best_n)
-			continue;
-		/* the deciding reading of a member: the rule the group's label comes from */
-		for (j = 0; j < st->n; j++) {
-			const smp *o = &st->s[j];
-			if (j != i && o->r >= 0 && (o->how == HOW_OWN || o->how == HOW_ARM) &&
-			    value_of(st, o, (uint32_t)best_f) == best_dv &&
-			    !strcmp(o->code, gx_illness_category_at(st->ill, best_c)->code)) {
-				sm->r = o->r;
-				sm->conf = o->conf * 0.8;
-				break;
-			}
-		}
-		sm->how = HOW_GROUP;
-		sm->code = gx_illness_category_at(st->ill, best_c)->code;
-		if (set_why(st, sm, "group '%s' = \"%s\": %ld of %zu other members are %s",
-		            pool_str(st, st->fs[best_f].name),
-		            pool_str(st, st->fs[best_f].d[best_dv].value), best_n, best_tot,
-		            sm->code) < 0) {
-			gx_free(hist);
-			return -1;
-		}
 	}
-	gx_free(hist);
-	return 0;
+	for (i = 0; i < st->n; i++) {
+		smp *sm = &st->s[i];
+		const smp *o = &st->s[best_c[i]];
+		if (sm->how != HOW_NONE || !best_n[i])
+			continue;
+		sm->how = HOW_GROUP;
+		sm->r = o->r;
+		sm->code = o->code;
+		sm->conf = o->conf * 0.8;
+		if (set_why(st, sm, "group '%s' = \"%s\": %ld of %ld other members are %s",
+		            pool_str(st, st->fs[best_f[i]].name),
+		            pool_str(st, st->fs[best_f[i]].d[best_dv[i]].value), best_n[i], best_tot[i],
+		            sm->code) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	gx_free(g.by);
+	gx_free(g.member);
+	gx_free(best_n);
+	gx_free(best_tot);
+	gx_free(best_f);
+	gx_free(best_dv);
+	gx_free(best_c);
+	return rc;
 }
 
 /*
