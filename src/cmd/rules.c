@@ -274,15 +274,18 @@ static void run_release(rules_run *run)
 typedef int (*study_fn)(void *ctx, gx_illness_study *st, const size_t *rows, size_t n,
                         gx_err *err);
 
-static const sheet *sort_sheet;
-static long sort_col;
+typedef struct sort_by {
+	const sheet *sh;
+	long col;               /* the study column, -1 if none */
+} sort_by;
 
 /* Rows by study, then by line; rows without a study each stand alone. */
-static int cmp_study_row(const void *a, const void *b)
+static int cmp_study_row(const void *a, const void *b, void *ctx)
 {
+	const sort_by *sb = ctx;
 	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-	const char *sx = sort_col >= 0 ? sort_sheet->rows[x].cell[sort_col] : "";
-	const char *sy = sort_col >= 0 ? sort_sheet->rows[y].cell[sort_col] : "";
+	const char *sx = sb->col >= 0 ? sb->sh->rows[x].cell[sb->col] : "";
+	const char *sy = sb->col >= 0 ? sb->sh->rows[y].cell[sb->col] : "";
 	int c = strcmp(sx, sy);
 
 	if (c && sx[0] && sy[0])
@@ -313,6 +316,7 @@ static int each_study(rules_run *run, study_fn fn, void *ctx, gx_err *err)
 	const sheet *sh = &run->sh;
 	size_t *ix = gx_calloc(sh->n + 1, sizeof(size_t)), i, j, ng = 0;
 	group *g = gx_calloc(sh->n + 1, sizeof(group));
+	sort_by sb = { sh, sheet_col(sh, study_cols) };
 	int rc = 0;
 
 	if (!ix || !g) {
@@ -321,13 +325,11 @@ static int each_study(rules_run *run, study_fn fn, void *ctx, gx_err *err)
 	}
 	for (i = 0; i < sh->n; i++)
 		ix[i] = i;
-	sort_sheet = sh;
-	sort_col = sheet_col(sh, study_cols);
-	qsort(ix, sh->n, sizeof(*ix), cmp_study_row);
+	qsort_r(ix, sh->n, sizeof(*ix), cmp_study_row, &sb);
 	for (i = 0; i < sh->n; i = j) {
-		const char *si = sort_col >= 0 ? sh->rows[ix[i]].cell[sort_col] : "";
+		const char *si = sb.col >= 0 ? sh->rows[ix[i]].cell[sb.col] : "";
 		for (j = i + 1; j < sh->n && si[0]; j++)
-			if (strcmp(si, sh->rows[ix[j]].cell[sort_col]))
+			if (strcmp(si, sh->rows[ix[j]].cell[sb.col]))
 				break;
 		g[ng].start = i;
 		g[ng].n = j - i;
