@@ -543,6 +543,13 @@ static int decide(gx_illness_study *st, smp *sm, int want_const, int how)
 			return -1;
 		return 1;
 	}
+	/* "uninfected control", "non-septic controls": a negated control is the control arm */
+	for (i = sm->r0; bc == C_NEGATION && i < sm->r0 + sm->rn; i++) {
+		if (st->r[i].cls == C_CONTROL && st->r[i].field == rd(st, b)->field) {
+			b = (long)i;
+			bc = C_CONTROL;
+		}
+	}
 	decide_by(st, sm, how, b);
 	if (bc == C_CONTROL && resolve_control(st, sm) < 0)
 		return -1;
