@@ -786,7 +786,8 @@ static int explain_study(void *ctx, gx_illness_study *ist, const size_t *rows, s
 		}
 		x->shown++;
 	}
-	fwrite(x->out.data, 1, x->out.len, stdout);
+	if (x->out.len)
+		fwrite(x->out.data, 1, x->out.len, stdout);
 	return 0;
 }
 
@@ -886,7 +887,7 @@ static int explain_db(gx_ctx *ctx, explain_ctx *x, const char *acc, gx_err *err)
 			gx_buf_printf(&x->out, "  NOTE: the rules in effect now say %s; the next load "
 			              "relabels this sample\n", now.code);
 	}
-	if (!rc)
+	if (!rc && x->out.len)
 		fwrite(x->out.data, 1, x->out.len, stdout);
 	if (!rc && x->nonly && x->shown < x->nonly)
 		rc = gx_err_set(err, GX_E_NO_SAMPLES, "%ld of %d samples not found in study '%s'",
