@@ -813,9 +813,12 @@ static int decide_constant(gx_illness_study *st)
 		if ((rc = decide(st, sm, 1, HOW_CONSTANT)) < 0)
 			return -1;
 		if (rc == 1 && healthy && sm->code != st->ill->arm_healthy && !sm->ctrl) {
+			if (set_why(st, sm, "the study-wide field '%s' says \"%s\", but the study has "
+			            "healthy samples of its own: it describes the study, not this sample",
+			            fname(st, sm->r), pool_str(st, rd(st, sm->r)->text)) < 0)
+				return -1;
 			sm->how = HOW_NONE;
 			sm->r = -1;
-			sm->why = NONE;
 			rc = 0;
 		}
 		if (rc == 0) {
@@ -898,6 +901,7 @@ void gx_illness_study_label(const gx_illness_study *st, size_t i, gx_illness_lab
 	if (sm->how == HOW_DEFAULT || sm->r < 0) {
 		out->source = GX_ILLNESS_DEFAULT;
 		copy_cut(out->decided_by, sizeof(out->decided_by), "default");
+		copy_cut(out->study, sizeof(out->study), pool_str(st, sm->why));
 		return;
 	}
 	out->source = GX_ILLNESS_RULE;
@@ -983,7 +987,9 @@ int gx_illness_study_explain(const gx_illness_study *st, size_t i, gx_buf *out, 
 			goto nomem;
 		if (r->rule->note[0] && gx_buf_printf(out, "    note: %s\n", r->rule->note) < 0)
 			goto nomem;
-	} else if (gx_buf_puts(out, "  no rule matched: the default category\n") < 0) {
+	} else if (gx_buf_puts(out, "  no rule decided: the default category\n") < 0 ||
+	           (sm->why != NONE &&
+	            gx_buf_printf(out, "    study: %s\n", pool_str(st, sm->why)) < 0)) {
 		goto nomem;
 	}
 	for (k = sm->r0; k < sm->r0 + sm->rn; k++) {
