@@ -813,8 +813,8 @@ static int decide_constant(gx_illness_study *st)
 		if ((rc = decide(st, sm, 1, HOW_CONSTANT)) < 0)
 			return -1;
 		if (rc == 1 && healthy && sm->code != st->ill->arm_healthy && !sm->ctrl) {
-			if (set_why(st, sm, "the study-wide field '%s' says \"%s\", but the study has "
-			            "healthy samples of its own: it describes the study, not this sample",
+			if (set_why(st, sm, "study-wide '%s' says \"%s\", but the study has healthy "
+			            "samples: it describes the study, not this sample",
 			            fname(st, sm->r), pool_str(st, rd(st, sm->r)->text)) < 0)
 				return -1;
 			sm->how = HOW_NONE;
