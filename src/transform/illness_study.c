@@ -512,6 +512,16 @@ static int resolve_control(gx_illness_study *st, smp *sm)
 }
 
 /*
+ * A reading in a field that states the subject's state at sampling: a diagnosis field,
+ * the title or source, or a field the rule selects itself (a time field); not the
+ * other characteristics, where an outcome key ("outcome: recovery") is read too.
+ */
+static int says_state(const gx_illness_study *st, const reading *r)
+{
+	return st->fs[r->field].diag || !r->set[0] || !strcmp(r->set, "sample_text");
+}
+
+/*
  * Decide from the best reading among constant or other fields, made more specific by
  * the sample's other readings of the same kind.  0 if nothing stated, 1 decided.
  */
@@ -524,7 +534,12 @@ static int decide(gx_illness_study *st, smp *sm, int want_const, int how)
 	if (b < 0)
 		return 0;
 	bc = rd(st, b)->cls;
-	if (bc == C_INFECTION || bc == C_SEPSIS) {
+	/* "convalescent", "recovery" where the state at sampling is said beats the illness */
+	for (i = sm->r0; bc != C_RECOVERED && specificity(bc) && x < 0 && i < sm->r0 + sm->rn; i++)
+		if (st->r[i].cls == C_RECOVERED && constant(st, st->r[i].field) == want_const &&
+		    field_best(st, sm, i) && says_state(st, &st->r[i]))
+			x = (long)i;
+	if (x < 0 && (bc == C_INFECTION || bc == C_SEPSIS)) {
 		for (i = sm->r0; i < sm->r0 + sm->rn; i++) {
 			const reading *r = &st->r[i];
 			if (constant(st, r->field) == want_const && field_best(st, sm, i) &&
@@ -538,7 +553,9 @@ static int decide(gx_illness_study *st, smp *sm, int want_const, int how)
 	}
 	if (x >= 0) {
 		decide_by(st, sm, how, x);
-		if (set_why(st, sm, "more specific than \"%s\" in '%s'", pool_str(st, rd(st, b)->text),
+		if (set_why(st, sm, rd(st, x)->cls == C_RECOVERED ?
+		            "the state at sampling, over \"%s\" in '%s'" :
+		            "more specific than \"%s\" in '%s'", pool_str(st, rd(st, b)->text),
 		            fname(st, b)) < 0)
 			return -1;
 		return 1;
@@ -801,6 +818,7 @@ out:
 static int decide_constant(gx_illness_study *st)
 {
 	size_t i;
+	long p;
 	int rc, healthy = 0;
 
 	for (i = 0; i < st->n; i++)
@@ -812,7 +830,15 @@ static int decide_constant(gx_illness_study *st)
 			continue;
 		if ((rc = decide(st, sm, 1, HOW_CONSTANT)) < 0)
 			return -1;
-		if (rc == 1 && healthy && sm->code != st->ill->arm_healthy && !sm->ctrl) {
+		if (rc == 1 && healthy && sm->code != st->ill->arm_healthy && !sm->ctrl &&
+		    (p = find_class(st, sm, C_PATIENT, 0)) >= 0) {
+			/* "cohort: sepsis" with "group: case": the study's condition, said of the
+			 * samples its own fields call cases or patients */
+			if (set_why(st, sm, "study-wide '%s' says \"%s\" and '%s' says \"%s\": the "
+			            "study's patients", fname(st, sm->r), pool_str(st, rd(st, sm->r)->text),
+			            fname(st, p), pool_str(st, rd(st, p)->text)) < 0)
+				return -1;
+		} else if (rc == 1 && healthy && sm->code != st->ill->arm_healthy && !sm->ctrl) {
 			if (set_why(st, sm, "study-wide '%s' says \"%s\", but the study has healthy "
 			            "samples: it describes the study, not this sample",
 			            fname(st, sm->r), pool_str(st, rd(st, sm->r)->text)) < 0)
