@@ -440,6 +440,18 @@ static int field_best(const gx_illness_study *st, const smp *sm, size_t i)
 	return 1;
 }
 
+/* No reading of another stating class comes before reading i on its field. */
+static int field_best_of_class(const gx_illness_study *st, const smp *sm, size_t i)
+{
+	size_t k;
+
+	for (k = sm->r0; k < i; k++)
+		if (st->r[k].field == st->r[i].field && states(st->r[k].cls) &&
+		    st->r[k].cls != st->r[i].cls)
+			return 0;
+	return 1;
+}
+
 /* First reading of class c (any field if want_const < 0), -1 if none. */
 static long find_class(const gx_illness_study *st, const smp *sm, int c, int want_const)
 {
@@ -518,7 +530,10 @@ static int resolve_control(gx_illness_study *st, smp *sm)
  */
 static int says_state(const gx_illness_study *st, const reading *r)
 {
-	return st->fs[r->field].diag || !r->set[0] || !strcmp(r->set, "sample_text");
+	const char *name = pool_str(st, st->fs[r->field].name);
+
+	return st->fs[r->field].diag || !r->set[0] || !strcmp(name, "title") ||
+	       !strcmp(name, "source_name");
 }
 
 /*
@@ -537,7 +552,7 @@ static int decide(gx_illness_study *st, smp *sm, int want_const, int how)
 	/* "convalescent", "recovery" where the state at sampling is said beats the illness */
 	for (i = sm->r0; bc != C_RECOVERED && specificity(bc) && x < 0 && i < sm->r0 + sm->rn; i++)
 		if (st->r[i].cls == C_RECOVERED && constant(st, st->r[i].field) == want_const &&
-		    field_best(st, sm, i) && says_state(st, &st->r[i]))
+		    field_best_of_class(st, sm, i) && says_state(st, &st->r[i]))
 			x = (long)i;
 	if (x < 0 && (bc == C_INFECTION || bc == C_SEPSIS)) {
 		for (i = sm->r0; i < sm->r0 + sm->rn; i++) {

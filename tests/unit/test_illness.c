@@ -311,6 +311,10 @@ static const char *study_yaml =
 	"     value: UNKNOWN, priority: 1000}\n"
 	"  - {id: healthy, class: healthy, fields: [diagnosis, text, other], pattern: healthy,\n"
 	"     value: HEALTHY, priority: 95}\n"
+	"  - {id: conv, class: recovered, fields: [diagnosis, text, other], pattern: convalescent,\n"
+	"     value: ILL, priority: 90}\n"
+	"  - {id: conv_time, class: recovered, fields: [\"ch:*time*\"], pattern: convalescent,\n"
+	"     value: ILL, priority: 90}\n"
 	"  - {id: neg, class: negation, fields: [diagnosis, text, other], pattern: 'no sepsis',\n"
 	"     value: ILL, priority: 85}\n"
 	"  - {id: shock, class: septic_shock, fields: [diagnosis, text, other],\n"
@@ -326,7 +330,8 @@ static const char *study_yaml =
 	"  - {id: control, class: control, fields: [diagnosis, text], pattern: '^control',\n"
 	"     value: HEALTHY, priority: 30}\n"
 	"  - {id: patient, class: patient, fields: [diagnosis, text, other],\n"
-	"     pattern: 'patient|icu', priority: 10}\n";
+	"     pattern: 'patient|icu', priority: 10}\n"
+	"  - {id: case, class: patient, fields: [diagnosis], pattern: '^case$', priority: 12}\n";
 
 /* Label a study given as rows of "k1=v1;k2=v2" raw columns; codes joined with ','. */
 static void label_study(const gx_illness *ill, const char *const *rows, gx_buf *codes,
@@ -406,6 +411,15 @@ static void test_study(void)
 		"characteristics_ch1_disease=pneumonia and asthma",
 		"characteristics_ch1_disease=sepsis nonsurvivor;title=pooled",
 		"characteristics_ch1_sepsis (y/n)=y", NULL };
+	static const char *const recovered[] = {
+		"characteristics_ch1_disease=pneumonia;characteristics_ch1_time=convalescent",
+		"characteristics_ch1_disease=pneumonia;characteristics_ch1_time=acute",
+		"characteristics_ch1_disease=septic shock;title=P3 convalescent",
+		"characteristics_ch1_disease=sepsis;characteristics_ch1_outcome=convalescent", NULL };
+	static const char *const case_arm[] = {
+		"characteristics_ch1_cohort=sepsis cohort;characteristics_ch1_group=healthy",
+		"characteristics_ch1_cohort=sepsis cohort;characteristics_ch1_group=case",
+		"characteristics_ch1_cohort=sepsis cohort;characteristics_ch1_group=X", NULL };
 	gx_illness *ill = NULL;
 	gx_illness_study *st = NULL;
 	gx_illness_label lab;
@@ -475,6 +489,22 @@ static void test_study(void)
 	       "sepsis over infection, negation over infection, infection over a "
 	       "non-infectious disease, pooled over all, a key naming sepsis");
 	is_str(gx_buf_cstr(&rules), "sepsis,neg,infection,pool,coded", "decided by those rules");
+	label_study(ill, recovered, &codes, &rules, &st);
+	is_str(gx_buf_cstr(&codes), "ILL,UNKNOWN,ILL,SEPSIS", "convalescent in a time field or "
+	       "the title beats the illness of the diagnosis field; not in another field");
+	is_str(gx_buf_cstr(&rules), "conv_time,infection,conv,sepsis", "decided by those rules");
+	gx_illness_study_label(st, 0, &lab);
+	ok(strstr(lab.study, "the state at sampling, over \"pneumonia\" in 'ch:disease'") != NULL,
+	   "and says what it overrules");
+	gx_illness_study_free(st);
+	label_study(ill, case_arm, &codes, &rules, &st);
+	is_str(gx_buf_cstr(&codes), "HEALTHY,SEPSIS,UNKNOWN", "a study-wide 'sepsis cohort' labels "
+	       "the samples its group calls cases, not the others");
+	gx_illness_study_label(st, 1, &lab);
+	ok(strstr(lab.study, "study-wide 'ch:cohort' says \"sepsis\" and 'ch:group' says \"case\"")
+	   != NULL, "and says why");
+	diag(lab.study);
+	gx_illness_study_free(st);
 	gx_buf_release(&codes);
 	gx_buf_release(&rules);
 	gx_buf_release(&b);
