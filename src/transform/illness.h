@@ -13,14 +13,17 @@
  *      a. a pooled sample or cell line (class pooled) is UNKNOWN;
  *      b. the sample's own evidence: the best rule match (rules.h priority) on a field
  *         that is not the same for every sample of the study, made more specific by
- *         the sample's other fields (septic shock over sepsis over infection, a
- *         negation over an infection) and, for a control arm, resolved to healthy or
- *         patients (control_arm:);
+ *         the sample's other fields (recovered, said where a state is said, over an
+ *         illness; septic shock over sepsis over infection; a negation over an
+ *         infection) and, for a control arm, resolved to healthy or patients
+ *         (control_arm:);
  *      c. a value of a diagnosis field that only says "patient" in a study whose other
  *         values state sepsis: the patients of the comparison arm;
  *      d. the label most members of the sample's group share (same value of a
  *         diagnosis field that splits the study);
- *      e. the study-wide fields (the same for every sample), read the same way;
+ *      e. the study-wide fields (the same for every sample), read the same way, an
+ *         illness word only where the study has no healthy samples or the sample's own
+ *         fields call it a case or patient;
  *   4. the default category (UNKNOWN in the shipped file)
  *
  * Rules carry a class (`class:`) that says what kind of evidence they are; the class

@@ -10,8 +10,9 @@
  *                     ("study: sepsis cohort", a series title) labels nothing alone: its
  *                     readings count only when nothing else of the sample says anything;
  *   own evidence      the best reading on the sample's other fields, refined by the
- *                     sample's other readings (septic shock > sepsis > infection; a
- *                     negation over an infection; a control arm to healthy or patients);
+ *                     sample's other readings (recovered over an illness where a state
+ *                     is said; septic shock > sepsis > infection; a negation over an
+ *                     infection; a control arm to healthy or patients);
  *   comparison arm    a diagnosis field whose value only says "patient"/"ICU" while its
  *                     other values state sepsis: those patients are the not-septic arm;
  *   control arm       "control" is healthy among healthy people: a control sample whose
@@ -20,7 +21,9 @@
  *                     arm carries a disease;
  *   group             a sample with no evidence of its own takes the label that the other
  *                     members of its group (same value of a diagnosis field) agree on;
- *   study-wide        then the constant fields; then the default.
+ *   study-wide        then the constant fields (an illness word there labels the
+ *                     samples of a study with healthy people only where their own fields
+ *                     call them cases or patients); then the default.
  *
  * Memory: readings and field-value ids per sample, the values of group-like fields up
  * to GROUP_MAX per field, and a string pool.  Nothing here prints or touches a database.
