@@ -1,0 +1,101 @@
+#!/bin/sh
+# t0320-rules-study.sh - illness labels decided for a study as a whole, in the database:
+# a control arm of ICU patients is not healthy, a study-wide field labels nothing alone,
+# each label's evidence chain is stored with the sample (dim_sample.illness_evidence),
+# `rules explain` shows it, `rules explain --changed` lists the rules that would change a
+# stored label, and a rule change relabels without reloading values (a metadata run).
+# backends: sqlite pg
+. "$GXLOAD_TOP/tests/lib/lib.sh"
+
+# a study of ICU patients: septic, controls, an infection without a sepsis statement
+mkdir -p "$DATA/GSE7001"
+{
+	printf 'refinebio_accession_code\texperiment_accession\trefinebio_title\trefinebio_platform\t'
+	printf 'characteristics_ch1_disease state\tcharacteristics_ch1_cohort\tcharacteristics_ch1_time\n'
+	printf 'GSM7001\tGSE7001\tICU patient 1\tIllumina HiSeq 2500\tsepsis\tICU sepsis cohort\tday 1\n'
+	printf 'GSM7002\tGSE7001\tICU patient 2\tIllumina HiSeq 2500\tseptic shock\tICU sepsis cohort\tday 1\n'
+	printf 'GSM7003\tGSE7001\tICU patient 3\tIllumina HiSeq 2500\tcontrol\tICU sepsis cohort\tday 1\n'
+	printf 'GSM7004\tGSE7001\tICU patient 4\tIllumina HiSeq 2500\tcontrol\tICU sepsis cohort\tday 2\n'
+	printf 'GSM7005\tGSE7001\tICU patient 5\tIllumina HiSeq 2500\tpneumonia\tICU sepsis cohort\tday 1\n'
+	printf 'GSM7006\tGSE7001\tICU patient 6\tIllumina HiSeq 2500\tseptic arthritis\tICU sepsis cohort\tday 1\n'
+} > "$DATA/GSE7001/metadata_GSE7001.tsv"
+{
+	printf 'Gene\tGSM7001\tGSM7002\tGSM7003\tGSM7004\tGSM7005\tGSM7006\n'
+	printf 'ENSG00000000003\t1.5\t2.5\t3.5\t4.5\t5.5\t6.5\n'
+	printf 'ENSG00000000005\t2.0\t3.0\t4.0\t5.0\t6.0\t7.0\n'
+	printf 'ENSG00000000419\t0.5\t0.25\t0.125\t1.0\t2.0\t4.0\n'
+} > "$DATA/GSE7001/GSE7001.tsv"
+
+label() { q "SELECT i.code || '|' || s.illness_rule_id FROM dim_sample s
+             JOIN dim_illness i USING (illness_key) WHERE s.accession = '$1'"; }
+evidence() { q "SELECT CAST(illness_evidence AS text) FROM dim_sample WHERE accession = '$1'"; }
+
+gx load GSE7001 GSE1001; is "$rc" 0 "the studies load"
+is "$(label GSM7001)" "SEPSIS|sepsis" "a septic ICU patient"
+is "$(label GSM7002)" "SEPTIC_SHOCK|septic_shock" "septic shock"
+is "$(label GSM7003)" "NO_SEPSIS|control_value" "the control arm of a study of ICU patients is ill, not healthy"
+is "$(label GSM7004)" "NO_SEPSIS|control_value" "so is every control of that study"
+is "$(label GSM7005)" "UNKNOWN|infection" "an infection without a sepsis statement: unknown"
+is "$(label GSM7006)" "UNKNOWN|infection" "septic arthritis is an infection, not sepsis"
+is "$(label GSM5001)" "CONTROL|healthy_value" "a healthy control of another study stays healthy"
+
+# the evidence chain, stored with the sample
+ev=$(evidence GSM7003)
+like "$ev" '"key": ?"disease state"' "the evidence names the key"
+like "$ev" '"value": ?"control"' "and the value"
+like "$ev" '"class": ?"control"' "and the rule's class"
+like "$ev" '"study": ?"a control arm of patients: .*ICU' "and the study-level reason"
+like "$(evidence GSM7005)" '"decided_by": ?"infection"' "every labelled sample has its evidence"
+is "$(q "SELECT count(*) FROM dim_sample WHERE illness_evidence IS NULL")" 0 "no sample without evidence"
+ref_check "labels and evidence of a first load"
+
+gx rules explain GSE7001; is "$rc" 0 "explain a loaded study"
+like "$out" "the field that splits it into groups: 'ch:disease state'" "the study-level summary"
+like "$out" "ch:cohort = \"ICU sepsis cohort\"" "lists the fields that are the same for every sample"
+like "$out" "key 'disease state', value \"control\"" "each sample's key and value"
+like "$out" "study: a control arm of patients" "the study-level reason"
+like "$out" "stored evidence: .*\"class\": ?\"control\"" "and the evidence stored by the last load"
+
+gx rules explain --changed; is "$rc" 0 "explain --changed with the rules that were loaded"
+like "$out" "no stored label would change \(2 studies\)" "nothing changes"
+
+# a rule change: an override file (what a curator would write)
+mkdir -p "$T/ov"
+cat > "$T/ov/gse7001.yaml" <<EOY
+kind: overrides
+overrides:
+  - id: gsm7005-septic
+    sample: GSM7005
+    label: SEPSIS
+    reason: the paper's table 2 lists this patient as septic
+EOY
+GX="$GXLOAD_BIN --config $T/gxload.yaml --db $DB --set rules.overrides_dir=$T/ov"
+$GX rules explain --changed > "$T/o" 2>&1; is $? 0 "explain --changed after a rule change"
+like "$(cat "$T/o")" "GSE7001: 1 of 6 samples would change" "names the study and how many samples"
+like "$(cat "$T/o")" "gsm7005-septic +1 samples in 1 study: UNKNOWN -> SEPSIS \(stored by 'infection'\)" \
+     "and the rule (here an override) that changes a stored label"
+$GX rules explain --changed GSE1001 > "$T/o" 2>&1
+like "$(cat "$T/o")" "no stored label would change \(1 studies\)" "--changed for one study"
+$GX rules explain --changed GSE9999 > "$T/o" 2>&1; is $? 65 "--changed for an unknown study: exit 65"
+
+cohort_n() { q "SELECT c.n FROM fact_cohort_gene_stats c JOIN dim_study st USING (study_key)
+                JOIN dim_illness i USING (illness_key) JOIN dim_gene g USING (gene_key)
+                WHERE st.accession = 'GSE7001' AND i.code = '$1' AND g.gene_id = 'ENSG00000000003'"; }
+is "$(cohort_n SEPSIS)|$(cohort_n UNKNOWN)" "1|2" "cohort rows by the loaded labels"
+facts=$(q "SELECT count(*), sum(value) FROM fact_gene_expression")
+$GX load GSE7001 > "$T/o" 2>&1; is $? 0 "load with the changed rules"
+like "$(cat "$T/o")" "GSE7001: succeeded \(metadata\) .* 0 rows inserted, 0 deleted, 1 samples changed" \
+     "relabels without reloading values"
+is "$(q "SELECT count(*), sum(value) FROM fact_gene_expression")" "$facts" "facts untouched"
+is "$(label GSM7005)" "SEPSIS|gsm7005-septic" "the new label"
+like "$(evidence GSM7005)" '"source": ?"sample_override"' "and its evidence"
+like "$(evidence GSM7005)" 'table 2' "with the override's reason"
+is "$(cohort_n SEPSIS)|$(cohort_n UNKNOWN)" "2|1" "the cohort rows follow the new labels"
+$GX load GSE1001 > "$T/o" 2>&1
+like "$(cat "$T/o")" "GSE1001: succeeded \(metadata\) .* 0 samples changed" \
+     "a study the override does not name: new rules hash, no label changed"
+ref_check "relabelled by an override: labels, evidence and cohorts" \
+	--set rules.overrides_dir="$T/ov"
+$GX rules explain --changed GSE7001 > "$T/o" 2>&1
+like "$(cat "$T/o")" "no stored label would change" "after the load nothing would change"
+done_testing
