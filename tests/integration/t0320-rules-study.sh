@@ -98,4 +98,19 @@ ref_check "relabelled by an override: labels, evidence and cohorts" \
 	--set rules.overrides_dir="$T/ov"
 $GX rules explain --changed GSE7001 > "$T/o" 2>&1
 like "$(cat "$T/o")" "no stored label would change" "after the load nothing would change"
+
+# a rule's note changed, nothing else: no label changes, the evidence of the samples
+# that rule decided is rewritten (the evidence is part of the row's content hash)
+sed "/^  - id: control_value\$/,/^    note:/s/^    note: .*/    note: 'the control arm (note edited)'/" \
+	"$GXLOAD_TOP/rules/illness.yaml" > "$T/illness.yaml"
+is "$(grep -c 'note edited' "$T/illness.yaml")" 1 "a copy of the rules with one note changed"
+$GX --set rules.illness="$T/illness.yaml" load GSE7001 > "$T/o" 2>&1; is $? 0 "load with it"
+like "$(cat "$T/o")" "GSE7001: succeeded \(metadata\) .* 0 rows inserted, 0 deleted, 2 samples changed" \
+     "the two samples the rule decided are rewritten, values untouched"
+is "$(label GSM7003)" "NO_SEPSIS|control_value" "with the same label"
+like "$(evidence GSM7003)" 'note edited' "and the new note in their evidence"
+like "$(evidence GSM7001)" '"decided_by": ?"sepsis"' "a sample another rule decided keeps its evidence"
+$GX --set rules.illness="$T/illness.yaml" load GSE1001 > "$T/o" 2>&1
+ref_check "a note changed: the evidence rewritten" --set rules.overrides_dir="$T/ov" \
+	--set rules.illness="$T/illness.yaml"
 done_testing
