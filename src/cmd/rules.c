@@ -500,8 +500,9 @@ int cmd_rules(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 		     "       gxload rules test CASES.tsv...\n"
 		     "       gxload rules platform STRING [PLATFORM_ID]\n\n"
 		     "Check, evaluate and explain the illness and platform rules (docs/RULES.md).\n"
-		     "Only explaining a loaded study needs a database.  'gxload rules SUBCOMMAND\n"
-		     "--help' for more.");
+		     "Only explaining a loaded study (explain ACCESSION, explain --changed) reads\n"
+		     "the database (what the last load stored); none writes it.  'gxload rules\n"
+		     "SUBCOMMAND --help' for more.");
 		return 0;
 	}
 	if (argc < 2)
