@@ -28,21 +28,26 @@ static const char *const illness_keys[] = { "categories", "default", "defaults",
 	"field_sets", "rules", "overrides", "control_arm", NULL };
 
 /*
- * The classes a rule may have, and what each says (docs/RULES.md).  The order here is
- * the order of the enum in illness_study.c.
+ * The classes a rule may have, by the class enum of illness_int.h; what each says:
+ * docs/RULES.md.
  */
-static const char *const class_names[] = { "pooled", "healthy", "recovered", "negation",
-	"septic_shock", "sepsis", "infection", "patient_control", "noninfectious", "control",
-	"patient", "outcome", "time", NULL };
+static const char *const class_names[C_COUNT] = { "", "pooled", "healthy", "recovered",
+	"negation", "septic_shock", "sepsis", "infection", "patient_control", "noninfectious",
+	"control", "patient", "outcome", "time" };
+
+int gx_illness_class_of(const char *cls)
+{
+	int i;
+
+	for (i = 1; i < C_COUNT; i++)
+		if (!strcmp(class_names[i], cls))
+			return i;
+	return C_NONE;
+}
 
 int gx_illness_class_known(const char *cls)
 {
-	size_t i;
-
-	for (i = 0; class_names[i]; i++)
-		if (!strcmp(class_names[i], cls))
-			return 1;
-	return 0;
+	return gx_illness_class_of(cls) != C_NONE;
 }
 
 static int check_class(void *ctx, const char *cls, char *why, size_t cap)

@@ -43,12 +43,15 @@ const gx_illness_override *gx_illness_find_override(const gx_illness *ill, const
 #define POOL_VALUE_MAX 120  /* bytes of a field value kept per reading */
 #define IST_NONE ((uint32_t)-1)
 
-/* Classes, in the order of class_names in illness.c. */
+/* A rule's class (`class:`); class_names in illness.c spells them in this order. */
 enum {
 	C_NONE = 0, C_POOLED, C_HEALTHY, C_RECOVERED, C_NEGATION, C_SEPTIC_SHOCK, C_SEPSIS,
 	C_INFECTION, C_PATIENT_CONTROL, C_NONINFECTIOUS, C_CONTROL, C_PATIENT, C_OUTCOME,
 	C_TIME, C_COUNT
 };
+
+/* The class named 'cls', C_NONE for "" or an unknown name (illness.c). */
+int gx_illness_class_of(const char *cls);
 
 typedef struct reading {
 	const gx_rule_info *rule;

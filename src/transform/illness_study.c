@@ -21,20 +21,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const cls_names[C_COUNT] = { "", "pooled", "healthy", "recovered",
-	"negation", "septic_shock", "sepsis", "infection", "patient_control", "noninfectious",
-	"control", "patient", "outcome", "time" };
-
-static int cls_of(const char *name)
-{
-	int i;
-
-	for (i = 1; i < C_COUNT; i++)
-		if (!strcmp(cls_names[i], name))
-			return i;
-	return C_NONE;
-}
-
 /* ---- building ---------------------------------------------------------------------- */
 
 uint32_t gx_ist_pool_put(gx_illness_study *st, const char *s, size_t len)
@@ -182,7 +168,7 @@ static int add_reading(void *ctx, const gx_rule_match *m)
 	r->confidence = m->confidence;
 	r->priority = m->priority;
 	r->field = fid;
-	r->cls = cls_of(m->rule->cls);
+	r->cls = gx_illness_class_of(m->rule->cls);
 	val = gx_fields_value(x->f, m->field_index, &len);
 	if ((r->text = gx_ist_pool_put(st, m->text, strlen(m->text))) == IST_NONE ||
 	    (r->value = gx_ist_pool_put(st, val, len)) == IST_NONE) {
