@@ -170,7 +170,6 @@ out:
 	return rc;
 }
 
-
 /* ---- check ----------------------------------------------------------------------- */
 
 static void print_illness(const char *path, const gx_illness *ill)
@@ -270,7 +269,6 @@ static int rules_check(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 		ctx->reported = 1;
 	return first;
 }
-
 
 /* ---- test ------------------------------------------------------------------------ */
 

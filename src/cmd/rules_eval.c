@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 
-
 /* A rule (or override) id and how often it decided: correct labels or misses. */
 typedef struct rule_count {
 	char id[GX_RULES_ID_MAX];
@@ -288,4 +287,3 @@ int rules_eval(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 	rules_run_release(&x.run);
 	return rc;
 }
-

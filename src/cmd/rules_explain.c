@@ -314,4 +314,3 @@ int rules_explain(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 	rules_run_release(&x.run);
 	return rc;
 }
-
