@@ -159,7 +159,7 @@ $(FZ)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
 	clang $(CPPFLAGS) $(FZ_CFLAGS) -c -o $@ $<
 
-$(FZ)/fuzz_%: tests/fuzz/fuzz_%.c $(FZ_OBJS)
+$(FZ)/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) $(FZ_OBJS)
 	clang $(CPPFLAGS) -Itests/unit $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined \
 	  -o $@ $< $(FZ_OBJS) $(LIBS)
 
