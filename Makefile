@@ -168,7 +168,7 @@ fuzz: deps                                   ## run the libFuzzer targets (FUZZ_
 	@for t in $(subst $(comma),$(space),$(FUZZ_TARGETS)); do \
 	  mkdir -p tests/fuzz/corpus/$$t; \
 	  echo "== fuzz_$$t for $(FUZZ_TIME) s (log: $(FZ)/$$t.log)"; \
-	  $(FZ)/fuzz_$$t -max_total_time=$(FUZZ_TIME) -rss_limit_mb=512 -print_final_stats=1 \
+	  $(FZ)/fuzz_$$t -max_total_time=$(FUZZ_TIME) -rss_limit_mb=1024 -print_final_stats=1 \
 	    $$(cat tests/fuzz/options/$$t 2>/dev/null) $(FUZZ_FLAGS) \
 	    -artifact_prefix=$(FZ)/$$t- tests/fuzz/corpus/$$t > $(FZ)/$$t.log 2>&1; \
 	  st=$$?; grep -E '^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' \
