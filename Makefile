@@ -181,7 +181,7 @@ clean:                                       ## remove build outputs
 
 help:                                        ## list the targets
 	@echo "gxload make targets:"
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  \1\t\2/' | expand -t 16
+	@grep -hE '^[a-z-]+:.*## ' $(firstword $(MAKEFILE_LIST)) | sed -E 's/^([a-z-]+):.*## (.*)/  \1\t\2/' | expand -t 16
 	@echo "variables: PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) CC=$(CC) OPT='$(OPT)'"
 
 -include $(shell find build -name '*.d' 2>/dev/null)

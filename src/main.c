@@ -185,6 +185,8 @@ int main(int argc, char **argv)
 		rc = gx_config_load(&args, &ctx.cfg, &err);
 		if (rc) {
 			code = fail(&err);
+			if (err.code == GX_E_USAGE)
+				fputs("see 'gxload --help'\n", stderr);
 			free(sets);
 			return code;
 		}

@@ -198,6 +198,24 @@ static int plan(pipe *p, int *mode_full, int *write_facts, gx_err *err)
 	return 0;
 }
 
+/*
+ * The samples a run with this plan changes, counted as the run counts samples_changed
+ * (pipeline/load.c): with facts written, the rewritten samples and the vanished ones;
+ * without, the samples whose dimension row changes.  What a dry run reports.
+ */
+static long would_change(const pipe *p, int write_facts)
+{
+	size_t i;
+	long n = write_facts ? (long)p->n_gone : 0;
+
+	for (i = 0; i < p->n_samples; i++) {
+		const sample *sm = &p->samples[i];
+		n += write_facts ? sm->want
+		                 : !sm->existed || strcmp(sm->content_hash, sm->old_content_hash);
+	}
+	return n;
+}
+
 /* ---- the run ---- */
 
 static void pipe_release(pipe *p)
@@ -374,6 +392,7 @@ int gx_pipeline_load(gx_sink *s, const gx_config *cfg, const char *accession,
 	res->n_samples = (long)p.n_samples;
 	if (opts->dry_run) {
 		snprintf(res->status, sizeof(res->status), "dry-run");
+		res->counts.samples_changed = would_change(&p, write_facts);
 		goto out;
 	}
 	gx_log(GX_LOG_INFO, "load", "%s load of %zu samples from %zu matrix file(s)", res->mode,

@@ -148,8 +148,8 @@ int cmd_load(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 		else if (!strcmp(res.status, "dry-run") && res.counts.files_skipped)
 			printf("%s: dry run: unchanged since the last load: would skip\n", acc);
 		else if (!strcmp(res.status, "dry-run"))
-			printf("%s: dry run: would do a %s load of %ld samples\n", acc, res.mode,
-			       res.n_samples);
+			printf("%s: dry run: would do a %s load of %ld sample%s\n", acc, res.mode,
+			       res.counts.samples_changed, res.counts.samples_changed == 1 ? "" : "s");
 		else
 			printf("%s: %s (%s) %ld samples, %ld genes, %lld values (%s); %lld rows inserted, "
 			       "%lld deleted, %ld samples changed [run %ld, %.2f s]\n", acc, res.status,

@@ -19,7 +19,7 @@ static const char *nz(const char *s)
 static int overview(gx_sink *s, gx_err *err)
 {
 	gx_rows *r = NULL;
-	size_t i;
+	size_t i, w = 16;
 	int rc = gx_status_studies(s, &r, err);
 
 	if (rc)
@@ -29,10 +29,15 @@ static int overview(gx_sink *s, gx_err *err)
 		gx_rows_free(r);
 		return 0;
 	}
-	printf("%-16s %8s %8s %12s %7s %-10s %-9s %-24s %s\n", "study", "samples", "genes",
+	/* the study column as wide as the longest accession: the others stay aligned */
+	for (i = 0; i < r->nrows; i++)
+		if (strlen(gx_rows_get(r, i, GX_SO_STUDY)) > w)
+			w = strlen(gx_rows_get(r, i, GX_SO_STUDY));
+	printf("%-*s %8s %8s %12s %7s %-10s %-9s %-24s %s\n", (int)w, "study", "samples", "genes",
 	       "values", "run", "status", "mode", "finished", "message");
 	for (i = 0; i < r->nrows; i++)
-		printf("%-16s %8s %8s %12s %7s %-10s %-9s %-24s %.80s\n", gx_rows_get(r, i, GX_SO_STUDY),
+		printf("%-*s %8s %8s %12s %7s %-10s %-9s %-24s %.80s\n", (int)w,
+		       gx_rows_get(r, i, GX_SO_STUDY),
 		       gx_rows_get(r, i, GX_SO_SAMPLES), gx_rows_get(r, i, GX_SO_GENES),
 		       gx_rows_get(r, i, GX_SO_VALUES), gx_rows_get(r, i, GX_SO_RUN),
 		       gx_rows_get(r, i, GX_SO_STATUS), gx_rows_get(r, i, GX_SO_MODE),
