@@ -25,13 +25,15 @@ typedef struct gx_cmd {
 } gx_cmd;
 
 static const gx_cmd commands[] = {
-	{ "load", cmd_load, 1, "load studies by accession (ACCESSION... [--force] [--dry-run])" },
-	{ "status", cmd_status, 1, "show loaded studies and their latest runs ([ACCESSION])" },
+	{ "load", cmd_load, 1, "load studies (ACCESSION...|--all [--force] [--dry-run] [--json])" },
+	{ "status", cmd_status, 1, "show studies and their latest runs ([ACCESSION] [--json])" },
 	{ "migrate", cmd_migrate, 1, "apply pending schema migrations ([--status])" },
 	{ "config", cmd_config, 1, "check the configuration and print it (check)" },
 	{ "rules", cmd_rules, 1, "check and evaluate the rule files (check, eval, explain, test)" },
 	{ "report", cmd_report, 1, "a run's validation checks, counts and timings (RUN_ID|ACCESSION)" },
 	{ "verify", cmd_verify, 1, "compare the database with the files, per sample (ACCESSION...)" },
+	{ "studies", cmd_studies, 1, "list the loaded studies with their samples and values ([--json])" },
+	{ "drop", cmd_drop, 1, "remove studies from the database (ACCESSION... [--dry-run])" },
 	{ "version", cmd_version, 0, "print versions of gxload and its libraries" },
 };
 

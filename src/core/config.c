@@ -136,6 +136,13 @@ static const keydef keys[] = {
 	{ "postgresql.maintenance_work_mem_mb", K_LONG, OFF(pg_maintenance_work_mem_mb), "0",
 	  NULL, 0, 2097151, "maintenance_work_mem of the sessions that build a new partition's "
 	  "key (0 = the server's setting)" },
+	{ "postgresql.retries", K_LONG, OFF(pg_retries), "4", NULL, 0, 100,
+	  "a run that meets a transient error starts again, at most this many times" },
+	{ "postgresql.retry_max_s", K_DOUBLE, OFF(pg_retry_max_s), "60", NULL, 0, 3600,
+	  "longest wait before a new attempt (full jitter up to min(this, 2^(n-1) s))" },
+	{ "metrics.textfile", K_PATH, OFF(metrics_textfile), "", NULL, 0, 0,
+	  "Prometheus text file written after every run (node_exporter textfile collector); "
+	  "empty = none" },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

@@ -12,23 +12,11 @@
 
 /* ---- status ---- */
 
-/* A timestamp column as the ISO-8601 UTC text SQLite stores ("...T...Z"), on either
- * backend: the columns of status line up, and --json has one format. */
-static const char *iso(const gx_sink *s, const char *col, char *buf, size_t cap)
-{
-	if (s->kind == GX_DB_POSTGRESQL)
-		snprintf(buf, cap, "to_char(%s AT TIME ZONE 'UTC', "
-		         "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')", col);
-	else
-		snprintf(buf, cap, "%s", col);
-	return buf;
-}
-
 int gx_status_studies(gx_sink *s, gx_rows **out, gx_err *err)
 {
 	char sql[1024], t[128];
 
-	/* a study whose latest run dropped it is neither loaded nor attempted any more */
+	/* a study dropped (or never loaded) whose latest run is a drop is not listed */
 	snprintf(sql, sizeof(sql),
 		"SELECT r.study_accession, COALESCE(CAST(st.n_samples AS text), '-'), "
 		"COALESCE(CAST(st.n_genes AS text), '-'), COALESCE(CAST(st.n_values AS text), '-'), "
@@ -36,8 +24,8 @@ int gx_status_studies(gx_sink *s, gx_rows **out, gx_err *err)
 		"FROM meta_etl_run r LEFT JOIN dim_study st ON st.accession = r.study_accession "
 		"WHERE r.run_id = (SELECT max(run_id) FROM meta_etl_run r2 "
 		"                  WHERE r2.study_accession = r.study_accession) "
-		"AND COALESCE(r.command, '') <> 'drop' "
-		"ORDER BY r.study_accession", iso(s, "r.finished_at", t, sizeof(t)));
+		"AND NOT (COALESCE(r.command, '') = 'drop' AND st.study_key IS NULL) "
+		"ORDER BY r.study_accession", gx_sink_iso(s, "r.finished_at", t, sizeof(t)));
 	return gx_sink_query(s, sql, 0, NULL, out, err);
 }
 
@@ -62,7 +50,7 @@ int gx_status_runs(gx_sink *s, const char *accession, gx_rows **out, gx_err *err
 		"CAST(rows_inserted AS text), CAST(rows_deleted AS text), "
 		"CAST(samples_changed AS text), CAST(error_code AS text), message "
 		"FROM meta_etl_run WHERE study_accession = $1 ORDER BY run_id DESC LIMIT 10",
-		iso(s, "started_at", t, sizeof(t)));
+		gx_sink_iso(s, "started_at", t, sizeof(t)));
 	return gx_sink_query(s, sql, 1, p, out, err);
 }
 
