@@ -79,8 +79,9 @@ static void usage(FILE *out)
 		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
 	fputs("\n"
 	      "Exit codes: 0 ok, 64 usage, 65 bad input data, 69 database unavailable,\n"
-	      "70 internal error, 74 I/O error, 75 temporary failure (lock busy, connection\n"
-	      "lost: safe to retry), 78 bad config, 130/143 interrupted.  See docs/CLI.md.\n", out);
+	      "70 internal error, 74 I/O error, 75 temporary failure (lock busy, or a\n"
+	      "transient database error after postgresql.retries: safe to retry), 78 bad\n"
+	      "config, 130/143 interrupted; of several studies, the worst.  See gxload(1).\n", out);
 }
 
 static gx_log_level level_of(const char *name)
