@@ -29,6 +29,9 @@ is "$(grep '^StateDirectory=' "$R/lib/systemd/system/gxload-load.service")" "Sta
    "the service has systemd create /var/lib/gxload (StateDirectory=)"
 [ -f "$R/share/gxload/deploy/gxload.yaml" ] && [ -f "$R/share/gxload/deploy/gxload.cron" ]
 ok $? "the production config and cron line as examples in share/gxload/deploy"
+"$R/bin/gxload" --config "$R/share/gxload/deploy/gxload.yaml" config check > "$T/o" 2>&1
+is "$?" 0 "the production config example is valid (config check)"
+like "$(cat "$T/o")" "^  textfile: /var/lib/prometheus/node-exporter/gxload.prom  # file" "and writes node_exporter's metrics file"
 like "$(cat "$R/share/gxload/configs/gxload.yaml")" "url: sqlite:$T/var/gxload.db" "the installed default database is under VARDIR"
 (cd / && "$R/bin/gxload" --data-root "$DATA" load GSE1001) > "$T/o" 2>&1
 is $? 0 "the installed binary loads a study from any directory"
