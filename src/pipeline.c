@@ -454,10 +454,13 @@ out:
 	}
 	res->seconds = gx_mono() - t0;
 	gx_log_set_hook(NULL, NULL);
-	if (p.rlog && p.run_id && gx_sink_alive(s)) {
+	/* a failed run whose session could not be replaced has nothing to write with */
+	if (p.rlog && p.run_id && (!rc || gx_sink_alive(s))) {
 		gx_err e2;
 		gx_err_clear(&e2);
-		if (gx_run_log_flush(p.rlog, s, p.run_id, &e2) && rc) {
+		/* a session lost after the commit: the log goes through a new one */
+		if ((gx_sink_alive(s) || !gx_sink_reconnect(s, &e2)) &&
+		    gx_run_log_flush(p.rlog, s, p.run_id, &e2) && rc) {
 			gx_log_err(GX_LOG_WARNING, "meta", &e2);
 		} else if (e2.code) {
 			/* a run that succeeded still fails (disk full: exit 74) when its log is

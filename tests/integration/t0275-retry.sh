@@ -63,6 +63,19 @@ for point in locked begin facts swap commit; do
 done
 is "$(q "SELECT count(*) FROM meta_etl_run WHERE status = 'running'")" 0 "no run is left running"
 
+# lost after the commit: nothing to retry; the run's log goes through a new session
+before=$(last_id)
+bg_start run committed -v load --force GSE1001
+bg_paused run; ok $? "committed: the run pauses after its commit"
+is "$(terminate)" 1 "committed: its session is terminated"
+bg_release run; bg_wait run
+is "$bg_rc" 0 "committed: the run succeeded (exit 0)"
+is "$(runs_after "$before")" "succeeded|||1 " "committed: one run, not retried"
+ok $([ "$(q "SELECT count(*) FROM meta_etl_process_log WHERE run_id = $((before + 1))")" -gt 0 ] && echo 0 || echo 1) \
+   "committed: its log rows are written through a new session"
+ref_check "committed: the database equals a clean load"
+wait_no_sessions
+
 # ---- a deadlock (40P01): the run is the victim, rolls back, and starts again ----
 # a second session holds meta_source_file (which the run writes after the swap) and waits
 # for the run's study lock: the run's deadlock check (1 s) breaks the cycle
