@@ -25,6 +25,7 @@ static int print_json(const gx_rows *r, gx_err *err)
 	size_t i;
 
 	for (i = 0; i < r->nrows; i++) {
+		char *text;
 		json_t *o = json_pack("{s:s,s:o,s:o,s:o,s:s?,s:s?}",
 			"study", gx_rows_get(r, i, GX_ST_STUDY),
 			"samples", jnum(gx_rows_get(r, i, GX_ST_SAMPLES)),
@@ -32,7 +33,7 @@ static int print_json(const gx_rows *r, gx_err *err)
 			"values", jnum(gx_rows_get(r, i, GX_ST_VALUES)),
 			"value_scale", gx_rows_get(r, i, GX_ST_SCALE),
 			"updated_at", gx_rows_get(r, i, GX_ST_UPDATED));
-		char *text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+		text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 		json_decref(o);
 		if (!text)
 			return gx_err_set(err, GX_E_NOMEM, "out of memory");
