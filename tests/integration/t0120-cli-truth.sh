@@ -31,7 +31,7 @@ if [ "$BACKEND" = sqlite ]; then
 
 	# ---- rules: which subcommands read a database ----
 	gx rules --help; is "$rc" 0 "rules --help exits 0"
-	like "$out" "Only 'explain ACCESSION' reads the database" "rules --help: only explain ACCESSION reads the database"
+	like "$(printf '%s' "$out" | tr '\n' ' ')" "Only explaining a loaded study \\(explain ACCESSION, explain --changed\\) +reads +the database" "rules --help: only explaining a loaded study reads the database"
 	like "$out" "none$|none writes" "rules --help: none writes it"
 	nodb="sqlite:$T/no-such-dir/none.db"
 	run_nodb() { "$GXLOAD_BIN" --config "$T/gxload.yaml" --db "$nodb" "$@" > "$T/o" 2>&1; }
