@@ -30,18 +30,13 @@ typedef struct gx_run_counts {
 int gx_meta_run_start(gx_sink *s, const char *study, const char *command, int forced,
                       int dry_run, long *run_id, gx_err *err);
 
-/* Set the final status ('succeeded', 'failed', 'skipped', 'aborted'), counts and error. */
+/* Set the final status ('succeeded', 'failed', 'skipped', 'aborted'), counts and error
+ * (its code, message and SQLSTATE). */
 int gx_meta_run_finish(gx_sink *s, long run_id, const char *status, const char *mode,
                        const gx_run_counts *counts, const gx_err *failure, gx_err *err);
 
-/*
- * Where a failed run is recorded when its own connection is gone: for a failure that is
- * GX_E_DB_LOST (the server ended the session, the network dropped), a new connection to
- * the same database (the caller closes it), through which the run's row, checks and log
- * are written; NULL for any other failure, or when the database cannot be reached
- * (then the row stays 'running' until the next run of the study marks it 'aborted').
- */
-gx_sink *gx_meta_recorder(const gx_config *cfg, long run_id, const gx_err *failure);
+/* Number run_id as attempt 'attempt' (2, 3, ...) of a retried load (the default is 1). */
+int gx_meta_run_attempt(gx_sink *s, long run_id, int attempt, gx_err *err);
 
 /* Mark older 'running' rows of the study as 'aborted'; *n receives how many. */
 int gx_meta_repair_stale(gx_sink *s, const char *study, long run_id, long *n, gx_err *err);
