@@ -166,7 +166,8 @@ $(FZ)/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) $(FZ_OBJS)
 	clang $(CPPFLAGS) -Itests/unit $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined \
 	  -o $@ $< $(FZ_OBJS) $(LIBS)
 
-fuzz: deps                                   ## run the libFuzzer targets (FUZZ_TIME=60 s each, clang)
+fuzz:                                        ## run the libFuzzer targets (FUZZ_TIME=60 s each, clang)
+	@GXLOAD_DEPS_FUZZ=1 sh deploy/install-deps.sh
 	@$(MAKE) --no-print-directory $(patsubst %,$(FZ)/fuzz_%,$(subst $(comma),$(space),$(FUZZ_TARGETS)))
 	@for t in $(subst $(comma),$(space),$(FUZZ_TARGETS)); do \
 	  mkdir -p tests/fuzz/corpus/$$t; \

@@ -16,11 +16,14 @@ RUN_PKGS="sqlite3 postgresql-15 postgresql-client-15 util-linux bsdutils procps 
 prometheus mandoc man-db systemd"
 # mutation testing (`make mutate` runs tests/mutate/run.py)
 MUTATE_PKGS="python3"
+# fuzzing (`make fuzz`): clang with libFuzzer's runtime (a recommendation of clang only)
+FUZZ_PKGS="clang libclang-rt-14-dev"
 # bench peers and plotting
 BENCH_PKGS="time python3 python3-pandas python3-psycopg python3-matplotlib python3-numpy"
 
 missing=""
-for p in $BUILD_PKGS $RUN_PKGS $MUTATE_PKGS ${GXLOAD_DEPS_BENCH:+$BENCH_PKGS}; do
+for p in $BUILD_PKGS $RUN_PKGS $MUTATE_PKGS ${GXLOAD_DEPS_FUZZ:+$FUZZ_PKGS} \
+	${GXLOAD_DEPS_BENCH:+$BENCH_PKGS}; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
 		missing="$missing $p"
 	fi
