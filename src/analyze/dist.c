@@ -42,9 +42,13 @@ static double log_power_terms(double a, double b, double x, double y)
 	if (a >= 10 && b >= 10) {
 		/* = a ln(xc/a) + b ln(yc/b) + ln sqrt(ab/c) - ln sqrt(2 pi)
 		 *   + delta(c) - delta(a) - delta(b),  c = a + b, xc - a = xb - ya */
-		double c = a + b, e = x * b - y * a;
+		double c = a + b, e = x * b - y * a, ta, tb;
 
-		return a * log1p(e / a) + b * log1p(-e / b) + 0.5 * log(a / c * b) - LN_SQRT_2PI +
+		/* log1p near xc/a = 1, where it saves digits; plain logs away from it, where
+		 * 1 + e/a would itself cancel */
+		ta = fabs(e / a) < 0.5 ? a * log1p(e / a) : a * (lx + log(c / a));
+		tb = fabs(e / b) < 0.5 ? b * log1p(-e / b) : b * (ly + log(c / b));
+		return ta + tb + 0.5 * log(a / c * b) - LN_SQRT_2PI +
 		       stirling_delta(c) - stirling_delta(a) - stirling_delta(b);
 	}
 	if (a >= 10 || b >= 10) {
