@@ -23,6 +23,7 @@
 #include "analyze/corr.h"
 #include "analyze/dist.h"
 #include "analyze/rank.h"
+#include "core/hash.h"
 #include "core/mem.h"
 
 #include <cblas.h>
@@ -64,6 +65,7 @@ typedef struct run {
 	gx_err *err;
 	size_t cur, peak;
 	uint8_t *flag;
+	uint64_t *vhash; /* per gene: hash of its values, to catch a source that changes */
 	/* blocks */
 	size_t b;
 	int need_raw;
@@ -489,7 +491,7 @@ static int prep_block(run *R, size_t g0, size_t cnt, double *raw, double *z)
 		const double *x = raw + g * n, *v = x;
 		double *zz = z + g * n, mean = 0, norm = 0;
 
-		if (gene_flag(R, x) != R->flag[g0 + g])
+		if (gx_hash_bytes(x, n * sizeof(*x)).lo != R->vhash[g0 + g])
 			return gx_err_set(R->err, GX_E_INTERNAL,
 			                  "correlation source gave gene %zu other values on a later read",
 			                  g0 + g);
@@ -576,7 +578,7 @@ static int make_plan(size_t budget, size_t G, size_t n, const gx_corr_opts *o, i
 		;
 	pl->nb = nb;
 	pl->colcap = budget / 8 / (sizeof(coll) + sizeof(ranked));
-	fixed = (double)G                                  /* flags */
+	fixed = 9.0 * (double)G                            /* flags, value hashes */
 	        + 8.0 * 5 * (double)n + 16.0 * 2 * (double)n /* tmp, pa, pb, qa, qb, work */
 	        + (double)budget / 8                       /* kept */
 	        + 64.0 * (double)pl->S                     /* exact store */
@@ -871,6 +873,7 @@ static void release(run *R)
 	size_t nb = R->b * R->n;
 
 	rfree(R, R->flag, R->G, 1);
+	rfree(R, R->vhash, R->G, sizeof(uint64_t));
 	rfree(R, R->tmp, R->n, sizeof(double));
 	rfree(R, R->pa, R->n, sizeof(double));
 	rfree(R, R->pb, R->n, sizeof(double));
@@ -936,7 +939,8 @@ int gx_corr_run(size_t n_genes, size_t n_samples, gx_corr_load_fn load, void *lo
 		return gx_err_set(err, GX_E_CONFIG, "top %zu pairs do not fit in a memory budget of "
 		                  "%zu bytes (at most %zu)", R.o.top_k, budget, pl.hmax);
 	R.b = pl.b;
-	if (!(R.flag = ralloc(&R, G, 1)) || !(R.tmp = ralloc(&R, n, sizeof(double))) ||
+	if (!(R.flag = ralloc(&R, G, 1)) || !(R.vhash = ralloc(&R, G, sizeof(uint64_t))) ||
+	    !(R.tmp = ralloc(&R, n, sizeof(double))) ||
 	    !(R.pa = ralloc(&R, n, sizeof(double))) || !(R.pb = ralloc(&R, n, sizeof(double))) ||
 	    !(R.qa = ralloc(&R, n, sizeof(double))) || !(R.qb = ralloc(&R, n, sizeof(double))) ||
 	    !(R.work = ralloc(&R, 2 * n, sizeof(gx_rank_item))) ||
@@ -953,6 +957,7 @@ int gx_corr_run(size_t n_genes, size_t n_samples, gx_corr_load_fn load, void *lo
 			unsigned f = gene_flag(&R, R.ri + g * n);
 
 			R.flag[g0 + g] = (uint8_t)f;
+			R.vhash[g0 + g] = gx_hash_bytes(R.ri + g * n, n * sizeof(double)).lo;
 			stats->genes_missing += (f & F_MISSING) != 0;
 			stats->genes_constant += (f & F_CONST) != 0;
 		}
