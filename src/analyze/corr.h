@@ -74,6 +74,7 @@ typedef struct gx_corr_stats {
 	uint64_t gene_loads;    /* genes asked of the source, the first sweep included */
 	size_t block_genes;     /* genes per block */
 	size_t peak_bytes;      /* most memory the run held at once (what the budget bounds) */
+	double blas_seconds;    /* wall time inside cblas_dsyrk / cblas_dgemm */
 } gx_corr_stats;
 
 /* Default options: Pearson, top 1000, |r| >= 1.1 (none by value), 256 MB, n >= 3. */
