@@ -36,9 +36,6 @@
 #define F_CONST 2u    /* complete and one value everywhere: r undefined */
 #define F_FEW 4u      /* fewer than min_n values: every pair untested */
 
-/* the exact store holds at most this many p-values whatever the budget: converting the
- * fast path's |r| to p costs an incomplete beta each, about 0.3 s per million */
-#define EXACT_MAX ((size_t)1 << 20)
 #define HIST_MAX ((size_t)1 << 16)
 #define HIST_MIN ((size_t)1 << 8)
 
@@ -84,6 +81,8 @@ typedef struct run {
 	size_t nb;
 	uint64_t *hist;
 	double *edge;
+	double *bmin_r;   /* per bin: the smallest |r| of the fast path (its largest p) */
+	double *bmax_p;   /* per bin: the largest p of the slow path */
 	uint64_t m;
 	int pass;
 	uint8_t *want;
@@ -306,8 +305,13 @@ static int fast_pair(run *R, double r, uint32_t i, uint32_t j)
 		return 0;
 	}
 	R->m++;
-	if (R->hist)
-		R->hist[cell_of(R, ar)]++;
+	if (R->hist) {
+		size_t c = cell_of(R, ar);
+
+		R->hist[c]++;
+		if (ar < R->bmin_r[c])
+			R->bmin_r[c] = ar;
+	}
 	if (R->e1n < R->e1cap) {
 		R->e1[R->e1n] = ar;
 		dheap_up(R->e1, R->e1n++, 1);
@@ -388,8 +392,13 @@ static int slow_pair(run *R, const double *x, const double *y, uint32_t i, uint3
 		return 0;
 	}
 	R->m++;
-	if (R->hist)
-		R->hist[bin_of_p(R, p)]++;
+	if (R->hist) {
+		size_t c = bin_of_p(R, p);
+
+		R->hist[c]++;
+		if (p > R->bmax_p[c])
+			R->bmax_p[c] = p;
+	}
 	if (R->e2n < R->S) {
 		if (R->e2n == R->e2cap) {
 			size_t cap = R->e2cap ? 2 * R->e2cap : 4096;
@@ -574,7 +583,7 @@ static double block_bytes(size_t b, size_t n, int need_raw)
 /*
  * Shares of the budget: kept pairs 1/8 (24 bytes each in the heap, 8 more for their
  * p-values at the end), the exact store up to 1/4 (64 bytes per value: the two heaps,
- * the sorted p-values and their ranks), the bins up to 1/64 (25 bytes a bin), sweep 2's
+ * the sorted p-values and their ranks), the bins up to 1/64 (41 bytes a bin), sweep 2's
  * p-values 1/8 (40 bytes each with their ranks); the blocks get what is left.
  * 0, or -1 if the blocks cannot hold one gene.
  */
@@ -585,12 +594,13 @@ static int make_plan(size_t budget, size_t G, size_t n, const gx_corr_opts *o, i
 	size_t nb;
 
 	pl->hmax = budget / 8 / (sizeof(kept) + sizeof(double));
+	/* as many as the kept-pair heap holds (budget / 256 both), so that every kept pair
+	 * of the fast path has its rank in the exact store; converting |r| to p at the end
+	 * costs an incomplete beta a value, about 0.3 s per million */
 	pl->S = o->exact_cap ? o->exact_cap : budget / 4 / 64;
-	if (pl->S > EXACT_MAX && !o->exact_cap)
-		pl->S = EXACT_MAX;
 	if (pl->S < 1)
 		pl->S = 1;
-	for (nb = HIST_MAX; nb > HIST_MIN && nb * 25 > budget / 64; nb /= 2)
+	for (nb = HIST_MAX; nb > HIST_MIN && nb * 41 > budget / 64; nb /= 2)
 		;
 	pl->nb = nb;
 	pl->colcap = budget / 8 / (sizeof(coll) + sizeof(ranked));
@@ -598,7 +608,7 @@ static int make_plan(size_t budget, size_t G, size_t n, const gx_corr_opts *o, i
 	        + 8.0 * 5 * (double)n + 16.0 * 2 * (double)n /* tmp, pa, pb, qa, qb, work */
 	        + (double)budget / 8                       /* kept */
 	        + 64.0 * (double)pl->S                     /* exact store */
-	        + 25.0 * (double)(nb + 1)                  /* bins */
+	        + 41.0 * (double)(nb + 1)                  /* bins */
 	        + (double)budget / 8;                      /* sweep 2 */
 	left = (double)budget - fixed;
 	if (left < block_bytes(1, n, need_raw))
@@ -708,14 +718,17 @@ static void suffix_min(ranked *L, size_t n, double m)
 /*
  * The kept pairs' p- and q-values, and emit them.  E = the exact store sorted (ranks
  * 1..sE).  When m > sE, cb[c] counts the values in bins before c (smaller p); a kept
- * pair's q is at most u = its q over E alone (or m p / (cb + 1) past E); a bin whose
- * values all have m p / rank >= max u cannot change any kept q, the other bins (and
- * those of kept pairs past E) are read exactly in sweep 2.
+ * pair's q is at most u = its q over E alone (or m p / (cb + 1) past E), and the minimum
+ * past every kept pair's rank is at most U = min over the bins there of m p_max /
+ * (cb + count), a value some p-value attains (a bin's largest p has its last rank).  A bin whose values all have
+ * m p / rank >= min(max u, U) cannot change any kept q; the other bins (and those of kept
+ * pairs past E) are read exactly in sweep 2.
  */
 static int finish(run *R, gx_corr_emit_fn emit, void *ectx, const plan *pl)
 {
 	size_t i, sE, nL = 0, nE, Lcap = 0;
-	double *E = NULL, *pk = NULL, m = (double)R->m, pS, lambda = 0;
+	double *E = NULL, *pk = NULL, m = (double)R->m, pS, lambda = 0, pU = 0;
+	uint64_t rU = 0;
 	uint64_t *cb = NULL, need = 0;
 	ranked *L = NULL;
 	int truncated, rc = -1;
@@ -744,15 +757,15 @@ static int finish(run *R, gx_corr_emit_fn emit, void *ectx, const plan *pl)
 		goto nomem;
 	for (i = 0; i < R->hn; i++)
 		pk[i] = gx_r_p2(R->h[i].r, (double)R->h[i].n);
-	if (!(L = ralloc(R, sE, sizeof(*L))))
+	if (!(L = ralloc(R, sE + 1, sizeof(*L))))
 		goto nomem;
-	Lcap = sE;
+	Lcap = sE + 1;
 	for (i = 0; i < sE; i++)
 		L[nL++] = (ranked){ i + 1, E[i], 0 };
 
 	if (truncated) {
 		size_t c;
-		uint64_t acc = 0;
+		uint64_t acc = 0, rmin = sE + 1;
 
 		if (!(cb = ralloc(R, R->nb, sizeof(*cb))))
 			goto nomem;
@@ -771,10 +784,31 @@ static int finish(run *R, gx_corr_emit_fn emit, void *ectx, const plan *pl)
 				c = kept_bin(R, &R->h[i], pk[i]);
 				R->want[c] = 1;
 				u = m * pk[i] / (double)(cb[c] + 1);
+				if (cb[c] + R->hist[c] > rmin)
+					rmin = cb[c] + R->hist[c];
 			}
 			u = u < 1 ? u : 1;
 			if (u > lambda)
 				lambda = u;
+		}
+		/* an achieved value past every kept pair's rank: the largest p of a bin has the
+		 * bin's last rank */
+		for (c = 0; c < R->nb; c++) {
+			uint64_t upto = cb[c] + R->hist[c];
+			double pmax = R->bmax_p[c];
+
+			if (!R->hist[c] || upto < rmin)
+				continue;
+			if (R->bmin_r[c] <= 1) {
+				double pf = gx_r_p2(R->bmin_r[c], (double)R->n);
+
+				pmax = pf > pmax ? pf : pmax;
+			}
+			if (m * pmax / (double)upto < lambda) {
+				lambda = m * pmax / (double)upto;
+				pU = pmax;
+				rU = upto;
+			}
 		}
 		for (c = 0; c < R->nb; c++) {
 			uint64_t upto = cb[c] + R->hist[c];
@@ -812,10 +846,10 @@ static int finish(run *R, gx_corr_emit_fn emit, void *ectx, const plan *pl)
 				goto out;
 			}
 			qsort(R->col, R->coln, sizeof(*R->col), cmp_coll);
-			if (!(l2 = rgrow(R, L, Lcap, sE + R->coln, sizeof(*L))))
+			if (!(l2 = rgrow(R, L, Lcap, sE + 1 + R->coln, sizeof(*L))))
 				goto nomem;
 			L = l2;
-			Lcap = sE + R->coln;
+			Lcap = sE + 1 + R->coln;
 			for (k = 0; k < R->coln; k++) {
 				uint64_t rank;
 
@@ -824,9 +858,20 @@ static int finish(run *R, gx_corr_emit_fn emit, void *ectx, const plan *pl)
 					before = k;
 				}
 				rank = cb[bin] + (k - before) + 1;
-				if (rank > sE)
+				if (rank > sE && rank != rU)
 					L[nL++] = (ranked){ rank, R->col[k].p, 0 };
 			}
+		}
+		/* the value that set U, read or not: ranks stay ascending after it is placed */
+		if (rU) {
+			size_t k = nL;
+
+			while (k > 0 && L[k - 1].rank > rU) {
+				L[k] = L[k - 1];
+				k--;
+			}
+			L[k] = (ranked){ rU, pU, 0 };
+			nL++;
 		}
 	}
 	suffix_min(L, nL, m);
@@ -907,6 +952,8 @@ static void release(run *R)
 	rfree(R, R->hist, R->nb, sizeof(uint64_t));
 	rfree(R, R->edge, R->nb + 1, sizeof(double));
 	rfree(R, R->want, R->nb, 1);
+	rfree(R, R->bmin_r, R->nb, sizeof(double));
+	rfree(R, R->bmax_p, R->nb, sizeof(double));
 	rfree(R, R->col, R->colcap, sizeof(coll));
 }
 
@@ -1005,9 +1052,15 @@ int gx_corr_run(size_t n_genes, size_t n_samples, gx_corr_load_fn load, void *lo
 		R.nb = pl.nb;
 		if (!(R.hist = ralloc(&R, R.nb, sizeof(uint64_t))) ||
 		    !(R.edge = ralloc(&R, R.nb + 1, sizeof(double))) ||
-		    !(R.want = ralloc(&R, R.nb, 1)))
+		    !(R.want = ralloc(&R, R.nb, 1)) ||
+		    !(R.bmin_r = ralloc(&R, R.nb, sizeof(double))) ||
+		    !(R.bmax_p = ralloc(&R, R.nb, sizeof(double))))
 			goto nomem;
 		memset(R.hist, 0, R.nb * sizeof(uint64_t));
+		for (c = 0; c < R.nb; c++) {
+			R.bmin_r[c] = INFINITY;
+			R.bmax_p[c] = -1;
+		}
 		for (c = 0; c <= R.nb; c++)
 			R.edge[c] = gx_r_p2((double)c / (double)R.nb, ne);
 	}

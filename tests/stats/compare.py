@@ -443,6 +443,45 @@ def main():
                    "corr %s synthetic, exact store of 40" % method, ref, want_passes=2)
         check_corr(driver, S, method, 3, 1.1, 60000, 7,
                    "corr %s synthetic, top 3, small blocks, exact store of 7" % method, ref)
+    # BH past the exact store, many ways: seeds, pure noise and structure, missing values,
+    # small stores and few bins (small budgets); every kept q against the hand BH
+    for method in ("pearson", "spearman"):
+        e = Err("q")
+        runs = two = 0
+        for seed in range(6):
+            rng = np.random.default_rng(100 + seed)
+            M = rng.normal(0, 1, (40, 12))
+            if seed % 2:
+                M += np.outer(rng.normal(0, 1, 40), rng.normal(0, 1, 12))
+            M[3][rng.uniform(size=12) < 0.3] = np.nan
+            if seed % 3 == 0:
+                M[8][rng.uniform(size=12) < 0.3] = np.nan
+                M[9] = np.round(M[9])
+            ref = corr_reference(M, method)
+            keys = list(ref)
+            for cap, budget, top in ((5, 1 << 20, 30), (20, 60000, 10), (100, 1 << 20, 200), (1, 1 << 20, 5)):
+                G, N = M.shape
+                text = "%d %d\n" % (G, N) + "".join(" ".join(fmt(v) for v in row) + "\n" for row in M)
+                st, pairs = parse_corr(run(driver, ["corr", method, str(top), "1.1", str(budget), str(cap)], text))
+                runs += 1
+                if "error" in st:
+                    e.bad.append("seed %d cap %d: %s" % (seed, cap, st["error"]))
+                    continue
+                two += st["passes"] == "2"
+                at = {}
+                for (i, j, n, r, p, q) in pairs:
+                    a = abs(r)
+                    at[(i, j)] = (float(special.betainc((n - 2) / 2, 0.5, (1 - a) * (1 + a)))
+                                  if method == "pearson" else
+                                  float(2 * special.stdtr(n - 2, -abs(np.float64(r) * np.sqrt((n - 2) / ((1 + np.float64(r)) * (1 - np.float64(r))))))))
+                qs = dict(zip(keys, bh([at.get(k, ref[k][2]) for k in keys])))
+                if len(pairs) != min(top, len(ref)):
+                    e.bad.append("seed %d cap %d: %d pairs kept" % (seed, cap, len(pairs)))
+                for (i, j, n, r, p, q) in pairs:
+                    e.add(q, qs[(i, j)], ABS_P, "seed %d cap %d pair %d,%d" % (seed, cap, i, j))
+        e.check("corr %s: BH past the exact store, %d runs (%d with a second sweep)" % (method, runs, two))
+        ok(two > 0, "corr %s: the second sweep was exercised" % method)
+
     # complete data with a strong structure: the large-m path on the fast path alone
     C = synthetic_matrix(120, 30, 2, missing=False)
     ref = corr_reference(C, "pearson")
