@@ -147,37 +147,43 @@ double gx_norm_sf(double z)
 
 int gx_mwu_exact_p2(gx_mwu_exact *t, size_t m, size_t n, double u1, double *p, gx_err *err)
 {
-	size_t a = m < n ? m : n, b = m < n ? n : m, mn = m * n, k0, i, k;
-	double u, sum = 0, binom = 1, *g;
+	size_t a = m < n ? m : n, b = m < n ? n : m, mn = m * n, k0, kmax = mn / 2, i, k;
+	double u, *g;
 
 	*p = NAN;
 	if (!a || isnan(u1) || u1 < 0 || u1 > (double)mn)
 		return 0;
 	u = fmax(u1, (double)mn - u1);
-	k0 = mn - (size_t)u;
-	if (k0 + 1 > t->cap) {
-		if (!(g = gx_reallocarray(t->g, k0 + 1, sizeof(*g))))
-			return gx_err_set(err, GX_E_NOMEM, "out of memory");
-		t->g = g;
-		t->cap = k0 + 1;
+	k0 = mn - (size_t)u; /* <= mn / 2 */
+	if (t->a != a || t->b != b || !t->g) {
+		if (kmax + 1 > t->cap) {
+			if (!(g = gx_reallocarray(t->g, kmax + 1, sizeof(*g))))
+				return gx_err_set(err, GX_E_NOMEM, "out of memory");
+			t->g = g;
+			t->cap = kmax + 1;
+		}
+		g = t->g;
+		for (k = 0; k <= kmax; k++)
+			g[k] = 0;
+		g[0] = 1;
+		/* 1 / prod (1 - q^i): partitions of k into parts <= a (additions only) */
+		for (i = 1; i <= a && i <= kmax; i++)
+			for (k = i; k <= kmax; k++)
+				g[k] += g[k - i];
+		/* times prod (1 - q^(b+i)): drop the partitions with more than b parts */
+		for (i = 1; i <= a && b + i <= kmax; i++)
+			for (k = kmax; k >= b + i; k--)
+				g[k] -= g[k - b - i];
+		/* cumulative: g[k] = number of rankings with U <= k */
+		for (k = 1; k <= kmax; k++)
+			g[k] += g[k - 1];
+		t->binom = 1;
+		for (i = 1; i <= a; i++)
+			t->binom = t->binom * (double)(b + i) / (double)i;
+		t->a = a;
+		t->b = b;
 	}
-	g = t->g;
-	for (k = 0; k <= k0; k++)
-		g[k] = 0;
-	g[0] = 1;
-	/* 1 / prod (1 - q^i): partitions of k into parts <= a (additions only) */
-	for (i = 1; i <= a && i <= k0; i++)
-		for (k = i; k <= k0; k++)
-			g[k] += g[k - i];
-	/* times prod (1 - q^(b+i)): drop the partitions with more than b parts */
-	for (i = 1; i <= a && b + i <= k0; i++)
-		for (k = k0; k >= b + i; k--)
-			g[k] -= g[k - b - i];
-	for (k = 0; k <= k0; k++)
-		sum += g[k];
-	for (i = 1; i <= a; i++)
-		binom = binom * (double)(b + i) / (double)i;
-	*p = fmin(1.0, 2 * sum / binom);
+	*p = fmin(1.0, 2 * t->g[k0] / t->binom);
 	return 0;
 }
 
@@ -187,5 +193,5 @@ void gx_mwu_exact_release(gx_mwu_exact *t)
 		return;
 	gx_free(t->g);
 	t->g = NULL;
-	t->cap = 0;
+	t->cap = t->a = t->b = 0;
 }

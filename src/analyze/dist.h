@@ -42,11 +42,14 @@ double gx_norm_sf(double z);
  * a = min(m, n), b = max(m, n).  Only the lower tail k <= k0 <= ab/2 is needed (the
  * distribution is symmetric); the denominator (partitions into parts <= a) is built with
  * additions only and the numerator's factors remove the partitions with more than b
- * parts, O(a k0) in all.  gx_mwu_exact holds the scratch array between calls.
+ * parts, O(a ab/2) once per (m, n): gx_mwu_exact keeps the cumulative counts for the
+ * last sizes asked, since the genes of a cohort without missing values all ask the same.
  */
 typedef struct gx_mwu_exact {
-	double *g;       /* scratch: counts for k = 0 .. cap - 1 */
+	double *g;       /* g[k] = rankings with U <= k, k = 0 .. ab/2 */
 	size_t cap;
+	size_t a, b;     /* sizes g is for (0: none) */
+	double binom;    /* (a + b choose a): all rankings */
 } gx_mwu_exact;
 
 /* Two-sided exact p-value of U1 (the first sample's U, an integer): 2 P(U >= max(U1,

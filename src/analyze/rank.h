@@ -22,7 +22,8 @@ typedef struct gx_rank_item {
  */
 double gx_rank_avg(const double *x, size_t n, double *ranks, gx_rank_item *work);
 
-/* Sort w[0 .. n-1] by v ascending (stable merge sort), tmp is scratch of n items. */
+/* Sort w[0 .. n-1] by v ascending (no NaN), tmp is scratch of n items.  Equal values
+ * may come out in any order. */
 void gx_rank_sort(gx_rank_item *w, gx_rank_item *tmp, size_t n);
 
 #endif
