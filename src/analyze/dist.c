@@ -33,6 +33,14 @@ static double stirling_delta(double x)
 	       r2 * (1.0 / 1188 + r2 * (-691.0 / 360360 + r2 * (1.0 / 156)))))));
 }
 
+/* lgamma(L) - lgamma(L + s) for L >= 10, from Stirling's series (no cancellation
+ * between two large log-gamma values) */
+static double lgamma_ratio(double L, double s)
+{
+	return -(L - 0.5) * log1p(s / L) - s * log(L + s) + s + stirling_delta(L) -
+	       stirling_delta(L + s);
+}
+
 /* ln(x^a y^b / B(a, b)) with y = 1 - x */
 static double log_power_terms(double a, double b, double x, double y)
 {
@@ -54,10 +62,8 @@ static double log_power_terms(double a, double b, double x, double y)
 	if (a >= 10 || b >= 10) {
 		/* one large (L), one small (s): lgamma(L) - lgamma(L + s) from Stirling */
 		double L = a >= 10 ? a : b, s = a >= 10 ? b : a;
-		double d = -(L - 0.5) * log1p(s / L) - s * log(L + s) + s + stirling_delta(L) -
-		           stirling_delta(L + s);
 
-		return a * lx + b * ly - lgamma(s) - d;
+		return a * lx + b * ly - lgamma(s) - lgamma_ratio(L, s);
 	}
 	return a * lx + b * ly - (lgamma(a) + lgamma(b) - lgamma(a + b));
 }
@@ -101,6 +107,54 @@ static double betacf(double a, double b, double x)
 	return h;
 }
 
+/*
+ * I_x(a, 1/2) for a >= 15 by the asymptotic expansion of DiDonato & Morris (TOMS 708,
+ * BGRAT: I_x(a, b) for a large and b <= 1 as a series in incomplete gamma ratios), with
+ * b = 1/2, where the ratio is Q(1/2, z) = erfc(sqrt z).  It converges in a few terms where
+ * the continued fraction needs O(sqrt a) (the p-values of t and r with hundreds of
+ * degrees of freedom, once per kept pair and per exact p-value).  -1 when it does not
+ * apply; the caller falls back to the continued fraction.
+ */
+static double bgrat_half(double a, double x, double y)
+{
+	const double b = 0.5, bm1 = -0.5, nu = a - 0.25;
+	double lnx = y > 0.375 ? log(x) : log1p(-y), z = -nu * lnx;
+	double r, u, v, t2, j, sum, t = 1, cn = 1, n2 = 0, c[30], d[30];
+	int n, i;
+
+	if (!(z > 0))
+		return -1;
+	r = exp(-z) * sqrt(z / M_PI);          /* exp(-z) z^b / Gamma(b) */
+	u = r * exp(-(lgamma_ratio(a, b) + b * log(nu)));
+	if (!(r > 0) || !(u > 0))
+		return -1;
+	v = 0.25 / (nu * nu);
+	t2 = 0.25 * lnx * lnx;
+	j = erfc(sqrt(z)) / r;                 /* Q(b, z) / r */
+	sum = j;
+	for (n = 1; n <= 30; n++) {
+		double bp2n = b + n2, s = 0, coef = b - n, dj;
+
+		j = (bp2n * (bp2n + 1) * j + (z + bp2n + 1) * t) * v;
+		n2 += 2;
+		t *= t2;
+		cn /= n2 * (n2 + 1);
+		c[n - 1] = cn;
+		for (i = 1; i < n; i++) {
+			s += coef * c[i - 1] * d[n - i - 1];
+			coef += b;
+		}
+		d[n - 1] = bm1 * cn + s / n;
+		dj = d[n - 1] * j;
+		sum += dj;
+		if (sum <= 0)
+			return -1;
+		if (fabs(dj) <= 1e-16 * sum)
+			return u * sum;
+	}
+	return -1;
+}
+
 double gx_betainc(double a, double b, double x, double y)
 {
 	double lp;
@@ -111,6 +165,12 @@ double gx_betainc(double a, double b, double x, double y)
 		return 0;
 	if (y == 0)
 		return 1;
+	if (b == 0.5 && a >= 15) {
+		double w = bgrat_half(a, x, y);
+
+		if (w >= 0)
+			return w;
+	}
 	lp = log_power_terms(a, b, x, y);
 	if (x < (a + 1) / (a + b + 2))
 		return exp(lp) * betacf(a, b, x) / a;

@@ -137,6 +137,26 @@ def check_dist(driver):
             lines.append("r %r %r" % (r, n))
             want.append(y)
             kinds.append("r=%g n=%d" % (r, n))
+    # dense over the large-df regime (the asymptotic expansion's): df 30 .. 2e6, p from
+    # about 1 down to 1e-300, against the incomplete beta and scipy's t
+    for df in np.geomspace(30, 2e6, 23):
+        for t in np.concatenate([np.geomspace(1e-6, 30, 30), [0.3 * math.sqrt(df), math.sqrt(df)]]):
+            y = 2 * special.stdtr(df, -abs(t))
+            if y < 1e-300:
+                continue
+            lines.append("t %r %r" % (float(t), float(df)))
+            want.append(y)
+            kinds.append("t=%g df=%g" % (t, df))
+        for r in np.geomspace(1e-7, 0.999, 25):
+            # through t (spearmanr's form): betainc(df/2, 1/2, 1 - r^2) would be handed
+            # 1 - r^2 rounded, which for r = 1e-7 is off by 1% in r^2 and by 2e-9 in p
+            n = df + 2
+            y = 2 * special.stdtr(df, -r * math.sqrt(df / ((1 - r) * (1 + r))))
+            if y < 1e-300:
+                continue
+            lines.append("r %r %r" % (float(r), float(n)))
+            want.append(y)
+            kinds.append("r=%g n=%g" % (r, n))
     for z in (-8.0, -2.0, -0.3, 0.0, 0.4, 1.96, 5.0, 12.0, 30.0):
         lines.append("z %r" % z)
         want.append(stats.norm.sf(z))
