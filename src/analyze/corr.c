@@ -28,6 +28,7 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -74,9 +75,11 @@ typedef struct run {
 	/* kept pairs: a min-heap by |r|, root = the weakest */
 	kept *h;
 	size_t hn, hcap, hmax;
-	/* exact store: e1 = min-heap of |r| (fast path), e2 = max-heap of p (the others) */
-	double *e1, *e2;
-	size_t e1n, e1cap, e2n, e2cap, S;
+	/* exact store: the S largest |r| of the fast path (e1) and the S largest -p of the
+	 * others (e2), each a buffer of up to 2S values cut back to the S largest when full;
+	 * only values above the cut (tau) enter */
+	double *e1, *e2, e1tau, e2tau;
+	size_t e1n, e1cap, e2n, e2cap, e2max, S;
 	/* p-value bins: bin c holds p in (edge[c+1], edge[c]], edge[c] = p(r = c/nb) */
 	size_t nb;
 	uint64_t *hist;
@@ -184,39 +187,48 @@ static void kept_up(kept *h, size_t i)
 	}
 }
 
-/* min-heap of doubles (sign = 1) or max-heap (sign = -1) */
-static void dheap_down(double *h, size_t n, size_t i, int sign)
+/* rearrange v[0 .. n-1] so that v[0 .. k-1] are its k largest values (0 < k <= n) and
+ * v[k-1] the smallest of them (quickselect, Hoare's partition, median-of-three pivot) */
+static void select_top(double *v, size_t n, size_t k)
 {
-	for (;;) {
-		size_t l = 2 * i + 1, s = i;
-		double t;
+	ptrdiff_t lo = 0, hi = (ptrdiff_t)n - 1, target = (ptrdiff_t)k - 1;
 
-		if (l < n && sign * h[l] < sign * h[s])
-			s = l;
-		if (l + 1 < n && sign * h[l + 1] < sign * h[s])
-			s = l + 1;
-		if (s == i)
+	while (lo < hi) {
+		ptrdiff_t i = lo, j = hi, mid = lo + (hi - lo) / 2;
+		double a = v[lo], b = v[mid], c = v[hi], piv, t;
+
+		piv = a > b ? (b > c ? b : (a > c ? c : a)) : (a > c ? a : (b > c ? c : b));
+		while (i <= j) {
+			while (v[i] > piv)
+				i++;
+			while (v[j] < piv)
+				j--;
+			if (i <= j) {
+				t = v[i];
+				v[i] = v[j];
+				v[j] = t;
+				i++;
+				j--;
+			}
+		}
+		/* v[lo .. j] >= piv >= v[i .. hi], anything between equals piv */
+		if (target <= j)
+			hi = j;
+		else if (target >= i)
+			lo = i;
+		else
 			return;
-		t = h[i];
-		h[i] = h[s];
-		h[s] = t;
-		i = s;
 	}
 }
 
-static void dheap_up(double *h, size_t i, int sign)
+/* cut a buffer of the largest values back to its S largest; returns the new cut */
+static double cut_top(double *v, size_t *n, size_t S)
 {
-	while (i > 0) {
-		size_t p = (i - 1) / 2;
-		double t;
-
-		if (!(sign * h[i] < sign * h[p]))
-			return;
-		t = h[i];
-		h[i] = h[p];
-		h[p] = t;
-		i = p;
+	if (*n > S) {
+		select_top(v, *n, S);
+		*n = S;
 	}
+	return *n == S ? v[S - 1] : -INFINITY;
 }
 
 /* ---- per pair ---- */
@@ -312,12 +324,11 @@ static int fast_pair(run *R, double r, uint32_t i, uint32_t j)
 		if (ar < R->bmin_r[c])
 			R->bmin_r[c] = ar;
 	}
-	if (R->e1n < R->e1cap) {
-		R->e1[R->e1n] = ar;
-		dheap_up(R->e1, R->e1n++, 1);
-	} else if (ar > R->e1[0]) {
-		R->e1[0] = ar;
-		dheap_down(R->e1, R->e1n, 0, 1);
+	if (ar > R->e1tau) {
+		if (R->e1n == R->e1cap)
+			R->e1tau = cut_top(R->e1, &R->e1n, R->S);
+		if (ar > R->e1tau)
+			R->e1[R->e1n++] = ar;
 	}
 	if (R->hn < R->o.top_k || ar >= R->o.min_abs_r ||
 	    (R->hn && ar >= fabs(R->h[0].r)))
@@ -399,23 +410,22 @@ static int slow_pair(run *R, const double *x, const double *y, uint32_t i, uint3
 		if (p > R->bmax_p[c])
 			R->bmax_p[c] = p;
 	}
-	if (R->e2n < R->S) {
-		if (R->e2n == R->e2cap) {
+	if (-p > R->e2tau) {
+		if (R->e2n == R->e2cap && R->e2cap < R->e2max) {
 			size_t cap = R->e2cap ? 2 * R->e2cap : 4096;
 			double *e;
 
-			if (cap > R->S)
-				cap = R->S;
+			if (cap > R->e2max)
+				cap = R->e2max;
 			if (!(e = rgrow(R, R->e2, R->e2cap, cap, sizeof(*e))))
 				return oom(R);
 			R->e2 = e;
 			R->e2cap = cap;
 		}
-		R->e2[R->e2n] = p;
-		dheap_up(R->e2, R->e2n++, -1);
-	} else if (p < R->e2[0]) {
-		R->e2[0] = p;
-		dheap_down(R->e2, R->e2n, 0, -1);
+		if (R->e2n == R->e2cap)
+			R->e2tau = cut_top(R->e2, &R->e2n, R->S);
+		if (-p > R->e2tau)
+			R->e2[R->e2n++] = -p;
 	}
 	return keep(R, r, i, j, (uint32_t)k);
 }
@@ -735,14 +745,16 @@ static int finish(run *R, gx_corr_emit_fn emit, void *ectx, const plan *pl)
 
 	if (!R->hn)
 		return 0;
-	/* the exact store as sorted p-values: e1 holds |r| of the fast path, e2 p-values */
+	/* the exact store as sorted p-values: e1 holds |r| of the fast path, e2 -p */
+	cut_top(R->e1, &R->e1n, R->S);
+	cut_top(R->e2, &R->e2n, R->S);
 	nE = R->e1n + R->e2n;
 	if (!(E = ralloc(R, nE, sizeof(*E))))
 		return oom(R);
 	for (i = 0; i < R->e1n; i++)
 		E[i] = gx_r_p2(R->e1[i], (double)R->n);
-	if (R->e2n)
-		memcpy(E + R->e1n, R->e2, R->e2n * sizeof(*E));
+	for (i = 0; i < R->e2n; i++)
+		E[R->e1n + i] = -R->e2[i];
 	rfree(R, R->e1, R->e1cap, sizeof(double));
 	R->e1 = NULL;
 	rfree(R, R->e2, R->e2cap, sizeof(double));
@@ -1041,7 +1053,9 @@ int gx_corr_run(size_t n_genes, size_t n_samples, gx_corr_load_fn load, void *lo
 	    !(R.c = ralloc(&R, R.b * R.b, sizeof(double))))
 		goto nomem;
 	pairs = (double)G * (double)(G - 1) / 2;
-	R.e1cap = pairs < (double)R.S ? (size_t)pairs : R.S;
+	R.e1cap = pairs < 2.0 * (double)R.S ? (size_t)pairs : 2 * R.S;
+	R.e2max = 2 * R.S;
+	R.e1tau = R.e2tau = -INFINITY;
 	if (!(R.e1 = ralloc(&R, R.e1cap, sizeof(double))))
 		goto nomem;
 	if (pairs > (double)R.S) {
