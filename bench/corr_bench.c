@@ -126,12 +126,12 @@ int main(int argc, char **argv)
 	cpu = (double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) / 1e9;
 	getrusage(RUSAGE_SELF, &ru);
 	printf("gxload genes=%zu samples=%zu method=%s seconds=%.3f cpu_seconds=%.3f "
-	       "blas_seconds=%.3f passes=%d "
-	       "block=%zu gene_loads=%llu peak_mb=%.1f maxrss_mb=%.1f budget_mb=%zu m=%llu "
-	       "kept=%zu\n", G, N, o.method == GX_CORR_SPEARMAN ? "spearman" : "pearson", secs,
-	       cpu, st.blas_seconds, st.passes, st.block_genes, (unsigned long long)st.gene_loads, st.peak_bytes / 1048576.0,
-	       ru.ru_maxrss / 1024.0, o.mem_budget >> 20, (unsigned long long)st.pairs_tested,
-	       kept);
+	       "blas_seconds=%.3f passes=%d block=%zu gene_loads=%llu peak_mb=%.1f maxrss_mb=%.1f "
+	       "budget_mb=%zu m=%llu kept=%zu\n", G, N,
+	       o.method == GX_CORR_SPEARMAN ? "spearman" : "pearson", secs, cpu, st.blas_seconds,
+	       st.passes, st.block_genes, (unsigned long long)st.gene_loads,
+	       st.peak_bytes / 1048576.0, ru.ru_maxrss / 1024.0, o.mem_budget >> 20,
+	       (unsigned long long)st.pairs_tested, kept);
 	free(v);
 	return 0;
 }

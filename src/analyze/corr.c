@@ -730,9 +730,9 @@ static void suffix_min(ranked *L, size_t n, double m)
  * 1..sE).  When m > sE, cb[c] counts the values in bins before c (smaller p); a kept
  * pair's q is at most u = its q over E alone (or m p / (cb + 1) past E), and the minimum
  * past every kept pair's rank is at most U = min over the bins there of m p_max /
- * (cb + count), a value some p-value attains (a bin's largest p has its last rank).  A bin whose values all have
- * m p / rank >= min(max u, U) cannot change any kept q; the other bins (and those of kept
- * pairs past E) are read exactly in sweep 2.
+ * (cb + count), a value some p-value attains (a bin's largest p has its last rank).
+ * A bin whose values all have m p / rank >= min(max u, U) cannot change any kept q; the
+ * other bins (and those of kept pairs past E) are read exactly in sweep 2.
  */
 static int finish(run *R, gx_corr_emit_fn emit, void *ectx, const plan *pl)
 {

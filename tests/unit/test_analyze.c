@@ -73,6 +73,33 @@ static void test_rank_bh(void)
 	ok(r[0] == 5 && r[1] == 1 && r[2] == 3 && r[3] == 3 && r[4] == 6 && r[5] == 3,
 	   "ranks: ties share the mean of their ranks");
 	is_double(gx_rank_avg(x, 2, r, w), 0.0, "ranks: no ties, no tie term");
+	{
+		/* negative values, -0 and +0 (equal), and 600 values that share the top 32 bits of
+		 * their keys (the radix sort's full pass) in a scrambled order */
+		static const double y[] = { -1, 0.0, -0.0, 3, -2.5 };
+		double ry[5], *z = malloc(600 * sizeof(*z)), *rz = malloc(600 * sizeof(*rz));
+		gx_rank_item *wz = malloc(1200 * sizeof(*wz));
+		size_t i, bad = 0;
+
+		gx_rank_avg(y, 5, ry, w);
+		ok(ry[0] == 2 && ry[1] == 3.5 && ry[2] == 3.5 && ry[3] == 5 && ry[4] == 1,
+		   "ranks: negatives first, -0 tied with +0");
+		for (i = 0; i < 600; i++)
+			z[i] = 8 + (double)((i * 7919) % 600) * 1e-13;
+		is_double(gx_rank_avg(z, 600, rz, wz), 0.0, "ranks: close values are not ties");
+		for (i = 0; i < 600; i++)
+			bad += rz[i] != (double)((i * 7919) % 600) + 1;
+		is_int(bad, 0, "ranks: values within 1e-13 of each other ranked in order");
+		for (i = 0; i < 600; i++)
+			z[i] = (double)(i % 7) - 3;
+		/* 600 = 7 x 85 + 5: the values -3 .. 1 appear 86 times, 2 and 3 85 times */
+		is_double(gx_rank_avg(z, 600, rz, wz), 5 * (86.0 * 86 * 86 - 86) + 2 * (85.0 * 85 * 85 - 85),
+		          "ranks: tie term of seven groups");
+		ok(rz[3] == 86 * 3 + 43.5 && rz[6] == 558, "ranks: each group's mean rank");
+		free(z);
+		free(rz);
+		free(wz);
+	}
 
 	p[0] = 0.01, p[1] = 0.04, p[2] = NAN, p[3] = 0.03, p[4] = 0.5, p[5] = 0.03;
 	is_int(gx_bh(p, 6, q, &err), 0, "bh");
