@@ -30,7 +30,11 @@ case "$blas" in
 	     "/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3" >&2
 	exit 1 ;;
 esac
-gxblas=$(ldd "$BENCH_TOOLS/corr_bench" | awk '/openblas/ { print $3 }')
+gxblas=$(readlink -f "$(ldd "$BENCH_TOOLS/corr_bench" | awk '/openblas/ { print $3 }')")
+# the same strongest pair on both sides (both print its |r| to 6 places)
+gtop=$(sed -n 's/.* top_r=\([^ ]*\).*/\1/p' "$W/gx" | head -1)
+ntop=$(sed -n 's/.* top_r=\([^ ]*\).*/\1/p' "$W/np" | head -1)
+[ "$gtop" = "$ntop" ] || { echo "b70: strongest |r| differs: gxload $gtop, numpy $ntop" >&2; exit 1; }
 "$BENCH_TOOLS/corr_bench" 20000 500 --data "$data" --top 1000 --method spearman > "$W/sp"
 "$BENCH_TOOLS/corr_bench" 60000 500 --top 1000 > "$W/g60k"
 

@@ -56,17 +56,25 @@ static int synth_load(void *ctx, size_t g0, size_t count, double *out, gx_err *e
 	return 0;
 }
 
+typedef struct kept_info {
+	size_t n;
+	double top_r;   /* |r| of the first (strongest) pair */
+} kept_info;
+
 static int count_pair(void *ctx, const gx_corr_pair *p, gx_err *err)
 {
-	(void)p;
+	kept_info *k = ctx;
+
 	(void)err;
-	(*(size_t *)ctx)++;
+	if (!k->n++)
+		k->top_r = fabs(p->r);
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	size_t G, N, kept = 0;
+	size_t G, N;
+	kept_info kept = { 0, NAN };
 	const char *data = NULL;
 	gx_corr_opts o;
 	gx_corr_stats st;
@@ -127,11 +135,11 @@ int main(int argc, char **argv)
 	getrusage(RUSAGE_SELF, &ru);
 	printf("gxload genes=%zu samples=%zu method=%s seconds=%.3f cpu_seconds=%.3f "
 	       "blas_seconds=%.3f passes=%d block=%zu gene_loads=%llu peak_mb=%.1f maxrss_mb=%.1f "
-	       "budget_mb=%zu m=%llu kept=%zu\n", G, N,
+	       "budget_mb=%zu m=%llu kept=%zu top_r=%.6f\n", G, N,
 	       o.method == GX_CORR_SPEARMAN ? "spearman" : "pearson", secs, cpu, st.blas_seconds,
 	       st.passes, st.block_genes, (unsigned long long)st.gene_loads,
 	       st.peak_bytes / 1048576.0, ru.ru_maxrss / 1024.0, o.mem_budget >> 20,
-	       (unsigned long long)st.pairs_tested, kept);
+	       (unsigned long long)st.pairs_tested, kept.n, kept.top_r);
 	free(v);
 	return 0;
 }
