@@ -3,7 +3,8 @@
 # samples: gxload's gx_corr_run (bench/corr_bench.c) against numpy.corrcoef plus the same
 # top-K selection (bench/corr_numpy.py) on the same matrix and the same OpenBLAS, run
 # alternately BENCH_RUNS times in one go; then Spearman once, and 60,000 genes at the
-# default 256 MB budget from a generated source (no matrix in memory) for peak memory.
+# default 256 MB budget from a generated source (no matrix in memory) for peak memory;
+# and the differential pass over 20,000 genes (bench/diff_bench.c).
 # Both sides use OpenBLAS's default thread count (every core).  numpy reaches OpenBLAS
 # through libblas.so.3, which Debian's alternatives point at the OpenBLAS pthread build
 # once libopenblas-dev is installed; the script reads the library numpy's process mapped
@@ -37,6 +38,10 @@ ntop=$(sed -n 's/.* top_r=\([^ ]*\).*/\1/p' "$W/np" | head -1)
 [ "$gtop" = "$ntop" ] || { echo "b70: strongest |r| differs: gxload $gtop, numpy $ntop" >&2; exit 1; }
 "$BENCH_TOOLS/corr_bench" 20000 500 --data "$data" --top 1000 --method spearman > "$W/sp"
 "$BENCH_TOOLS/corr_bench" 60000 500 --top 1000 > "$W/g60k"
+# the differential pass over a study's genes: two cohorts of 250, and 5 against 495 (the
+# exact U test for every gene)
+"$BENCH_TOOLS/diff_bench" 20000 250 250 > "$W/d250"
+"$BENCH_TOOLS/diff_bench" 20000 5 495 > "$W/d5"
 
 kv() { # FILE KEY -> the median of KEY's values
 	sed -n "s/.* $2=\([^ ]*\).*/\1/p" "$1" | sort -g |
@@ -69,5 +74,11 @@ nptop=$(kv "$W/np" topk_seconds)
 	echo "matrix: its RSS is the run (budget 256 MB) plus the program."
 	echo
 	echo "BLAS: numpy $blas; gxload $gxblas."
+	echo
+	echo "| differential pass, 20,000 genes | wall s | CPU s |"
+	echo "|---|---|---|"
+	printf '| 250 against 250 (normal approximation) | %s | %s |\n' "$(kv "$W/d250" seconds)" \
+		"$(kv "$W/d250" cpu_seconds)"
+	printf '| 5 against 495 (exact U) | %s | %s |\n' "$(kv "$W/d5" seconds)" "$(kv "$W/d5" cpu_seconds)"
 } > "$res"
 cat "$res"
