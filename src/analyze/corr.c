@@ -985,7 +985,10 @@ int gx_corr_run(size_t n_genes, size_t n_samples, gx_corr_load_fn load, void *lo
 	memset(stats, 0, sizeof(*stats));
 	stats->n_genes = G;
 	stats->n_samples = n;
-	R.o = *opts;
+	if (opts)
+		R.o = *opts;
+	else
+		gx_corr_opts_init(&R.o);
 	if (!R.o.mem_budget)
 		R.o.mem_budget = GX_CORR_DEFAULT_BUDGET;
 	if (R.o.min_n < 3)

@@ -82,7 +82,8 @@ void gx_corr_opts_init(gx_corr_opts *o);
 
 /*
  * Correlate every pair of the n_genes genes over n_samples samples.  Calls load for
- * blocks of genes (several sweeps), then emit once per kept pair.  stats may be NULL.
+ * blocks of genes (several sweeps), then emit once per kept pair.  opts NULL means the
+ * defaults; emit and stats may be NULL.
  * Errors: GX_E_CONFIG for a budget too small for the cohort (the message says the least
  * that works) or for top_k that does not fit in it; GX_E_NOMEM when more pairs reach
  * min_abs_r than the budget can hold; whatever load or emit return.
