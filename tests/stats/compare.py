@@ -49,6 +49,7 @@ class Err:
     def __init__(self, what):
         self.what = what
         self.max = 0.0
+        self.max_abs = 0.0
         self.bad = []
         self.count = 0
 
@@ -63,16 +64,16 @@ class Err:
             return
         d = abs(got - want)
         rel = d / abs(want) if want != 0 else (0.0 if d == 0 else math.inf)
-        if d <= floor:
-            rel = min(rel, 0.0)
-        self.max = max(self.max, rel)
+        self.max_abs = max(self.max_abs, d)
+        if d > floor:
+            self.max = max(self.max, rel)
         if d > REL * abs(want) + floor:
             self.bad.append("%s: got %.17g, want %.17g (rel %.3g)" % (where, got, want, rel))
 
     def check(self, name):
         ok(self.count > 0 and not self.bad,
-           "%s: %d values, max relative error %.3g" % (name, self.count, self.max),
-           "\n".join(self.bad[:10]))
+           "%s: %d values, max relative error %.3g (beyond the floor), max absolute %.3g"
+           % (name, self.count, self.max, self.max_abs), "\n".join(self.bad[:10]))
 
 
 def run(driver, args, text):
