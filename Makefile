@@ -16,7 +16,7 @@ VARDIR   ?= /var/lib/gxload
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 GITREV   := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
-PKGS      = libpq sqlite3 libpcre2-8 yaml-0.1 libxxhash hdf5 jansson liblzf
+PKGS      = libpq sqlite3 libpcre2-8 yaml-0.1 libxxhash hdf5 jansson liblzf openblas
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
