@@ -13,6 +13,7 @@
  * seconds of gx_corr_run (CPU summed over OpenBLAS's threads), the wall seconds inside
  * BLAS, its sweeps, its own peak bytes, the process's peak RSS and the counts.
  */
+#include "analyze/blas.h"
 #include "analyze/corr.h"
 #include "core/hash.h"
 
@@ -93,6 +94,7 @@ int main(int argc, char **argv)
 	}
 	G = strtoul(argv[1], NULL, 10);
 	N = strtoul(argv[2], NULL, 10);
+	gx_blas_threads_begin(0); /* OpenBLAS's threads, one per core, as numpy's */
 	gx_corr_opts_init(&o);
 	for (i = 3; i + 1 < argc; i += 2) {
 		if (!strcmp(argv[i], "--data"))
