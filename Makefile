@@ -170,6 +170,7 @@ install: gxload                              ## install to $(DESTDIR)$(PREFIX) (
 	sed -e 's|\.\./var/|$(VARDIR)/|' -e 's|\.\./examples/data|$(VARDIR)/data|' \
 	  configs/gxload.yaml > $(DESTDIR)$(SHAREDIR)/configs/gxload.yaml
 	chmod 0644 $(DESTDIR)$(SHAREDIR)/configs/gxload.yaml
+	install -m 0644 configs/features.yaml $(DESTDIR)$(SHAREDIR)/configs/features.yaml
 	install -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
 
 uninstall:                                   ## remove what install put in place
