@@ -46,6 +46,7 @@ typedef struct gx_corr_pair {
 	uint32_t i, j;      /* gene indexes, i < j */
 	uint32_t n;         /* samples with a value for both genes */
 	double r, p, q;     /* correlation, two-sided p-value, BH q-value */
+	uint64_t m;         /* pairs tested in the run: BH's m */
 } gx_corr_pair;
 
 /* Receives each kept pair (the pointer is valid during the call only); a negative return

@@ -299,6 +299,7 @@ static int bh_emit(run *R, bh *B, gx_corr_emit_fn emit, void *ectx)
 		pr.r = R->h[i].r;
 		pr.p = B->pk[i];
 		pr.q = lo < B->nL && B->L[lo].sm < 1 ? B->L[lo].sm : 1;
+		pr.m = R->m;
 		if (emit && (rc = emit(ectx, &pr, R->err)) < 0)
 			return rc;
 		R->kept_out++;

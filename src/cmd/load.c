@@ -8,6 +8,8 @@
  * (nothing with -q).
  */
 #include "cmd/cmd.h"
+#include "analyze/cohort.h"
+#include "analyze/feature_set.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "load/migrate.h"
@@ -19,8 +21,8 @@
 
 static void usage(FILE *out)
 {
-	fputs("usage: gxload load [--force] [--dry-run] ACCESSION...\n"
-	      "       gxload load [--force] [--dry-run] --file PATH --study ACCESSION\n"
+	fputs("usage: gxload load [--force] [--dry-run] [--cohort-by DEF] ACCESSION...\n"
+	      "       gxload load [--force] [--dry-run] [--cohort-by DEF] --file PATH --study ACC\n"
 	      "\n"
 	      "Load each study <data_root>/ACCESSION/ (ACCESSION.tsv, metadata_ACCESSION.tsv,\n"
 	      "optional aggregated_metadata.json and HDF5 matrices) into the database.\n"
@@ -30,7 +32,10 @@ static void usage(FILE *out)
 	      "  --force        reload everything, even if unchanged\n"
 	      "  --dry-run      check the inputs and say what would be done; write nothing\n"
 	      "  --file PATH    load one matrix file (TSV or HDF5) as the study named by --study\n"
-	      "  --study ACC    the accession for --file\n", out);
+	      "  --study ACC    the accession for --file\n"
+	      "  --cohort-by DEF  group the samples into cohorts by DEF: illness (default:\n"
+	      "                 analysis.cohort_by), none (the whole study), or a sample field:\n"
+	      "                 a metadata column or an h5ad obs column (field:NAME or NAME)\n", out);
 }
 
 /*
@@ -68,12 +73,13 @@ static gx_sink *dry_run_sink(gx_ctx *ctx)
 
 int cmd_load(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 {
-	enum { OPT_FORCE = 256, OPT_DRY, OPT_FILE, OPT_STUDY };
+	enum { OPT_FORCE = 256, OPT_DRY, OPT_FILE, OPT_STUDY, OPT_COHORT_BY };
 	static const struct option longopts[] = {
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "dry-run", no_argument, NULL, OPT_DRY },
 		{ "file", required_argument, NULL, OPT_FILE },
 		{ "study", required_argument, NULL, OPT_STUDY },
+		{ "cohort-by", required_argument, NULL, OPT_COHORT_BY },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -81,6 +87,8 @@ int cmd_load(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 	const char *study = NULL;
 	gx_sink *s = NULL;
 	gx_rulebook *rules = NULL;
+	gx_feature_set *features = NULL;
+	gx_cohort_def def;
 	gx_err first;
 	int c, i, rc, failed = 0;
 
@@ -93,6 +101,7 @@ int cmd_load(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 		case OPT_DRY: opts.dry_run = 1; break;
 		case OPT_FILE: opts.file = optarg; break;
 		case OPT_STUDY: study = optarg; break;
+		case OPT_COHORT_BY: opts.cohort_by = optarg; break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -107,6 +116,18 @@ int cmd_load(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 	if ((rc = gx_rulebook_load(ctx->cfg, &rules, err)))
 		return rc;
 	opts.rules = rules;
+	/* so do the cohort definition and the features file */
+	if ((rc = gx_cohort_def_parse(opts.cohort_by ? opts.cohort_by : ctx->cfg->cohort_by, &def,
+	                              err))) {
+		if (opts.cohort_by) { /* the command line's, not the config's */
+			err->code = GX_E_USAGE;
+			rc = -GX_E_USAGE;
+		}
+		goto out;
+	}
+	if ((rc = gx_feature_set_load(ctx->cfg->features, &features, err)))
+		goto out;
+	opts.features = features;
 
 	if (opts.dry_run) {
 		s = dry_run_sink(ctx);
@@ -167,5 +188,6 @@ int cmd_load(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 out:
 	gx_sink_close(s);
 	gx_rulebook_free(rules);
+	gx_feature_set_free(features);
 	return rc;
 }

@@ -102,12 +102,13 @@ static int intern_platform(pipe *p, const gx_platform *pl, size_t *ix, gx_err *e
 	return 0;
 }
 
-/* The dimension row's hash: identity, metadata, and what the rules made of them. */
+/* The dimension row's hash: identity, metadata, what the rules made of them, its cohort
+ * and whether its matrix stores zeros. */
 static int sample_hash(const pipe *p, sample *sm, gx_err *err)
 {
 	const gx_platform *pl = plat_of(p, sm);
 	char conf[32];
-	const char *f[11];
+	const char *f[13];
 
 	snprintf(conf, sizeof(conf), "%.17g", sm->ill.confidence);
 	f[0] = sm->accession;
@@ -121,9 +122,30 @@ static int sample_hash(const pipe *p, sample *sm, gx_err *err)
 	f[8] = pl->key;
 	f[9] = pl->accession;
 	f[10] = pl->rule_id;
-	if (gx_hash_fields(sm->content_hash, 11, f) < 0)
+	f[11] = sm->cohort;
+	f[12] = sm->sparse ? "sparse" : "dense";
+	if (gx_hash_fields(sm->content_hash, 13, f) < 0)
 		return gx_err_set(err, GX_E_NOMEM, "out of memory");
 	return 0;
+}
+
+/* The sample's value of field 'name': its metadata row's, else (empty or absent there)
+ * the matrix's own attribute for its column; NULL when neither has one.  The same
+ * precedence as the sample's metadata JSON (pipe_sample_json). */
+static const char *field_value(const pipe *p, const sample *sm, size_t col, const char *name)
+{
+	const gx_matrix_info *info = gx_matrix_info_of(p->mats[sm->matrix]);
+	size_t j;
+	int c;
+
+	if (sm->row && (c = gx_metadata_col(p->md, name)) >= 0 && sm->row->values[c][0])
+		return sm->row->values[c];
+	for (j = 0; j < info->attrs.n_attrs; j++) {
+		const char *v = info->attrs.values[col * info->attrs.n_attrs + j];
+		if (!strcmp(info->attrs.names[j], name) && v && v[0])
+			return v;
+	}
+	return NULL;
 }
 
 /*
@@ -172,6 +194,9 @@ static int label_samples(pipe *p, gx_err *err)
 		    (rc = intern_platform(p, pl, &sm->plat, err)))
 			break;
 		unknown += !strcmp(sm->ill.code, gx_illness_default(rb->illness));
+		sm->sparse = info->sparse;
+		sm->cohort = gx_cohort_of(&p->cdef, sm->ill.code,
+		                          p->cdef.field ? field_value(p, sm, col, p->cdef.field) : NULL);
 		/* the metadata JSON is hashed now and built again only if the row is written */
 		if (!(rc = pipe_sample_json(p, sm, err)))
 			rc = sample_hash(p, sm, err);
