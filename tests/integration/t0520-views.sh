@@ -105,16 +105,18 @@ cohorts_match "$S" "$T/none" 1 SRP2002 "vw_expression_by_cohort: SRP2002 over lo
 is "$(q "SELECT count(*) FROM vw_expression_by_cohort WHERE study_accession = 'GSE1001' AND illness_code = 'CONTROL'")" \
    "$(awk 'END { print NR - 1 }' "$M")" "one row per gene of a cohort"
 
-# vw_gene_pairs_candidate: the 4 most variable genes of each cohort of 3 or more samples
+# candidate_rank: the 4 most variable genes of each cohort of 3 or more samples
+cands() { # ACC COHORT -> the candidates' gene ids, rank 1 first
+	q "SELECT g.gene_id FROM fact_cohort_gene_stats c JOIN dim_gene g ON g.gene_key = c.gene_key
+	   JOIN dim_study st ON st.study_key = c.study_key WHERE st.accession = '$1'
+	   AND c.cohort = '$2' AND c.candidate_rank IS NOT NULL ORDER BY c.candidate_rank"
+}
 cohort_stats "$M" "$T/cohorts" 0 | awk -F'|' '$1 == "CONTROL" && $3 >= 3 && $5 >= 0.1 { print $5 "|" $2 }' |
 	sort -t'|' -k1,1gr -k2,2 | head -4 | cut -d'|' -f2 > "$T/top"
-pairs=$(awk '{ g[NR] = $0 } END { for (i = 1; i <= NR; i++) for (j = i + 1; j <= NR; j++) print g[i] "|" g[j] }' "$T/top")
-is "$(q "SELECT gene_a || '|' || gene_b FROM vw_gene_pairs_candidate
-        WHERE study_accession = 'GSE1001' AND illness_code = 'CONTROL' ORDER BY rank_a, rank_b")" "$pairs" \
-   "vw_gene_pairs_candidate: the pairs of the 4 most variable genes, the more variable first"
-is "$(q "SELECT count(*) FROM vw_gene_pairs_candidate WHERE study_accession = 'GSE1001' AND illness_code = 'SEPTIC_SHOCK'")" 0 \
-   "a cohort of 2 samples (< analysis.pair_min_samples) has no pairs"
-is "$(q "SELECT min(rank_a) || '|' || max(rank_b) || '|' || min(n_a) FROM vw_gene_pairs_candidate WHERE study_accession = 'E-GEOD-3003'")" \
+is "$(cands GSE1001 CONTROL)" "$(cat "$T/top")" "candidate_rank: the 4 most variable genes, the more variable first"
+is "$(cands GSE1001 SEPTIC_SHOCK)" "" "a cohort of 2 samples (< analysis.pair_min_samples) has no candidates"
+is "$(q "SELECT min(candidate_rank) || '|' || max(candidate_rank) || '|' || min(n) FROM fact_cohort_gene_stats c
+        JOIN dim_study st ON st.study_key = c.study_key WHERE st.accession = 'E-GEOD-3003'")" \
    "1|4|3" "ranks 1..4, 3 values each"
 
 # run review: known run ids (a fresh database numbers runs from 1)
@@ -168,10 +170,9 @@ sed 's/^GSM5002\tSEPTIC_SHOCK$/GSM5002\tCONTROL/' "$T/cohorts" > "$T/cohorts2"
 cohorts_match "$M" "$T/cohorts2" 0 GSE1001 "vw_expression_by_cohort after relabelling: GSM5002 counts in CONTROL"
 is "$(cohort_source)" sql "the metadata-only run aggregated the facts"
 ranks() { # GSE1001's candidates: cohort|rank|gene, ranked in SQL or in the loader
-	q "SELECT illness_code || '|' || rank_a || '|' || gene_a FROM vw_gene_pairs_candidate
-	   WHERE study_accession = 'GSE1001' UNION
-	   SELECT illness_code || '|' || rank_b || '|' || gene_b FROM vw_gene_pairs_candidate
-	   WHERE study_accession = 'GSE1001'" | sort
+	q "SELECT c.cohort || '|' || c.candidate_rank || '|' || g.gene_id FROM fact_cohort_gene_stats c
+	   JOIN dim_gene g ON g.gene_key = c.gene_key JOIN dim_study st ON st.study_key = c.study_key
+	   WHERE st.accession = 'GSE1001' AND c.candidate_rank IS NOT NULL" | sort
 }
 is "$(q "SELECT count(*) FROM vw_expression_by_cohort WHERE study_accession = 'GSE1001' AND n = 1
          AND stddev IS NULL")" "$(nrows "$M")" "SEPTIC_SHOCK has one sample left: stddev NULL for each of its genes (SQL)"
@@ -206,7 +207,19 @@ cohorts_match "$M" "$T/cohorts" 0 GSE1001 "vw_expression_by_cohort after relabel
 is "$(ranks)" "$(want_ranks "$T/cohorts")" "the partial run's ranks are awk's"
 ref_check "relabelled in a partial run" $TOP
 
-# every example query of docs/VIEWS.md runs and returns rows
+# every example query of docs/VIEWS.md runs and returns rows: the analysis views need
+# gene pairs, differential statistics (GSE1001's two cohorts) and features
+cat > "$T/features.yaml" <<EOF
+kind: features
+features:
+  - name: g3_minus_g5
+    definition: log2_diff(ENSG00000000003, ENSG00000000010)
+EOF
+"$GXLOAD_BIN" --config "$T/gxload.yaml" --db "$DB" $TOP --set analysis.features="$T/features.yaml" \
+	--set analysis.correlate_after_load=true --set analysis.differential_after_load=true \
+	load GSE1001 > "$T/o" 2>&1
+is "$? $(q "SELECT count(*) FROM vw_feature_values") $(q "SELECT count(*) FROM vw_cohort_differential")" \
+   "0 5 30" "GSE1001 with its features (5 samples), correlations and differential statistics (30 genes)"
 awk '/^```sql$/ { on = 1; q = ""; next } /^```$/ && on { on = 0; n++; print q > (dir "/ex" n ".sql"); next }
      on { q = q $0 "\n" }' dir="$T" "$GXLOAD_TOP/docs/VIEWS.md"
 n=0
