@@ -235,7 +235,8 @@ static int filter_genes(an_data *d, const char *path, gx_err *err)
 			d->genes[i] = t;
 		}
 	}
-	gx_an_genes_free(d->genes + k, d->n_genes - k);
+	for (i = k; i < d->n_genes; i++)
+		gx_free(d->genes[i].id);
 	d->n_genes = k;
 	gx_hset_release(&want);
 	if (!k)
