@@ -3,13 +3,11 @@
  *
  * gx_cohort_store writes the loader's accumulated statistics in bulk
  * (gx_sink_copy_rows: COPY on PostgreSQL), candidate ranks included (computed by
- * analyze/cohort.c, gx_cohort_rank); gx_cohort_refresh computes the same rows with one
- * INSERT ... SELECT aggregate over the study's facts (count, avg, stddev_samp - SQLite's
- * comes from load/sqlite_func.c - min, max), then rank_candidates numbers them in SQL.
- * Both number, per cohort, the genes with n >= analysis.pair_min_samples and
- * stddev >= analysis.pair_min_stddev (and > 0) by stddev (ties by gene id, bytewise):
- * the first analysis.pair_top_n keep their rank as candidate_rank.
- * Does not: compute the statistics of a scan (analyze/cohort.c does), or correlations.
+ * analyze/cohort.c, gx_cohort_rank), and keeps the rows of the cohorts a partial run did
+ * not change after checking them.  Every row is the accumulator's: a run that writes no
+ * facts scans the matrices for its cohorts (pipeline/load.c), so that the rows are those
+ * of a clean load bit for bit, sparse matrices' zeros included.
+ * Does not: compute statistics (analyze/cohort.c does), or correlations.
  */
 #include "load/cohort_store.h"
 #include "load/sink_impl.h"
@@ -24,32 +22,6 @@
 /* study_key, cohort_by, cohort, illness_key, gene_key, n, mean, stddev, min, max,
  * candidate_rank */
 #define COLS 11
-
-/* Number the study's candidate genes per cohort (see the file comment), in SQL.  Ties
- * go by gene id bytewise on both backends (SQLite's default; "C" on PostgreSQL), as in
- * gx_cohort_rank. */
-static int rank_candidates(gx_sink *s, const gx_config *cfg, const char *sk, gx_err *err)
-{
-	char top[24], sd[40], ns[24], sql[1024];
-	const char *par[4] = { sk, ns, sd, top };
-
-	snprintf(ns, sizeof(ns), "%ld", cfg->pair_min_samples);
-	snprintf(sd, sizeof(sd), "%.17g", cfg->pair_min_stddev);
-	snprintf(top, sizeof(top), "%ld", cfg->pair_top_n);
-	snprintf(sql, sizeof(sql),
-		"UPDATE fact_cohort_gene_stats SET candidate_rank = r.rk "
-		"FROM (SELECT c.cohort, c.gene_key, "
-		"             row_number() OVER (PARTITION BY c.cohort "
-		"                                ORDER BY c.stddev DESC, g.gene_id%s) AS rk "
-		"      FROM fact_cohort_gene_stats c JOIN dim_gene g ON g.gene_key = c.gene_key "
-		"      WHERE c.study_key = CAST($1 AS integer) AND c.n >= CAST($2 AS integer) "
-		"      AND c.stddev > 0 AND c.stddev >= CAST($3 AS double precision)) r "
-		"WHERE fact_cohort_gene_stats.study_key = CAST($1 AS integer) "
-		"AND fact_cohort_gene_stats.cohort = r.cohort "
-		"AND fact_cohort_gene_stats.gene_key = r.gene_key "
-		"AND r.rk <= CAST($4 AS integer)", s->kind == GX_DB_POSTGRESQL ? " COLLATE \"C\"" : "");
-	return gx_sink_query(s, sql, 4, par, NULL, err);
-}
 
 /* Rows of gx_cohort_store go to the sink in batches of this many. */
 #define BATCH 4096
@@ -234,43 +206,4 @@ out:
 	gx_free(cells);
 	gx_free(keep);
 	return rc;
-}
-
-int gx_cohort_refresh(gx_sink *s, const gx_config *cfg, int32_t study_key,
-                      const char *cohort_by, long *n_rows, gx_err *err)
-{
-	char sk[16];
-	const char *par[2] = { sk, cohort_by };
-	double t0 = gx_mono();
-	long n = 0;
-	int rc;
-
-	snprintf(sk, sizeof(sk), "%d", (int)study_key);
-	if ((rc = delete_unkept(s, sk, 0, NULL, NULL, err)))
-		return rc;
-	/* the finite-range test leaves out NaN and infinities on both backends, as the
-	 * accumulator does (SQLite stores NaN as NULL; PostgreSQL sorts NaN above all) */
-	if ((rc = gx_sink_query(s,
-		"INSERT INTO fact_cohort_gene_stats (study_key, cohort_by, cohort, illness_key, "
-		"gene_key, n, mean, stddev, min, max) "
-		"SELECT f.study_key, CAST($2 AS text), s.cohort, "
-		"       CASE WHEN CAST($2 AS text) = 'illness' THEN min(s.illness_key) END, "
-		"       f.gene_key, count(*), avg(f.log2_value), "
-		"       stddev_samp(f.log2_value), min(f.log2_value), max(f.log2_value) "
-		"FROM fact_gene_expression f "
-		"JOIN dim_sample s ON s.sample_key = f.sample_key "
-		"WHERE f.study_key = CAST($1 AS integer) AND s.cohort IS NOT NULL "
-		"AND f.log2_value BETWEEN -1.7976931348623157e308 AND 1.7976931348623157e308 "
-		"GROUP BY f.study_key, s.cohort, f.gene_key", 2, par, NULL, err)))
-		return rc;
-	if ((rc = rank_candidates(s, cfg, sk, err)))
-		return rc;
-	if ((rc = gx_sink_query_long(s, "SELECT count(*) FROM fact_cohort_gene_stats "
-	                             "WHERE study_key = $1", 1, par, &n, err)))
-		return rc;
-	if (n_rows)
-		*n_rows = n;
-	gx_log(GX_LOG_INFO, "load", "cohort statistics: %ld cohort x gene rows from the facts in "
-	       "%.3f s", n, gx_mono() - t0);
-	return 0;
 }

@@ -2,8 +2,7 @@
  * cohort_store.h - writing a study's cohort statistics: fact_cohort_gene_stats.
  *
  * The statistics are computed elsewhere (analyze/cohort.h accumulates and ranks them;
- * the record is gx_cohort_acc, core/records.h); this module only writes them, or, for a
- * run that read no matrix, computes them in SQL from the stored facts.
+ * the record is gx_cohort_acc, core/records.h); this module only writes them.
  */
 #ifndef GX_COHORT_STORE_H
 #define GX_COHORT_STORE_H
@@ -32,14 +31,5 @@ int gx_cohort_store(gx_sink *s, int32_t study_key, const gx_cohort_acc *a,
                     const int32_t *rank, const gx_hset *gene_keys, const char *cohort_by,
                     const char *const *illness_keys, const unsigned char *changed,
                     long *n_rows, gx_err *err);
-
-/*
- * Rewrite the study's rows of fact_cohort_gene_stats from its facts and dim_sample's
- * cohort labels (one aggregate in SQL; right only where the facts hold every measured
- * value: not for sparse matrices), ranked in SQL by the rule of gx_cohort_rank
- * (analysis.* of cfg), inside the caller's transaction.
- */
-int gx_cohort_refresh(gx_sink *s, const gx_config *cfg, int32_t study_key,
-                      const char *cohort_by, long *n_rows, gx_err *err);
 
 #endif

@@ -251,10 +251,12 @@ static int cohort_changed(const pipe *p, const char *label)
 }
 
 /*
- * The study's cohort statistics: from the scan when one saw every sample, else from SQL
- * over the facts - unless a matrix is sparse, whose zeros the facts do not hold: then a
- * scan of the matrices for the cohorts alone.  A partial run rewrites only the cohorts it
- * changed (cohort_changed), and every cohort when the definition changed.
+ * The study's cohort statistics, always from the loader's accumulator: from the scan
+ * when one saw every sample, else (a run that wrote no facts: relabelled samples, a new
+ * cohort definition) from a scan of the matrices for the cohorts alone - the facts of a
+ * sparse matrix lack its zeros, and the same scan as a clean load's gives the same rows
+ * bit for bit.  A partial run rewrites only the cohorts it changed (cohort_changed), and
+ * every cohort when the definition changed.
  */
 static int store_cohorts(pipe *p, int mode_full, gx_err *err)
 {
@@ -265,16 +267,15 @@ static int store_cohorts(pipe *p, int mode_full, gx_err *err)
 	size_t i;
 	int rc;
 
-	if (!p->cohort_done && !pipe_has_sparse(p))
-		return gx_cohort_refresh(p->s, p->cfg, p->study_key, p->cdef.text, NULL, err);
 	if (!p->cohort_done) {
 		double t0 = gx_mono();
 
-		if ((rc = pipe_scan_cohorts(p, err)))
+		p->linear = !strcmp(p->old_scale, "linear"); /* the facts' scale: they stand */
+		if ((rc = pipe_pre_resolve_genes(p, err)) || (rc = pipe_scan_cohorts(p, err)))
 			return rc;
 		mode_full = 1;
-		gx_log(GX_LOG_INFO, "load", "cohort statistics: the sparse matrices read again "
-		       "(their zeros are no facts) in %.3f s", gx_mono() - t0);
+		gx_log(GX_LOG_INFO, "load", "cohort statistics: the matrices read again (no facts "
+		       "written) in %.3f s", gx_mono() - t0);
 	}
 	if (strcmp(p->old_cohort_by, p->cdef.text))
 		mode_full = 1;

@@ -137,10 +137,8 @@ int pipe_pre_resolve_genes(pipe *p, gx_err *err);
 /* Scan every matrix: digests of the wanted samples and, with a writer, their facts. */
 int pipe_scan_all(pipe *p, gx_fact_writer *w, gx_err *err);
 /* Scan every matrix for the cohort statistics alone (every sample; digests, facts and
- * validation untouched): a run that read no matrix, of a study with a sparse one. */
+ * validation untouched): a run that writes no facts. */
 int pipe_scan_cohorts(pipe *p, gx_err *err);
-/* 1 if some matrix of the study stores no zeros (10x, sparse h5ad). */
-int pipe_has_sparse(const pipe *p);
 /* Decide the value scale (p->linear) from config, the loaded study or the first cells. */
 int pipe_detect_scale(pipe *p, gx_err *err);
 

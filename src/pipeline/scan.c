@@ -493,16 +493,6 @@ int pipe_scan_cohorts(pipe *p, gx_err *err)
 	return rc;
 }
 
-int pipe_has_sparse(const pipe *p)
-{
-	size_t m;
-
-	for (m = 0; m < p->n_mats; m++)
-		if (gx_matrix_info_of(p->mats[m])->sparse)
-			return 1;
-	return 0;
-}
-
 /*
  * Decide log2 vs linear from the first cells (transform.scale_probe_rows rows' worth:
  * rows x samples): linear if a value exceeds transform.linear_threshold (refine.bio's own
