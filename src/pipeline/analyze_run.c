@@ -106,8 +106,11 @@ static int job_from_opts(const gx_config *cfg, const gx_analyze_opts *o, const c
 	int rc;
 
 	job_from_config(cfg, job);
-	if ((rc = gx_cohort_def_parse(o->cohort_by ? o->cohort_by : stored, &job->def, err)))
-		return rc;
+	if ((rc = gx_cohort_def_parse(o->cohort_by ? o->cohort_by : stored, &job->def, err))) {
+		if (o->cohort_by) /* the command line's */
+			err->code = GX_E_USAGE;
+		return o->cohort_by ? -GX_E_USAGE : rc;
+	}
 	job->stored_def = stored;
 	job->only_cohort = o->cohort;
 	job->correlate = o->correlate;
