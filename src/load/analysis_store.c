@@ -1,11 +1,11 @@
 /*
  * analysis_store.c - the analysis step's reads and writes (see analysis_store.h).
  *
- * The facts are read like verify.c reads them: keyset pagination over the fact table's
- * own key order (gene_key, sample_key within a study), FACT_CHUNK rows a query, values
- * as exact text (PostgreSQL's float8 output is shortest-exact; SQLite's is printed with
- * 17 digits).  Rows are written with gx_sink_copy_rows (COPY on PostgreSQL, one prepared
- * INSERT on SQLite), a batch at a time.
+ * The facts are read in one pass in the fact table's own key order (gene_key, sample_key
+ * within a study) by the backend's bulk reader (gx_sink_facts_read: one statement
+ * stepped with native doubles on SQLite, a binary COPY out on PostgreSQL).  Rows are
+ * written with gx_sink_copy_rows (COPY on PostgreSQL, one prepared INSERT on SQLite), a
+ * batch at a time.
  * Does not: compute anything, or open transactions.
  */
 #include "load/analysis_store.h"
@@ -18,8 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* rows per query: a few MB of text, whatever the study's size */
-#define FACT_CHUNK 50000
 /* rows per gx_sink_copy_rows */
 #define BATCH 2048
 
@@ -193,77 +191,16 @@ int gx_an_study_gene_keys(gx_sink *s, int32_t study_key, size_t n, const char *c
 	return 0;
 }
 
-/* The query of gx_an_facts_scan: $1 study, ($2, $3) the last key read, $4 the chunk,
- * $5 the genes (an array literal) when filtered. */
-static void facts_sql(const gx_sink *s, int filtered, char *sql, size_t cap)
-{
-	int pg = s->kind == GX_DB_POSTGRESQL;
-
-	snprintf(sql, cap,
-	         "SELECT f.sample_key, f.gene_key, %s FROM fact_gene_expression f "
-	         "WHERE f.study_key = CAST($1 AS integer) "
-	         "AND (f.gene_key, f.sample_key) > (CAST($2 AS integer), CAST($3 AS integer))%s "
-	         "ORDER BY f.gene_key, f.sample_key LIMIT CAST($4 AS integer)",
-	         pg ? "CAST(f.log2_value AS text)"
-	            : "CASE WHEN f.log2_value IS NULL THEN NULL ELSE printf('%!.17g', f.log2_value) END",
-	         !filtered ? "" : pg ? " AND f.gene_key = ANY (CAST($5 AS integer[]))"
-	                             : " AND f.gene_key IN (SELECT value FROM json_each($5))");
-}
-
 int gx_an_facts_scan(gx_sink *s, int32_t study_key, size_t n_genes, const int32_t *genes,
                      gx_an_facts_fn fn, void *ctx, gx_err *err)
 {
-	char sk[16], gk[16] = "-1", smk[16] = "-1", lim[16], sql[768];
-	const char *par[5] = { sk, gk, smk, lim, NULL };
 	gx_buf list = { 0 };
-	gx_rows *r = NULL;
-	int32_t *sa = gx_malloc(FACT_CHUNK * sizeof(*sa)), *ga = gx_malloc(FACT_CHUNK * sizeof(*ga));
-	double *va = gx_malloc(FACT_CHUNK * sizeof(*va));
-	size_t i;
-	int rc = 0;
+	int rc;
 
-	if (!sa || !ga || !va) {
-		rc = nomem(err);
-		goto out;
-	}
-	snprintf(sk, sizeof(sk), "%d", (int)study_key);
-	snprintf(lim, sizeof(lim), "%d", FACT_CHUNK);
-	if (genes) {
-		if (gx_sink_key_list(&list, s->ops->delete_sql->brackets, n_genes, genes)) {
-			rc = nomem(err);
-			goto out;
-		}
-		par[4] = list.data;
-	}
-	facts_sql(s, genes != NULL, sql, sizeof(sql));
-	if (s->kind == GX_DB_POSTGRESQL && (rc = gx_sink_exec(s, "SET extra_float_digits = 3", err)))
-		goto out;
-	for (;;) {
-		if ((rc = gx_sink_query(s, sql, genes ? 5 : 4, par, &r, err)))
-			goto out;
-		for (i = 0; i < r->nrows; i++) {
-			const char *v = gx_rows_get(r, i, 2);
-
-			sa[i] = (int32_t)atol(gx_rows_get(r, i, 0));
-			ga[i] = (int32_t)atol(gx_rows_get(r, i, 1));
-			va[i] = v ? strtod(v, NULL) : NAN;
-		}
-		if (r->nrows && (rc = fn(ctx, r->nrows, sa, ga, va, err)) < 0)
-			goto out;
-		rc = 0;
-		if (r->nrows < FACT_CHUNK)
-			break;
-		snprintf(gk, sizeof(gk), "%s", gx_rows_get(r, r->nrows - 1, 1));
-		snprintf(smk, sizeof(smk), "%s", gx_rows_get(r, r->nrows - 1, 0));
-		gx_rows_free(r);
-		r = NULL;
-	}
-out:
-	gx_rows_free(r);
+	if (genes && gx_sink_key_list(&list, s->ops->delete_sql->brackets, n_genes, genes))
+		return nomem(err);
+	rc = gx_sink_facts_read(s, study_key, genes ? list.data : NULL, fn, ctx, err);
 	gx_buf_release(&list);
-	gx_free(sa);
-	gx_free(ga);
-	gx_free(va);
 	return rc;
 }
 
