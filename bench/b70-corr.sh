@@ -4,7 +4,11 @@
 # top-K selection (bench/corr_numpy.py) on the same matrix and the same OpenBLAS, run
 # alternately BENCH_RUNS times in one go; then Spearman once, and 60,000 genes at the
 # default 256 MB budget from a generated source (no matrix in memory) for peak memory;
-# and the differential pass over 20,000 genes (bench/diff_bench.c).
+# and the differential pass over 20,000 genes (bench/diff_bench.c).  Then the same through
+# the real binary on PostgreSQL: the 20,000 x 500 study (gen_study, cohorts by its group
+# field: 167 controls, 333 patients) loaded plainly (peak RSS: the load's 64 MB) and with
+# the differential pass after it (analysis.differential_after_load), and `gxload analyze`
+# correlating the study as one cohort of 500 (--cohort-by none) at the default budget.
 # Both sides use OpenBLAS's default thread count (every core).  numpy reaches OpenBLAS
 # through libblas.so.3, which Debian's alternatives point at the OpenBLAS pthread build
 # once libopenblas-dev is installed; the script reads the library numpy's process mapped
@@ -12,6 +16,7 @@
 # Output: bench/results/b70-corr.md
 set -eu
 . "$BENCH_DIR/lib.sh"
+. "$GXLOAD_TOP/tests/lib/pg.sh"
 bench_init b70-corr
 PY=/usr/bin/python3
 data="$BENCH_DATA/corr_20000x500.f64"
@@ -42,6 +47,31 @@ ntop=$(sed -n 's/.* top_r=\([^ ]*\).*/\1/p' "$W/np" | head -1)
 # exact U test for every gene)
 "$BENCH_TOOLS/diff_bench" 20000 250 250 > "$W/d250"
 "$BENCH_TOOLS/diff_bench" 20000 5 495 > "$W/d5"
+
+# the real binary: loads with and without the differential pass, then analyze
+gen B20KX500 20000 500
+GRP="--set analysis.cohort_by=characteristics_ch1_group --set analysis.compare=patient:control"
+i=0
+while [ "$i" -lt "$BENCH_RUNS" ]; do
+	fresh_db gxbench
+	# shellcheck disable=SC2086
+	gx_pg "$W/load" gxbench B20KX500 $GRP
+	fresh_db gxbench
+	# shellcheck disable=SC2086
+	gx_pg "$W/loaddiff" gxbench B20KX500 $GRP --set analysis.differential_after_load=true
+	i=$((i + 1))
+done
+[ "$($PSQL -d gxbench -Atc "SELECT count(*) FROM fact_cohort_differential")" -eq 20000 ] ||
+	{ echo "b70: the load did not compare 20,000 genes" >&2; exit 1; }
+an() { # OUT ARGS...: gxload analyze of B20KX500
+	o=$1; shift
+	measure "$o" "$GXLOAD_BIN" --db "$(pg_url gxbench)" --set lock_dir="$BENCH_WORK/lock" \
+		--progress never analyze "$@" B20KX500
+}
+an "$W/andiff" --differential-only --compare patient:control
+an "$W/ancorr" --cohort-by none --correlation-only --top 1000
+grep -q '1000 pairs kept of 199990000 tested' "$W/ancorr.log" ||
+	{ echo "b70: analyze did not test every pair:" >&2; cat "$W/ancorr.log" >&2; exit 1; }
 
 kv() { # FILE KEY -> the median of KEY's values
 	sed -n "s/.* $2=\([^ ]*\).*/\1/p" "$1" | sort -g |
@@ -80,5 +110,18 @@ nptop=$(kv "$W/np" topk_seconds)
 	printf '| 250 against 250 (normal approximation) | %s | %s |\n' "$(kv "$W/d250" seconds)" \
 		"$(kv "$W/d250" cpu_seconds)"
 	printf '| 5 against 495 (exact U) | %s | %s |\n' "$(kv "$W/d5" seconds)" "$(kv "$W/d5" cpu_seconds)"
+	echo
+	echo "Through the binary, PostgreSQL, 20,000 x 500 (medians of $BENCH_RUNS loads, one analyze each):"
+	echo
+	echo "| command | wall s | user s | sys s | peak RSS MB | server CPU s |"
+	echo "|---|---|---|---|---|---|"
+	echo "| load | $(cell "$W/load") |"
+	echo "| load, differential pass after it | $(cell "$W/loaddiff") |"
+	echo "| analyze --differential-only | $(cell "$W/andiff") |"
+	echo "| analyze --cohort-by none --correlation-only --top 1000 | $(cell "$W/ancorr") |"
+	echo
+	lw=$(median "$W/load" 1); dw=$(median "$W/loaddiff" 1)
+	echo "The differential pass in a load: $(awk -v a="$dw" -v b="$lw" 'BEGIN { printf "%.2f s, %.1f%%", a - b, 100 * (a - b) / b }') of the load (target: < 10%)."
+	echo "analyze Pearson / numpy.corrcoef: $(ratio "$(median "$W/ancorr" 1)" "$np") (reading the study's facts back included)."
 } > "$res"
 cat "$res"
