@@ -4,8 +4,7 @@
  *
  * gx_cohort_rank numbers, per cohort, the genes with n >= analysis.pair_min_samples and
  * stddev >= analysis.pair_min_stddev (and > 0) by stddev (ties by gene id, bytewise):
- * the first analysis.pair_top_n keep their rank as candidate_rank - the rule that
- * load/cohort_store.c's SQL ranking follows too.
+ * the first analysis.pair_top_n keep their rank as candidate_rank.
  * Does not: write (load/cohort_store.c does), or compute correlations
  * (fact_gene_pair_stats belongs to the analysis step).
  */

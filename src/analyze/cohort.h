@@ -10,13 +10,12 @@
  * among the cohort's (analysis.* in config).  vw_expression_by_cohort reads this table,
  * so a query never aggregates facts.
  *
- * Two ways to the same rows: when the loader's scan sees every value of the study (a
- * full load, or a partial load's digest pass), it accumulates the statistics as it goes
- * (gx_cohort_acc, in core/records.h: Welford's update per illness x gene, a few tens of
- * bytes per pair), ranks them here (gx_cohort_rank) and load/cohort_store.h writes them
- * (gx_cohort_store); otherwise (metadata-only runs, which relabel samples without
- * reading the matrix) gx_cohort_refresh (load/cohort_store.h) aggregates the study's
- * facts and ranks them in SQL, by the same rule.
+ * The loader's scan sees every value of the study (a full load's fact pass, a partial
+ * load's digest pass, or a metadata-only run's scan for the statistics alone) and
+ * accumulates the statistics as it goes (gx_cohort_acc, in core/records.h: Welford's
+ * update per cohort x gene, a few tens of bytes per pair; a sparse matrix's zeros added
+ * in one step, gx_cohort_acc_add_zeros), ranks them here (gx_cohort_rank) and
+ * load/cohort_store.h writes them (gx_cohort_store).
  * This module computes; it does not write (nothing here knows the database).
  */
 #ifndef GX_COHORT_H
@@ -70,8 +69,7 @@ int gx_cohort_acc_cohort(gx_cohort_acc *a, const char *code, size_t *col, gx_err
 int gx_cohort_acc_gene(gx_cohort_acc *a, uint64_t gene_hash, const char *id, size_t *row,
                        gx_err *err);
 /*
- * candidate_rank of every cell (rows x n_cohorts, 0 = not a candidate), as the SQL of
- * gx_cohort_refresh numbers them: per cohort, the cells with n >= analysis.pair_min_samples
+ * candidate_rank of every cell (rows x n_cohorts, 0 = not a candidate): per cohort, the cells with n >= analysis.pair_min_samples
  * and stddev > 0 and >= analysis.pair_min_stddev, by stddev descending, ties by gene id
  * (bytewise); the first analysis.pair_top_n keep their rank.
  */
