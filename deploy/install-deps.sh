@@ -12,10 +12,11 @@ BUILD_PKGS="gcc make pkg-config libpq-dev libsqlite3-dev libcsv-dev libpcre2-dev
 libxxhash-dev libhdf5-dev libyaml-dev libjansson-dev liblzf-dev libopenblas-dev"
 # run and test: the sqlite3 and psql clients, a PostgreSQL 15 server for the tests, jq
 # (the tests check the JSON of `gxload report`), script(1) of bsdutils (a terminal for the
-# progress bar test), python3 with numpy and scipy (the analysis statistics are checked
-# against them: tests/stats/compare.py)
-RUN_PKGS="sqlite3 postgresql-15 postgresql-client-15 util-linux bsdutils procps jq python3
-python3-numpy python3-scipy"
+# progress bar test), promtool of prometheus (the metrics file), mandoc and man-db (the
+# man page's lint), systemd-analyze of systemd (the installed units), python3 with numpy
+# and scipy (the analysis statistics are checked against them: tests/stats/compare.py)
+RUN_PKGS="sqlite3 postgresql-15 postgresql-client-15 util-linux bsdutils procps jq
+prometheus mandoc man-db systemd python3 python3-numpy python3-scipy"
 # mutation testing (`make mutate` runs tests/mutate/run.py)
 MUTATE_PKGS="python3"
 # bench peers and plotting

@@ -7,7 +7,8 @@
  * genes is correlated and the top K by |r| (and every pair above the configured |r|) is
  * kept in fact_gene_pair_stats; pairs of cohorts are compared gene by gene into
  * fact_cohort_differential.  A failed study does not stop the others, except when the
- * database is gone or a signal came; the exit code is that of the first failure.  One
+ * database is gone or a signal came; the exit code is the worst of the studies'
+ * (gx_cmd_keep_worst).  One
  * summary line per study goes to stdout (nothing with -q).
  */
 #include "cmd/cmd.h"
@@ -161,8 +162,8 @@ int cmd_analyze(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 				gx_log_err(GX_LOG_ERROR, NULL, &e);
 				gx_log_set_context(0, NULL);
 			}
-			if (!failed++)
-				first = e;
+			failed++;
+			gx_cmd_keep_worst(&first, &e);
 			if (e.code == GX_E_DB_LOST || e.code == GX_E_DB_CONNECT ||
 			    e.code == GX_E_INTERRUPTED)
 				break;

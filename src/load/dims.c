@@ -328,8 +328,8 @@ static const char *const sample_cols[] = {
 	"study_key", "accession", "column_name", "title", "platform_raw", "organism",
 	"disease_raw", "source_database", "metadata", "content_hash", "created_at", "updated_at",
 	"illness_key", "illness_source", "illness_rule_id", "illness_confidence", "illness_field",
-	"illness_matched_text", "platform_key", "platform_accession", "platform_rule_id", "cohort",
-	"sparse", NULL
+	"illness_matched_text", "platform_key", "platform_accession", "platform_rule_id",
+	"illness_evidence", "cohort", "sparse", NULL
 };
 static const dim_def sample_def = { "dim_sample", sample_cols, 2, "sample_key" };
 
@@ -391,7 +391,7 @@ int gx_dim_sample_upsert(gx_sink *s, const gx_dim_sample *d, const char *now, in
                          gx_err *err)
 {
 	char sk[16], conf[32];
-	const char *par[23];
+	const char *par[24];
 	long k = 0;
 	int rc;
 
@@ -418,8 +418,9 @@ int gx_dim_sample_upsert(gx_sink *s, const gx_dim_sample *d, const char *now, in
 	par[18] = d->platform_key;
 	par[19] = d->platform_accession;
 	par[20] = d->platform_rule_id;
-	par[21] = d->cohort;
-	par[22] = d->sparse ? "1" : "0";
+	par[21] = d->illness_evidence;
+	par[22] = d->cohort;
+	par[23] = d->sparse ? "1" : "0";
 	rc = upsert_hashed(s, &sample_def, par, &k, err);
 	*key = (int32_t)k;
 	return rc;

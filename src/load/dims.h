@@ -138,6 +138,7 @@ typedef struct gx_dim_sample {
 	const char *platform_key;
 	const char *platform_accession;
 	const char *platform_rule_id;
+	const char *illness_evidence;   /* the label's evidence chain, JSON (migration 0006) */
 	const char *cohort;             /* its cohort under the study's cohort_by, or NULL */
 	int sparse;                     /* its matrix stores no zeros (10x, sparse h5ad) */
 } gx_dim_sample;

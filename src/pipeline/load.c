@@ -146,6 +146,7 @@ static int upsert_samples(pipe *p, long *meta_changed, gx_err *err)
 		sample *sm = &p->samples[i];
 		const gx_platform *pl = plat_of(p, sm);
 		gx_dim_sample d;
+		gx_buf ev = { 0 };
 		int32_t key = 0;
 		if (sm->existed && !strcmp(sm->content_hash, sm->old_content_hash))
 			continue; /* the row is this sample's already (the upsert would not change it) */
@@ -172,7 +173,14 @@ static int upsert_samples(pipe *p, long *meta_changed, gx_err *err)
 		d.platform_rule_id = pl->rule_id[0] ? pl->rule_id : NULL;
 		d.cohort = sm->cohort;
 		d.sparse = sm->sparse;
-		rc = gx_dim_sample_upsert(p->s, &d, now, &key, err);
+		/* the label's evidence chain next to it (rules explain reads it back) */
+		if (gx_illness_label_json(&sm->ill, &ev) < 0) {
+			rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+		} else {
+			d.illness_evidence = gx_buf_cstr(&ev);
+			rc = gx_dim_sample_upsert(p->s, &d, now, &key, err);
+		}
+		gx_buf_release(&ev);
 		gx_free(sm->meta_json); /* written: not needed again (memory is per sample) */
 		sm->meta_json = NULL;
 		if (rc)
@@ -344,12 +352,12 @@ int pipe_load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_err *e
 		if ((rc = gx_sink_facts_begin(p->s, p->study_key,
 		                              mode_full ? GX_FACTS_REPLACE : GX_FACTS_APPEND, &w, err)))
 			goto fail;
+		/* the bar stays until the commit, naming each step after the rows */
 		gx_progress_begin(&p->prog, p->opts->show_progress, p->acc, p->bytes_total);
-		rc = pipe_scan_all(p, w, err);
-		gx_progress_end(&p->prog);
-		if (rc)
+		if ((rc = pipe_scan_all(p, w, err)))
 			goto fail;
 		pipe_step_time("facts scanned and streamed", &t0);
+		gx_progress_phase(&p->prog, "keys and swap");
 		gx_test_point("swap");
 		rc = gx_sink_facts_finish(w, err);
 		w = NULL;
@@ -358,6 +366,7 @@ int pipe_load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_err *e
 		pipe_step_time("facts finished (keys, swap)", &t0);
 		for (i = 0; i < p->n_samples; i++)
 			p->res->counts.samples_changed += p->samples[i].want;
+		gx_progress_phase(&p->prog, "digests and files");
 		if ((rc = save_digests(p, err)))
 			goto fail;
 	}
@@ -366,12 +375,14 @@ int pipe_load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_err *e
 	    (rc = gx_meta_files_save(p->s, p->study_key, run_id, p->files, err)))
 		goto fail;
 	pipe_step_time("digests, study and files", &t0);
+	gx_progress_phase(&p->prog, "cohort statistics");
 	if ((rc = store_cohorts(p, mode_full, err)))
 		goto fail;
 	pipe_step_time("cohort statistics", &t0);
 	if ((rc = pipe_features(p, write_facts, err)) || (rc = pipe_analyze_after_load(p, err)))
 		goto fail;
 	pipe_step_time("features and analysis", &t0);
+	gx_progress_phase(&p->prog, "validation");
 	if ((rc = pipe_checks_finish(p, run_id, err)))
 		goto fail;
 	pipe_step_time("validation", &t0);
@@ -380,8 +391,10 @@ int pipe_load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_err *e
 	if ((rc = gx_meta_run_finish(p->s, run_id, "succeeded", p->res->mode, &p->res->counts,
 	                             NULL, err)))
 		goto fail;
+	gx_progress_phase(&p->prog, "commit");
 	gx_test_point("commit");
 	rc = gx_sink_commit(p->s, err);
+	gx_progress_end(&p->prog);
 	if (!rc)
 		gx_test_point("committed");
 	pipe_step_time("commit", &t0);

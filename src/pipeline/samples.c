@@ -102,13 +102,16 @@ static int intern_platform(pipe *p, const gx_platform *pl, size_t *ix, gx_err *e
 	return 0;
 }
 
-/* The dimension row's hash: identity, metadata, what the rules made of them, its cohort
- * and whether its matrix stores zeros. */
+/* The dimension row's hash: identity, metadata, what the rules made of them (the label's
+ * evidence chain included, so a changed reason rewrites the row), its cohort and whether
+ * its matrix stores zeros. */
 static int sample_hash(const pipe *p, sample *sm, gx_err *err)
 {
 	const gx_platform *pl = plat_of(p, sm);
 	char conf[32];
-	const char *f[13];
+	const char *f[14];
+	gx_buf ev = { 0 };
+	int rc = 0;
 
 	snprintf(conf, sizeof(conf), "%.17g", sm->ill.confidence);
 	f[0] = sm->accession;
@@ -124,9 +127,26 @@ static int sample_hash(const pipe *p, sample *sm, gx_err *err)
 	f[10] = pl->rule_id;
 	f[11] = sm->cohort;
 	f[12] = sm->sparse ? "sparse" : "dense";
-	if (gx_hash_fields(sm->content_hash, 13, f) < 0)
-		return gx_err_set(err, GX_E_NOMEM, "out of memory");
-	return 0;
+	if (gx_illness_label_json(&sm->ill, &ev) < 0)
+		rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+	f[13] = gx_buf_cstr(&ev); /* the evidence chain stored with the label */
+	if (!rc && gx_hash_fields(sm->content_hash, 14, f) < 0)
+		rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+	gx_buf_release(&ev);
+	return rc;
+}
+
+/* The column of sample i in its matrix. */
+static size_t sample_col(const pipe *p, size_t i)
+{
+	const sample *sm = &p->samples[i];
+	const gx_matrix_info *info = gx_matrix_info_of(p->mats[sm->matrix]);
+	size_t j, col = 0;
+
+	for (j = 0; j < info->n_samples; j++)
+		if (p->col_sample[sm->matrix][j] == i)
+			col = j;
+	return col;
 }
 
 /* The sample's value of field 'name': its metadata row's, else (empty or absent there)
@@ -151,35 +171,36 @@ static const char *field_value(const pipe *p, const sample *sm, size_t col, cons
 /*
  * Label every sample and normalize its platform: the rules see every field of the
  * sample's metadata row and of the matrix's own attributes, by their raw names
- * (transform/fields.h maps them to the rules' logical fields).
+ * (transform/fields.h maps them to the rules' logical fields).  Illness labels are
+ * decided for the study as a whole (transform/illness.h): every sample is added first.
  */
 static int label_samples(pipe *p, gx_err *err)
 {
 	const gx_rulebook *rb = p->opts->rules;
 	gx_fields *f = NULL;
+	gx_illness_study *ist = NULL;
 	gx_platform *pl = gx_calloc(1, sizeof(*pl));
 	size_t i, j, unknown = 0;
 	int rc;
 
 	if (!pl)
 		return gx_err_set(err, GX_E_NOMEM, "out of memory");
-	if ((rc = gx_fields_new(&f, err))) {
+	if ((rc = gx_fields_new(&f, err)) ||
+	    (rc = gx_illness_study_new(rb->illness, p->acc, &ist, err))) {
+		gx_fields_free(f);
 		gx_free(pl);
 		return rc;
 	}
 	for (i = 0; i < p->n_samples && !rc; i++) {
 		sample *sm = &p->samples[i];
 		const gx_matrix_info *info = gx_matrix_info_of(p->mats[sm->matrix]);
-		size_t col = 0;
+		size_t col = sample_col(p, i);
 
 		gx_fields_clear(f);
 		if (sm->row)
 			for (j = 0; j < p->md->n_cols && !rc; j++)
 				if (sm->row->values[j][0])
 					rc = gx_fields_add_raw(f, p->md->cols[j], sm->row->values[j], err);
-		for (j = 0; j < info->n_samples; j++)
-			if (p->col_sample[sm->matrix][j] == i)
-				col = j;
 		for (j = 0; j < info->attrs.n_attrs && !rc; j++) {
 			const char *v = info->attrs.values[col * info->attrs.n_attrs + j];
 			if (v && v[0] && !(sm->row && gx_metadata_col(p->md, info->attrs.names[j]) >= 0))
@@ -187,22 +208,29 @@ static int label_samples(pipe *p, gx_err *err)
 		}
 		if (rc)
 			break;
-		if ((rc = gx_illness_label_sample(rb->illness, p->acc, sm->accession, f, &sm->ill, err)))
+		if ((rc = gx_illness_study_add(ist, sm->accession, f, err)))
 			break;
 		memset(pl, 0, sizeof(*pl)); /* interned by its bytes */
 		if ((rc = gx_platform_normalize_fields(rb->platforms, f, pl, err)) ||
 		    (rc = intern_platform(p, pl, &sm->plat, err)))
 			break;
+	}
+	if (!rc)
+		rc = gx_illness_study_finish(ist, err);
+	for (i = 0; i < p->n_samples && !rc; i++) {
+		sample *sm = &p->samples[i];
+		gx_illness_study_label(ist, i, &sm->ill);
 		unknown += !strcmp(sm->ill.code, gx_illness_default(rb->illness));
-		sm->sparse = info->sparse;
-		sm->cohort = gx_cohort_of(&p->cdef, sm->ill.code,
-		                          p->cdef.field ? field_value(p, sm, col, p->cdef.field) : NULL);
+		sm->sparse = gx_matrix_info_of(p->mats[sm->matrix])->sparse;
+		sm->cohort = gx_cohort_of(&p->cdef, sm->ill.code, p->cdef.field ?
+		                          field_value(p, sm, sample_col(p, i), p->cdef.field) : NULL);
 		/* the metadata JSON is hashed now and built again only if the row is written */
 		if (!(rc = pipe_sample_json(p, sm, err)))
 			rc = sample_hash(p, sm, err);
 		gx_free(sm->meta_json);
 		sm->meta_json = NULL;
 	}
+	gx_illness_study_free(ist);
 	gx_fields_free(f);
 	gx_free(pl);
 	if (!rc && p->n_samples)

@@ -164,7 +164,7 @@ SELECT 'sample', st.accession, s.accession, s.column_name, s.title, s.platform_r
        i.code, s.illness_source, s.illness_rule_id, $(vexpr s.illness_confidence),
        s.illness_field, s.illness_matched_text, p.code, s.platform_accession,
        s.platform_rule_id, s.n_missing, s.n_negative, $(vexpr s.value_min), $(vexpr s.value_max),
-       s.cohort, s.sparse
+       CAST(s.illness_evidence AS text), s.cohort, s.sparse
 FROM dim_sample s LEFT JOIN dim_study st ON st.study_key = s.study_key
 LEFT JOIN dim_illness i ON i.illness_key = s.illness_key
 LEFT JOIN dim_platform p ON p.platform_key = s.platform_key
@@ -322,6 +322,20 @@ bg_wait() { # NAME: wait for the run to end; its exit status in $bg_rc, its outp
 	wait "$(cat "$T/$1.sub")" 2>/dev/null
 	bg_rc=$(cat "$T/$1.rc" 2>/dev/null || echo none)
 	bg_out=$(cat "$T/$1.out")
+}
+
+streams_config() { # FILE N [EXTRA-LINE]: a PostgreSQL config whose every study, however
+	# small, loads through N range sessions (copy_streams_min_rows 1)
+	cat > "$1" <<EOC
+data_root: data
+lock_dir: lock
+log:
+  level: warning
+postgresql:
+  copy_streams: $2
+  copy_streams_min_rows: 1
+${3:-}
+EOC
 }
 
 wait_no_sessions() { # PostgreSQL: until the server dropped every gxload session of $DB

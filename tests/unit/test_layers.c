@@ -87,6 +87,8 @@ static const struct {
 	{ "extract/h5.h", "extract/" },
 	{ "transform/rules_impl.h", "transform/rules" },
 	{ "analyze/corr_impl.h", "analyze/corr" },
+	{ "transform/illness_int.h", "transform/illness" },
+	{ "cmd/rules_int.h", "cmd/rules" },
 };
 
 static int word_in(const char *list, const char *word)
