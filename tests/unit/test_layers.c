@@ -87,6 +87,7 @@ static const struct {
 	{ "extract/h5.h", "extract/" },
 	{ "extract/h5_proc.h", "extract/h5_proc.c extract/h5_child.c" },
 	{ "transform/rules_impl.h", "transform/rules" },
+	{ "analyze/corr_impl.h", "analyze/corr" },
 	{ "transform/illness_int.h", "transform/illness" },
 	{ "cmd/rules_int.h", "cmd/rules" },
 };
