@@ -37,6 +37,8 @@ typedef struct gx_cells {
 	const char *const *gene_symbols; /* parallel to gene_ids; NULL if the file has none */
 	int genes_unchanged;  /* 1: gene_ids/gene_symbols are the same table as in the previous
 	                         batch of this scan (lets the caller reuse per-gene lookups) */
+	size_t gene_row0;     /* the file's gene row (0-based, the order gx_matrix_genes
+	                         streams) of gene_ids[0]; the table is consecutive rows */
 	/* cells */
 	size_t n;
 	const uint32_t *gene;   /* index into gene_ids; NULL means dense, row-major:

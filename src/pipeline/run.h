@@ -24,6 +24,7 @@
 #include "extract/matrix.h"
 #include "load/dims.h"
 #include "load/meta.h"
+#include "transform/dups.h"
 #include "transform/illness.h"
 #include "transform/platform.h"
 #include "transform/validate.h"
@@ -85,6 +86,9 @@ typedef struct pipe {
 	char old_scale[8];          /* value_scale of the loaded study, "" if none */
 	int linear;                 /* value scale: 1 linear, 0 log2 */
 	gx_hset gene_keys;          /* gene hash -> gene_key, for this run */
+	gx_dups **dups;             /* per matrix: its repeated gene ids (genes.duplicates),
+	                             * NULL when refused; planned once per run */
+	int dups_planned;
 	gx_code_keys *illness_keys; /* code -> illness_key */
 	gx_code_keys *platform_keys; /* code -> platform_key */
 	gx_platform *plats;         /* the distinct normalized platforms of the samples */
@@ -127,8 +131,11 @@ int pipe_sample_json(pipe *p, sample *sm, gx_err *err);
 
 /* ---- scan.c ---- */
 
-/* Resolve the gene keys of every matrix before the facts stream (gx_matrix_genes). */
+/* Resolve the gene keys of every matrix before the facts stream (gx_matrix_genes); the
+ * same pass plans the repeated gene ids when that is not done yet. */
 int pipe_pre_resolve_genes(pipe *p, gx_err *err);
+/* Plan every matrix's repeated gene ids (genes.duplicates), once per run. */
+int pipe_plan_dups(pipe *p, gx_err *err);
 /* Scan every matrix: digests of the wanted samples and, with a writer, their facts. */
 int pipe_scan_all(pipe *p, gx_fact_writer *w, gx_err *err);
 /* Decide the value scale (p->linear) from config, the loaded study or the first cells. */

@@ -197,6 +197,7 @@ int pipe_build_samples(pipe *p, gx_err *err)
 	mo.na_values = (const char *const *)p->cfg->na_values;
 	mo.n_na_values = p->cfg->n_na_values;
 	mo.max_field_bytes = (size_t)p->cfg->max_field_bytes;
+	mo.allow_dup_genes = strcmp(p->cfg->genes_duplicates, "refuse") != 0;
 	for (i = 0; i < p->files->n; i++)
 		if (!strcmp(p->files->files[i].role, "matrix"))
 			p->n_mats++;
