@@ -246,7 +246,8 @@ int gx_cohort_refresh(gx_sink *s, const gx_config *cfg, int32_t study_key, long 
 		"       stddev_samp(f.log2_value), min(f.log2_value), max(f.log2_value) "
 		"FROM fact_gene_expression f "
 		"JOIN dim_sample s ON s.sample_key = f.sample_key "
-		"WHERE f.study_key = CAST($1 AS integer) AND s.illness_key IS NOT NULL "
+		"WHERE f.study_key = CAST($1 AS integer) AND s.study_key = CAST($1 AS integer) "
+		"AND s.illness_key IS NOT NULL "
 		"AND f.log2_value BETWEEN -1.7976931348623157e308 AND 1.7976931348623157e308 "
 		"GROUP BY f.study_key, s.illness_key, f.gene_key", 1, par, NULL, err)))
 		return rc;

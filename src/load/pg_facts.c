@@ -10,6 +10,7 @@
  * Does not: run the load transaction's other statements, or decide what to write.
  */
 #include "load/pg_facts.h"
+#include "load/pg_arrays.h"
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -48,6 +49,7 @@ struct gx_fact_writer {
 	leaf *leaves;
 	size_t nleaves;     /* 0 until they start */
 	size_t cur;         /* leaf of the last row */
+	pg_arrays *arr;     /* the gene-major and sample-major rows (pg_arrays.h) */
 };
 
 static int copy_start(gx_fact_writer *w, const char *prefix, gx_err *err);
@@ -453,6 +455,7 @@ static void writer_free(gx_fact_writer *w)
 	if (!w)
 		return;
 	leaves_close(w);
+	pg_arrays_free(w->arr);
 	gx_free(w->ps);
 	gx_free(w->pg);
 	gx_free(w->pv);
@@ -476,6 +479,10 @@ int pg_facts_begin(gx_sink *s, int32_t study_key, gx_fact_mode mode,
 	w->s = s;
 	w->study_key = study_key;
 	w->mode = mode;
+	if ((rc = pg_arrays_new(study_key, &w->arr, err))) {
+		writer_free(w);
+		return rc;
+	}
 	if (mode == GX_FACTS_REPLACE) {
 		/* nothing on the server yet: the size of the study decides how it is loaded */
 		snprintf(w->table, sizeof(w->table), "fact_gene_expression_p%d_new", (int)study_key);
@@ -500,35 +507,40 @@ int pg_facts_begin(gx_sink *s, int32_t study_key, gx_fact_mode mode,
 	return 0;
 }
 
+/* One fact to where its mode sends it: the open COPY, the facts held back, a range. */
+static int put_one(gx_fact_writer *w, int32_t smp, int32_t gene, double v, double l,
+                   gx_err *err)
+{
+	int rc;
+
+	if (w->copying)
+		return copy_put(w, smp, gene, v, l, err);
+	if (!w->nleaves && w->pn < w->pcap) {
+		w->ps[w->pn] = smp;
+		w->pg[w->pn] = gene;
+		w->pv[w->pn] = v;
+		w->pl[w->pn++] = l;
+		return 0;
+	}
+	/* a big study: start the range sessions, send them what was held back */
+	if (!w->nleaves && ((rc = leaves_start(w, err)) || (rc = pending_flush(w, err))))
+		return rc;
+	return leaf_put(w, smp, gene, v, l, err);
+}
+
 int pg_facts_put(gx_fact_writer *w, const gx_fact_batch *b, gx_err *err)
 {
 	size_t i;
 	int rc;
 
-	if (w->copying) {
-		for (i = 0; i < b->n; i++)
-			if ((rc = copy_put(w, b->sample_key[i], b->gene_key[i], b->value[i], b->log2[i],
-			                   err)))
-				return rc;
-		return 0;
-	}
-	i = 0;
-	if (!w->nleaves) {
-		for (; i < b->n && w->pn < w->pcap; i++, w->pn++) {
-			w->ps[w->pn] = b->sample_key[i];
-			w->pg[w->pn] = b->gene_key[i];
-			w->pv[w->pn] = b->value[i];
-			w->pl[w->pn] = b->log2[i];
-		}
-		if (i == b->n)
-			return 0;
-		/* a big study: start the range sessions, send them what was held back */
-		if ((rc = leaves_start(w, err)) || (rc = pending_flush(w, err)))
+	for (i = 0; i < b->n; i++) {
+		int tile = b->tile_only && b->tile_only[i];
+		if ((rc = pg_arrays_add(w->arr, b->sample_key[i], b->gene_key[i], b->value[i],
+		                        b->log2[i], tile, err)) ||
+		    (!tile && (rc = put_one(w, b->sample_key[i], b->gene_key[i], b->value[i],
+		                            b->log2[i], err))))
 			return rc;
 	}
-	for (; i < b->n; i++)
-		if ((rc = leaf_put(w, b->sample_key[i], b->gene_key[i], b->value[i], b->log2[i], err)))
-			return rc;
 	return 0;
 }
 
@@ -642,6 +654,8 @@ int pg_facts_finish(gx_fact_writer *w, gx_err *err)
 			gx_err_prefix(err, "cannot swap in the new partition of study %d",
 			              (int)w->study_key);
 	}
+	if (!rc && (rc = pg_arrays_finish(w->arr, w->s, w->mode == GX_FACTS_REPLACE, err)))
+		gx_err_prefix(err, "cannot write the gene-major rows of study %d", (int)w->study_key);
 	if (((pg_impl *)w->s->impl)->active == w)
 		copy_end(w, "load aborted by gxload", NULL);
 	writer_free(w);

@@ -257,9 +257,23 @@ int gx_sink_delete_samples(gx_sink *s, int32_t study_key, size_t n, const int32_
 	} else {
 		rc = s->ops->delete_rows(s, q->by_sample, 2, p, deleted, err);
 	}
+	if (!rc && q->copies) {
+		int64_t ignored = 0;
+		rc = s->ops->delete_rows(s, q->copies, 2, p, &ignored, err);
+	}
 	gx_buf_release(&genes);
 	gx_buf_release(&list);
 	return rc;
+}
+
+int gx_sink_statistics(gx_sink *s, gx_err *err)
+{
+	return s->ops->statistics ? s->ops->statistics(s, err) : 0;
+}
+
+int gx_sink_sample_block(const gx_sink *s)
+{
+	return s->ops->sample_block;
 }
 
 int gx_sink_facts_begin(gx_sink *s, int32_t study_key, gx_fact_mode mode,

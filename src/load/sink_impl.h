@@ -23,6 +23,8 @@ typedef struct gx_delete_sql {
 	const char *expected;   /* $1, $2: the samples' stored n_values, summed */
 	const char *by_key;     /* $1, $2, $3: delete through the (gene, sample) key */
 	const char *by_sample;  /* $1, $2: delete by sample (scans the study's rows) */
+	const char *copies;     /* $1, $2: also delete the samples' rows of the backend's
+	                         * gene-major copies (NULL: none) */
 } gx_delete_sql;
 
 typedef struct gx_sink_ops {
@@ -43,6 +45,7 @@ typedef struct gx_sink_ops {
 	int (*resolve_genes)(gx_sink *s, size_t n, const char *const *ids,
 	                     const char *const *symbols, int32_t *keys, gx_err *err);
 	const gx_delete_sql *delete_sql;
+	int sample_block;       /* gx_sink_sample_block */
 	int (*facts_begin)(gx_sink *s, int32_t study_key, gx_fact_mode mode,
 	                   gx_fact_writer **out, gx_err *err);
 	int (*facts_put)(gx_fact_writer *w, const gx_fact_batch *b, gx_err *err);
@@ -53,6 +56,8 @@ typedef struct gx_sink_ops {
 	int (*copy_rows)(gx_sink *s, const char *table, const char *const *cols, size_t ncols,
 	                 size_t nrows, const char *const *cells, gx_err *err);
 	int (*set_run)(gx_sink *s, long run_id, gx_err *err);
+	/* gx_sink_statistics (NULL: nothing to do) */
+	int (*statistics)(gx_sink *s, gx_err *err);
 	const char *(*server_version)(gx_sink *s);
 	void (*close)(gx_sink *s);
 } gx_sink_ops;

@@ -385,7 +385,8 @@ static int sq_resolve_genes(gx_sink *s, size_t n, const char *const *ids,
 	return 0;
 }
 
-/* gx_sink_delete_samples's statements: the key is (study_key, gene_key, sample_key) */
+/* gx_sink_delete_samples's statements: the key is (gene_key, study_key, sample_key), the
+ * index by sample (sample_key, ...) */
 static const gx_delete_sql sq_delete_sql = {
 	.brackets = "[]",
 	.expected = "SELECT COALESCE(sum(n_values), 0) FROM dim_sample WHERE study_key = $1 "
@@ -421,8 +422,9 @@ static int sq_facts_begin(gx_sink *s, int32_t study_key, gx_fact_mode mode,
 		char sk[16];
 		const char *p[1] = { sk };
 		snprintf(sk, sizeof(sk), "%d", (int)study_key);
-		rc = sq_query(s, "DELETE FROM fact_gene_expression WHERE study_key = $1", 1, p, NULL,
-		              err);
+		/* every row of the study, one probe of the gene-major key per gene */
+		rc = sq_query(s, "DELETE FROM fact_gene_expression WHERE study_key = $1 AND gene_key "
+		              "IN (SELECT gene_key FROM dim_gene)", 1, p, NULL, err);
 		if (rc)
 			return rc;
 	}
@@ -473,6 +475,8 @@ static int sq_facts_put(gx_fact_writer *w, const gx_fact_batch *b, gx_err *err)
 	size_t i = 0, k;
 	int rc;
 
+	if (b->tile_only) /* never: the SQLite backend keeps no gene-major copy */
+		return gx_err_set(err, GX_E_INTERNAL, "facts for a gene-major copy given to SQLite");
 	for (; i + INS_ROWS <= b->n; i += INS_ROWS) {
 		for (k = 0; k < INS_ROWS; k++)
 			bind_fact(w, w->ins_many, 1 + 5 * (int)k, b, i + k);
@@ -535,6 +539,13 @@ static int sq_copy_rows(gx_sink *s, const char *table, const char *const *cols, 
 		sqlite3_reset(st);
 	}
 	return rc;
+}
+
+/* ANALYZE, reading about 1000 rows of each index (PRAGMA analysis_limit): sqlite_stat1
+ * stays current for the planner at a cost that does not grow with the database */
+static int sq_statistics(gx_sink *s, gx_err *err)
+{
+	return sq_exec(s, "PRAGMA analysis_limit = 1000; ANALYZE", err);
 }
 
 static int sq_set_run(gx_sink *s, long run_id, gx_err *err)
@@ -645,6 +656,7 @@ const gx_sink_ops gx_sink_sqlite_ops = {
 	.facts_abort = sq_facts_abort,
 	.copy_rows = sq_copy_rows,
 	.set_run = sq_set_run,
+	.statistics = sq_statistics,
 	.server_version = sq_server_version,
 	.close = sq_close,
 };

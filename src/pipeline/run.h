@@ -49,6 +49,9 @@ typedef struct sample {
 	gx_illness_label ill;       /* illness label and what decided it */
 	size_t plat;                /* its normalized platform: index in pipe.plats */
 	int want;                   /* facts of this sample are (re)written */
+	int tile;                   /* not rewritten, but its values are passed to the
+	                             * backend's gene-major copy (its block has a changed
+	                             * sample: gx_sink_sample_block) */
 	gx_digest dig;
 	size_t cohort;              /* column in the cohort statistics, SIZE_MAX if none */
 	long n_values;

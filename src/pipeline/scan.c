@@ -36,7 +36,9 @@ typedef struct scan {
 	/* fact batch */
 	int32_t *fs, *fg;
 	double *fv, *fl;
+	unsigned char *ft;          /* per fact: tile_only (when the scan has tiles) */
 	size_t fn;
+	int tiles;                  /* some sample is a tile (run.h) */
 	gx_fact_writer *w;
 	gx_dups *dups;              /* the matrix's repeated gene ids, or NULL */
 	gx_cohort_acc *acc;         /* accumulate cohort statistics, or NULL */
@@ -59,6 +61,7 @@ static int flush_facts(scan *sc, gx_err *err)
 	b.gene_key = sc->fg;
 	b.value = sc->fv;
 	b.log2 = sc->fl;
+	b.tile_only = sc->tiles ? sc->ft : NULL;
 	rc = gx_sink_facts_put(sc->w, &b, err);
 	sc->fn = 0;
 	gx_test_point("facts");
@@ -223,8 +226,19 @@ static inline int on_cell(scan *sc, sample *sm, size_t g, const gx_cells *c, siz
 {
 	double v = c->value[i], l;
 
-	if (!sm->want || (c->missing && c->missing[i]))
+	if ((!sm->want && !sm->tile) || (c->missing && c->missing[i]))
 		return 0;
+	if (!sm->want) {
+		/* a tile: its value for the backend's gene-major copy, nothing else */
+		if (!sc->emit)
+			return 0;
+		sc->fs[sc->fn] = sm->key;
+		sc->fg[sc->fn] = sc->gkey[g];
+		sc->fv[sc->fn] = v;
+		sc->fl[sc->fn] = !sc->p->linear ? v : v >= 0 ? log2(v + 1.0) : NAN;
+		sc->ft[sc->fn] = 1;
+		return ++sc->fn == FACT_BATCH ? flush_facts(sc, err) : 0;
+	}
 	gx_digest_add(&sm->dig, gx_record_hash(sc->ghash[g], v));
 	sm->n_values++;
 	sc->n_values++;
@@ -239,6 +253,7 @@ static inline int on_cell(scan *sc, sample *sm, size_t g, const gx_cells *c, siz
 	sc->fg[sc->fn] = sc->gkey[g];
 	sc->fv[sc->fn] = v;
 	sc->fl[sc->fn] = l;
+	sc->ft[sc->fn] = 0;
 	if (++sc->fn == FACT_BATCH)
 		return flush_facts(sc, err);
 	return 0;
@@ -330,6 +345,7 @@ static void scan_release(scan *sc)
 	gx_free(sc->fg);
 	gx_free(sc->fv);
 	gx_free(sc->fl);
+	gx_free(sc->ft);
 }
 
 /* Start cohort statistics for a scan of every sample: one column per illness label. */
@@ -367,8 +383,10 @@ int pipe_scan_all(pipe *p, gx_fact_writer *w, gx_err *err)
 	sc.p = p;
 	sc.w = w;
 	sc.emit = w != NULL;
-	for (i = 0; i < p->n_samples; i++)
+	for (i = 0; i < p->n_samples; i++) {
 		wanted += (size_t)(p->samples[i].want != 0);
+		sc.tiles |= w && p->samples[i].tile;
+	}
 	if (p->cohort && wanted == p->n_samples) {
 		if ((rc = cohort_begin(p, err)))
 			return rc;
@@ -379,7 +397,8 @@ int pipe_scan_all(pipe *p, gx_fact_writer *w, gx_err *err)
 		sc.fg = gx_malloc(FACT_BATCH * sizeof(*sc.fg));
 		sc.fv = gx_malloc(FACT_BATCH * sizeof(*sc.fv));
 		sc.fl = gx_malloc(FACT_BATCH * sizeof(*sc.fl));
-		if (!sc.fs || !sc.fg || !sc.fv || !sc.fl) {
+		sc.ft = gx_malloc(FACT_BATCH);
+		if (!sc.fs || !sc.fg || !sc.fv || !sc.fl || !sc.ft) {
 			scan_release(&sc);
 			return gx_err_set(err, GX_E_NOMEM, "out of memory");
 		}
@@ -398,8 +417,10 @@ int pipe_scan_all(pipe *p, gx_fact_writer *w, gx_err *err)
 			rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
 			break;
 		}
-		for (i = 0; i < info->n_samples; i++)
-			want[i] = (unsigned char)p->samples[p->col_sample[m][i]].want;
+		for (i = 0; i < info->n_samples; i++) {
+			const sample *sm = &p->samples[p->col_sample[m][i]];
+			want[i] = (unsigned char)(sm->want || (sc.emit && sm->tile));
+		}
 		sc.mat = m;
 		p->mats[m]->opts.progress = scan_progress;
 		p->mats[m]->opts.progress_ctx = &sc;

@@ -133,8 +133,8 @@ static void test_dims(gx_sink *s, int32_t *study_key, int32_t keys[3], gx_err *e
 	ok(!gx_dim_sample_upsert(s, &sr, now, &keys[1], e) && keys[1] > keys[0], "sample S2");
 	sr = sample_row(*study_key, "S3", "h3", NULL);
 	ok(!gx_dim_sample_upsert(s, &sr, now, &keys[2], e) && keys[2] > keys[1], "sample S3");
-	ok(!gx_dim_sample_digest(s, keys[0], "d1", 4, e) &&
-	   !gx_dim_sample_digest(s, keys[1], "d2", 4, e),
+	ok(!gx_dim_sample_digest(s, keys[0], "d1", 4, 1, e) &&
+	   !gx_dim_sample_digest(s, keys[1], "d2", 4, 1, e),
 	   "digests stored");
 	ok(!gx_dim_samples_read(s, *study_key, &ss, &n, e) && n == 3, "three samples read back");
 	for (k = 0; k < (int32_t)n; k++)
@@ -163,7 +163,7 @@ static int put_facts(gx_sink *s, int32_t study_key, const int32_t *samples, size
 	gx_fact_writer *w = NULL;
 	int32_t sk[16], gk[16];
 	double v[16], l[16];
-	gx_fact_batch b;
+	gx_fact_batch b = { 0 };
 	size_t i, j, n = 0;
 	int rc;
 
@@ -224,7 +224,7 @@ static void test_facts(gx_sink *s, int32_t study_key, const int32_t keys[3], gx_
 	ok(!gx_sink_begin(s, e), "begin");
 	ok(!gx_sink_resolve_genes(s, 3, ids, NULL, again, e) && again[0] == genes[0] &&
 	   again[2] == genes[2], "known genes keep their keys");
-	ok(!gx_dim_sample_digest(s, keys[0], "d1", 3, e), "S1 counts 3 values");
+	ok(!gx_dim_sample_digest(s, keys[0], "d1", 3, 1, e), "S1 counts 3 values");
 	ok(!gx_sink_delete_samples(s, study_key, 1, &keys[0], &deleted, e) && deleted == 3,
 	   "by key: S1's 3 rows");
 	ok(!gx_sink_commit(s, e), "commit");

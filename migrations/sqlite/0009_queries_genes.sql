@@ -1,0 +1,136 @@
+-- 0009_queries_genes.sql (SQLite): the queries analysts ask most, fast, and genes as
+-- analysts name them (issue 17; docs/ARCHITECTURE.md "Queries", docs/VIEWS.md).
+--
+-- SQLite has one fact table for all studies, so it is itself the gene-major layout:
+-- its key becomes (gene_key, study_key, sample_key), and one gene across every study is
+-- one range of it.  A covering index by sample_key holds each sample's values together
+-- (one sample's profile, and joins through dim_sample that name only the sample key).
+-- The loader runs ANALYZE after each load, so the planner knows both.
+
+DROP VIEW vw_expression_long;
+
+CREATE TABLE fact_gene_expression_0009 (
+    study_key        INTEGER NOT NULL,
+    sample_key       INTEGER NOT NULL,
+    gene_key         INTEGER NOT NULL,
+    value            REAL NOT NULL,
+    log2_value       REAL,
+    PRIMARY KEY (gene_key, study_key, sample_key)
+) WITHOUT ROWID;
+INSERT INTO fact_gene_expression_0009 (study_key, sample_key, gene_key, value, log2_value)
+SELECT study_key, sample_key, gene_key, value, log2_value FROM fact_gene_expression
+ORDER BY gene_key, study_key, sample_key;
+DROP TABLE fact_gene_expression;
+ALTER TABLE fact_gene_expression_0009 RENAME TO fact_gene_expression;
+CREATE INDEX fact_gene_expression_sample ON fact_gene_expression (sample_key, gene_key, value,
+    log2_value);
+
+-- samples by accession (a sample's profile) and by study
+CREATE INDEX dim_sample_accession ON dim_sample (accession);
+
+-- the run that last wrote a sample's values: what changed in a run
+ALTER TABLE dim_sample ADD COLUMN facts_run_id INTEGER;
+CREATE INDEX dim_sample_facts_run ON dim_sample (facts_run_id);
+
+-- as in 0004
+CREATE VIEW vw_expression_long AS
+SELECT st.accession AS study_accession,
+       s.accession AS sample_accession,
+       s.title AS sample_title,
+       g.gene_id,
+       g.gene_symbol,
+       i.code AS illness_code,
+       p.name AS platform_name,
+       COALESCE(NULLIF(p.technology, 'UNKNOWN'), st.technology, p.technology) AS technology,
+       f.value,
+       f.log2_value
+FROM fact_gene_expression f
+JOIN dim_study st ON st.study_key = f.study_key
+JOIN dim_sample s ON s.sample_key = f.sample_key
+JOIN dim_gene g ON g.gene_key = f.gene_key
+LEFT JOIN dim_illness i ON i.illness_key = s.illness_key
+LEFT JOIN dim_platform p ON p.platform_key = s.platform_key;
+
+-- One gene across every study: filter on gene_id or gene_symbol (the table's key).
+CREATE VIEW vw_expression_by_gene AS
+SELECT st.accession AS study_accession,
+       s.accession AS sample_accession,
+       i.code AS illness_code,
+       g.gene_id,
+       g.gene_symbol,
+       f.value,
+       f.log2_value
+FROM fact_gene_expression f
+JOIN dim_gene g ON g.gene_key = f.gene_key
+JOIN dim_study st ON st.study_key = f.study_key
+JOIN dim_sample s ON s.sample_key = f.sample_key
+LEFT JOIN dim_illness i ON i.illness_key = s.illness_key;
+
+-- One sample's whole profile: filter on sample_accession (the index by sample).
+CREATE VIEW vw_expression_by_sample AS
+SELECT st.accession AS study_accession,
+       s.accession AS sample_accession,
+       i.code AS illness_code,
+       g.gene_id,
+       g.gene_symbol,
+       f.value,
+       f.log2_value
+FROM dim_sample s
+JOIN dim_study st ON st.study_key = s.study_key
+JOIN fact_gene_expression f ON f.sample_key = s.sample_key
+JOIN dim_gene g ON g.gene_key = f.gene_key
+LEFT JOIN dim_illness i ON i.illness_key = s.illness_key;
+
+-- The samples whose values each run wrote (new, changed, or a study's full reload).
+CREATE VIEW vw_etl_sample_changes AS
+SELECT r.run_id,
+       r.study_accession,
+       r.mode,
+       r.started_at,
+       r.finished_at,
+       s.accession AS sample_accession,
+       s.n_values
+FROM dim_sample s
+JOIN meta_etl_run r ON r.run_id = s.facts_run_id;
+
+-- the symbols next to the ids
+DROP VIEW vw_expression_by_cohort;
+CREATE VIEW vw_expression_by_cohort AS
+SELECT st.accession AS study_accession,
+       i.code AS illness_code,
+       g.gene_id,
+       c.n,
+       c.mean,
+       c.stddev,
+       c.min,
+       c.max,
+       g.gene_symbol
+FROM fact_cohort_gene_stats c
+JOIN dim_study st ON st.study_key = c.study_key
+JOIN dim_illness i ON i.illness_key = c.illness_key
+JOIN dim_gene g ON g.gene_key = c.gene_key;
+
+DROP VIEW vw_gene_pairs_candidate;
+CREATE VIEW vw_gene_pairs_candidate AS
+SELECT st.accession AS study_accession,
+       i.code AS illness_code,
+       ga.gene_id AS gene_a,
+       gb.gene_id AS gene_b,
+       a.candidate_rank AS rank_a,
+       b.candidate_rank AS rank_b,
+       a.n AS n_a,
+       b.n AS n_b,
+       a.stddev AS stddev_a,
+       b.stddev AS stddev_b,
+       ga.gene_symbol AS symbol_a,
+       gb.gene_symbol AS symbol_b
+FROM fact_cohort_gene_stats a
+JOIN fact_cohort_gene_stats b ON b.study_key = a.study_key AND b.illness_key = a.illness_key
+     AND b.candidate_rank > a.candidate_rank
+JOIN dim_study st ON st.study_key = a.study_key
+JOIN dim_illness i ON i.illness_key = a.illness_key
+JOIN dim_gene ga ON ga.gene_key = a.gene_key
+JOIN dim_gene gb ON gb.gene_key = b.gene_key
+WHERE a.candidate_rank IS NOT NULL;
+
+ANALYZE;
