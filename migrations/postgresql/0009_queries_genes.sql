@@ -127,7 +127,8 @@ CROSS JOIN LATERAL unnest(a.gene_key, a.value, a.log2_value) AS u(gene_key, valu
 JOIN dim_gene g ON g.gene_key = u.gene_key
 LEFT JOIN dim_illness i ON i.illness_key = s.illness_key;
 
--- The samples whose values each run wrote (new, changed, or a study's full reload).
+-- The samples whose values each run changed (new or changed values; a sample a run
+-- rewrote with the same values keeps the run that last changed them).
 CREATE VIEW vw_etl_sample_changes AS
 SELECT r.run_id,
        r.study_accession,

@@ -81,7 +81,8 @@ JOIN fact_gene_expression f ON f.sample_key = s.sample_key
 JOIN dim_gene g ON g.gene_key = f.gene_key
 LEFT JOIN dim_illness i ON i.illness_key = s.illness_key;
 
--- The samples whose values each run wrote (new, changed, or a study's full reload).
+-- The samples whose values each run changed (new or changed values; a sample a run
+-- rewrote with the same values keeps the run that last changed them).
 CREATE VIEW vw_etl_sample_changes AS
 SELECT r.run_id,
        r.study_accession,
