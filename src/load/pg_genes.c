@@ -39,7 +39,8 @@ int pg_resolve_genes(gx_sink *s, size_t n, const char *const *ids,
 		"  FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(gene_id, gene_symbol, ord)),"
 		" ins AS ("
 		"  INSERT INTO dim_gene (gene_id, gene_symbol, created_at)"
-		"  SELECT gene_id, gene_symbol, now() FROM input ORDER BY gene_id"
+		"  SELECT DISTINCT ON (gene_id) gene_id, gene_symbol, now() FROM input"
+		"  ORDER BY gene_id, gene_symbol NULLS LAST" /* an id twice (genes.duplicates) */
 		"  ON CONFLICT (gene_id) DO UPDATE SET gene_symbol = EXCLUDED.gene_symbol"
 		"  WHERE dim_gene.gene_symbol IS NULL AND EXCLUDED.gene_symbol IS NOT NULL"
 		"  RETURNING gene_id, gene_key)"

@@ -1,13 +1,14 @@
 /*
  * h5write.c - write a TSV matrix as an HDF5 file in one of the layouts gxload reads, for
- * the integration tests (tests/integration/t0400-hdf5.sh).
+ * the integration tests (tests/integration/t0400-hdf5.sh, t0810-duplicates.sh).
  *
  *   h5write LAYOUT IN.tsv OUT [--col-attr NAME=v1,v2,...]
  *   LAYOUT: 10x3 10x2 h5ad h5ad-csr h5ad-csc h5ad7 h5ad6 loom3 loom2 archs4
  *
  * Every cell of the TSV is stored (sparse layouts included, zeros too) as a 64-bit
  * float, so the HDF5 file holds exactly the doubles of the TSV and a load of either gives
- * the same facts and the same per-sample digests.  --col-attr adds a per-sample text
+ * the same facts and the same per-sample digests.  Gene ids the TSV repeats are repeated
+ * in the file.  --col-attr adds a per-sample text
  * column (Loom col_attrs only).  The fixture writers are those of the unit tests
  * (tests/unit/h5fix.h).
  */
@@ -43,6 +44,7 @@ static int on_cells(void *ctx, const gx_cells *c, gx_err *err)
 int main(int argc, char **argv)
 {
 	gx_matrix *m = NULL;
+	gx_matrix_opts mo;
 	gx_err err;
 	coll k;
 	fx_mat fm;
@@ -59,7 +61,9 @@ int main(int argc, char **argv)
 	attr = argc == 6 ? argv[5] : NULL;
 	memset(&k, 0, sizeof k);
 	gx_err_clear(&err);
-	if (gx_matrix_open(argv[2], NULL, &m, &err) ||
+	memset(&mo, 0, sizeof mo);
+	mo.allow_dup_genes = 1; /* a TSV that repeats ids gives an HDF5 file that does */
+	if (gx_matrix_open(argv[2], &mo, &m, &err) ||
 	    !(k.ns = gx_matrix_info_of(m)->n_samples) ||
 	    gx_matrix_scan(m, NULL, on_cells, &k, &err)) {
 		fprintf(stderr, "h5write: %s\n", err.msg);
