@@ -2,47 +2,33 @@
  * rules.c - `gxload rules ...`: check, evaluate and explain the rule files.
  *
  *   rules check [FILE...]          validate rule files (the configured ones by default)
- *   rules eval LABELS.tsv          score the illness rules against a labelled TSV
+ *   rules eval [--misses] [--by-study] [--no-overrides] LABELS.tsv
+ *                                  score the illness rules against a labelled TSV
+ *                                  (rules_eval.c)
  *   rules explain ACCESSION|FILE.tsv [SAMPLE...]  why each sample (of a loaded study or a
- *                                     metadata TSV) gets its label
+ *                                     metadata TSV) gets its label (rules_explain.c)
+ *   rules explain --changed [ACCESSION...]  which rules change a stored label
  *   rules test CASES.tsv...        run rule cases (rules/tests/), TAP output
  *   rules platform STRING [GPL]    normalize one platform string
  *
- * Only 'explain ACCESSION' reads a database (what the last load stored of a study's
- * samples, load/queries.h); none writes one.  The TSVs are read with the loader's reader
- * (extract/tsv.h) and each row goes through the same field mapping as the pipeline
- * (transform/fields.h), so a labelled file may use the column names of a refine.bio
- * metadata file or the short ones (title, source_name, characteristics).
+ * Only explaining a loaded study reads a database (what the last load stored of a
+ * study's samples, load/queries.h); none writes one.  The TSVs are read whole with the
+ * loader's reader (cmd/table.h); each row goes through the same field mapping as the
+ * pipeline (transform/fields.h), so a labelled file may use the column names of a
+ * refine.bio metadata file or the short ones (title, source_name, characteristics); the
+ * rows of one study are labelled together, as a load does.
+ * Here: what the subcommands share (rules_int.h), check, test, platform, the dispatch.
  */
-#include "cmd/cmd.h"
-#include "cmd/table.h"
-#include "load/queries.h"
+#include "cmd/rules_int.h"
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/mem.h"
-#include "transform/fields.h"
-#include "transform/rulebook.h"
 
-#include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
-/* a TSV read row by row, cells by header name (cmd/table.h), by short names here */
-typedef gx_table table;
-typedef gx_table_row_fn row_fn;
-
-/*
- * What eval, explain and test share: the configured rules, one gx_fields reused for
- * every row, the file being read and the current row's accessions.  Each of their
- * contexts starts with a rules_run, so a row callback gets it as its context.
- */
-typedef struct rules_run {
-	gx_rulebook *rb;
-	gx_fields *f;
-	const char *path;
-	const char *study, *sample;
-} rules_run;
+/* ---- what the subcommands share (rules_int.h) ------------------------------------ */
 
 static const char *const study_cols[] = { "study", "experiment_accession", "series_id",
 	NULL };
@@ -53,46 +39,135 @@ static const char *const sample_cols[] = { "sample", "refinebio_accession_code",
 static int answer_col(const char *name)
 {
 	return !strcmp(name, "gold_label") || !strcmp(name, "case") ||
-	       !strncmp(name, "expect_", 7);
+	       !strcmp(name, "policy") || !strncmp(name, "expect_", 7);
 }
 
-/* The row's accessions and fields, through the loader's mapping (fields.h). */
-static int row_fields(rules_run *run, const table *t, gx_err *err)
+/* Row i's accessions and fields, through the loader's mapping (fields.h). */
+int rules_row_fields(rules_run *run, size_t row, gx_err *err)
 {
-	long sc = gx_table_col(t, study_cols), pc = gx_table_col(t, sample_cols);
+	const gx_sheet *sh = &run->sh;
+	long sc = gx_sheet_col(sh, study_cols), pc = gx_sheet_col(sh, sample_cols);
+	char **cell = sh->rows[row].cell;
 	size_t i;
 	int rc;
 
 	gx_fields_clear(run->f);
-	run->study = sc >= 0 && t->cell[sc][0] ? t->cell[sc] : NULL;
-	run->sample = pc >= 0 && t->cell[pc][0] ? t->cell[pc] : NULL;
-	for (i = 0; i < t->nhead; i++) {
-		if ((long)i == sc || (long)i == pc || answer_col(t->head[i]))
+	run->study = sc >= 0 && cell[sc][0] ? cell[sc] : NULL;
+	run->sample = pc >= 0 && cell[pc][0] ? cell[pc] : NULL;
+	for (i = 0; i < sh->nhead; i++) {
+		if ((long)i == sc || (long)i == pc || answer_col(sh->head[i]))
 			continue;
-		if ((rc = gx_fields_add_raw(run->f, t->head[i], t->cell[i], err)))
+		if ((rc = gx_fields_add_raw(run->f, sh->head[i], cell[i], err)))
 			return rc;
 	}
 	return 0;
 }
 
-static int run_open(gx_ctx *ctx, rules_run *run, gx_err *err)
+int rules_run_open(gx_ctx *ctx, rules_run *run, int no_overrides, gx_err *err)
 {
 	int rc = gx_rulebook_load(ctx->cfg, &run->rb, err);
 
+	if (!rc && no_overrides)
+		gx_illness_drop_overrides(run->rb->illness);
 	return rc ? rc : gx_fields_new(&run->f, err);
 }
 
-/* Call fn for every row of 'path'; fn's context is the struct that starts with 'run'. */
-static int run_read(rules_run *run, const char *path, row_fn fn, gx_err *err)
+int rules_run_read(rules_run *run, const char *path, gx_err *err)
 {
 	run->path = path;
-	return gx_table_read(path, fn, run, err);
+	return gx_sheet_read(path, &run->sh, err);
 }
 
-static void run_release(rules_run *run)
+void rules_run_release(rules_run *run)
 {
+	gx_sheet_free(&run->sh);
 	gx_fields_free(run->f);
 	gx_rulebook_free(run->rb);
+}
+
+/* ---- studies of a sheet ---------------------------------------------------------- */
+
+typedef struct sort_by {
+	const gx_sheet *sh;
+	long col;               /* the study column, -1 if none */
+} sort_by;
+
+/* Rows by study, then by line; rows without a study each stand alone. */
+static int cmp_study_row(const void *a, const void *b, void *ctx)
+{
+	const sort_by *sb = ctx;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	const char *sx = sb->col >= 0 ? sb->sh->rows[x].cell[sb->col] : "";
+	const char *sy = sb->col >= 0 ? sb->sh->rows[y].cell[sb->col] : "";
+	int c = strcmp(sx, sy);
+
+	if (c && sx[0] && sy[0])
+		return c;
+	if (!sx[0] != !sy[0])
+		return sx[0] ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+/* First row of each group, for the groups' order in the file. */
+typedef struct group {
+	size_t first, start, n;
+} group;
+
+static int cmp_group(const void *a, const void *b)
+{
+	const group *x = a, *y = b;
+
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+/*
+ * Call fn once per study of the sheet, in the order the studies first appear, with its
+ * samples labelled together (a row without a study is a study of its own).
+ */
+int rules_each_study(rules_run *run, rules_study_fn fn, void *ctx, gx_err *err)
+{
+	const gx_sheet *sh = &run->sh;
+	size_t *ix = gx_calloc(sh->n + 1, sizeof(size_t)), i, j, ng = 0;
+	group *g = gx_calloc(sh->n + 1, sizeof(group));
+	sort_by sb = { sh, gx_sheet_col(sh, study_cols) };
+	int rc = 0;
+
+	if (!ix || !g) {
+		rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < sh->n; i++)
+		ix[i] = i;
+	qsort_r(ix, sh->n, sizeof(*ix), cmp_study_row, &sb);
+	for (i = 0; i < sh->n; i = j) {
+		const char *si = sb.col >= 0 ? sh->rows[ix[i]].cell[sb.col] : "";
+		for (j = i + 1; j < sh->n && si[0]; j++)
+			if (strcmp(si, sh->rows[ix[j]].cell[sb.col]))
+				break;
+		g[ng].start = i;
+		g[ng].n = j - i;
+		g[ng].first = ix[i];
+		ng++;
+	}
+	qsort(g, ng, sizeof(*g), cmp_group);
+	for (i = 0; i < ng && !rc; i++) {
+		gx_illness_study *st = NULL;
+		for (j = 0; j < g[i].n && !rc; j++) {
+			if (!(rc = rules_row_fields(run, ix[g[i].start + j], err)) && !st)
+				rc = gx_illness_study_new(run->rb->illness, run->study, &st, err);
+			if (!rc)
+				rc = gx_illness_study_add(st, run->sample, run->f, err);
+		}
+		if (!rc)
+			rc = gx_illness_study_finish(st, err);
+		if (!rc)
+			rc = fn(ctx, st, ix + g[i].start, g[i].n, err);
+		gx_illness_study_free(st);
+	}
+out:
+	gx_free(ix);
+	gx_free(g);
+	return rc;
 }
 
 /* ---- check ----------------------------------------------------------------------- */
@@ -195,384 +270,68 @@ static int rules_check(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 	return first;
 }
 
-/* ---- eval ------------------------------------------------------------------------ */
-
-typedef struct study_stat {
-	char *name;
-	long n, ok;
-} study_stat;
-
-typedef struct eval_ctx {
-	rules_run run;          /* first: the row callback's context */
-	size_t ncat;
-	long *confusion;        /* ncat x ncat: [gold][predicted] */
-	study_stat *studies;
-	size_t nstudies;
-	long n, ok;
-	int show_misses;
-	gx_buf misses;
-} eval_ctx;
-
-static long cat_index(const gx_illness *ill, const char *code)
-{
-	size_t i;
-
-	for (i = 0; i < gx_illness_category_count(ill); i++)
-		if (!strcmp(gx_illness_category_at(ill, i)->code, code))
-			return (long)i;
-	return -1;
-}
-
-static study_stat *study_of(eval_ctx *x, const char *name)
-{
-	study_stat *s;
-	size_t i;
-
-	for (i = 0; i < x->nstudies; i++)
-		if (!strcmp(x->studies[i].name, name))
-			return &x->studies[i];
-	s = gx_reallocarray(x->studies, x->nstudies + 1, sizeof(*s));
-	if (!s)
-		return NULL;
-	x->studies = s;
-	s = &s[x->nstudies];
-	if (!(s->name = gx_strdup(name)))
-		return NULL;
-	s->n = s->ok = 0;
-	x->nstudies++;
-	return s;
-}
-
-static int eval_row(void *ctx, const table *t, gx_err *err)
-{
-	static const char *const gold_cols[] = { "gold_label", NULL };
-	eval_ctx *x = ctx;
-	rules_run *r = &x->run;
-	const gx_illness *ill = r->rb->illness;
-	long gc = gx_table_col(t, gold_cols), gi, pi;
-	gx_illness_label lab;
-	study_stat *st;
-	int rc;
-
-	if (gc < 0)
-		return gx_err_at(err, GX_E_HEADER, r->path, 1, 0, "no 'gold_label' column");
-	gi = cat_index(ill, t->cell[gc]);
-	if (gi < 0)
-		return gx_tsv_error(t->tsv, err, GX_E_METADATA, "gold_label '%.80s' is not a "
-		                    "category of the illness rules", t->cell[gc]);
-	if ((rc = row_fields(r, t, err)) ||
-	    (rc = gx_illness_label_sample(ill, r->study, r->sample, r->f, &lab, err)))
-		return rc;
-	pi = cat_index(ill, lab.code);
-	x->confusion[gi * (long)x->ncat + pi]++;
-	if (!(st = study_of(x, r->study ? r->study : "(no study)")))
-		return gx_err_set(err, GX_E_NOMEM, "out of memory");
-	st->n++;
-	x->n++;
-	if (gi == pi) {
-		st->ok++;
-		x->ok++;
-		return 0;
-	}
-	if (!x->show_misses)
-		return 0;
-	if (gx_buf_printf(&x->misses, "miss: gold %s, ", t->cell[gc]) < 0)
-		return gx_err_set(err, GX_E_NOMEM, "out of memory");
-	return gx_illness_explain(ill, r->study, r->sample, r->f, &x->misses, err);
-}
-
-static void print_ratio(long num, long den)
-{
-	if (den)
-		printf(" %9.4f", (double)num / (double)den);
-	else
-		printf(" %9s", "-");
-}
-
-static void eval_report(const eval_ctx *x)
-{
-	const gx_illness *ill = x->run.rb->illness;
-	size_t i, j, w = 5, sw = 5;
-
-	for (i = 0; i < x->ncat; i++)
-		if (strlen(gx_illness_category_at(ill, i)->code) > w)
-			w = strlen(gx_illness_category_at(ill, i)->code);
-	for (i = 0; i < x->nstudies; i++)
-		if (strlen(x->studies[i].name) > sw)
-			sw = strlen(x->studies[i].name);
-	if (x->misses.len)
-		fwrite(x->misses.data, 1, x->misses.len, stdout);
-	printf("%-*s %6s %9s %7s %9s %9s\n", (int)w, "label", "gold", "predicted", "correct",
-	       "precision", "recall");
-	for (i = 0; i < x->ncat; i++) {
-		long gold = 0, pred = 0, ok = x->confusion[i * x->ncat + i];
-		for (j = 0; j < x->ncat; j++) {
-			gold += x->confusion[i * x->ncat + j];
-			pred += x->confusion[j * x->ncat + i];
-		}
-		printf("%-*s %6ld %9ld %7ld", (int)w, gx_illness_category_at(ill, i)->code, gold,
-		       pred, ok);
-		print_ratio(ok, pred);
-		print_ratio(ok, gold);
-		printf("\n");
-	}
-	printf("\nconfusion matrix (rows: gold, columns: predicted)\n%-*s", (int)w, "");
-	for (j = 0; j < x->ncat; j++)
-		printf(" %*s", (int)w, gx_illness_category_at(ill, j)->code);
-	printf("\n");
-	for (i = 0; i < x->ncat; i++) {
-		printf("%-*s", (int)w, gx_illness_category_at(ill, i)->code);
-		for (j = 0; j < x->ncat; j++)
-			printf(" %*ld", (int)w, x->confusion[i * x->ncat + j]);
-		printf("\n");
-	}
-	printf("\n%-*s %6s %9s\n", (int)sw, "study", "n", "accuracy");
-	for (i = 0; i < x->nstudies; i++) {
-		printf("%-*s %6ld", (int)sw, x->studies[i].name, x->studies[i].n);
-		print_ratio(x->studies[i].ok, x->studies[i].n);
-		printf("\n");
-	}
-	printf("\naccuracy: %.4f (n=%ld)\n", x->n ? (double)x->ok / (double)x->n : 0.0, x->n);
-}
-
-static int rules_eval(gx_ctx *ctx, int argc, char **argv, gx_err *err)
-{
-	eval_ctx x;
-	const char *path = NULL;
-	size_t i;
-	int rc, a;
-
-	memset(&x, 0, sizeof(x));
-	for (a = 0; a < argc; a++) {
-		if (!strcmp(argv[a], "--misses"))
-			x.show_misses = 1;
-		else if (argv[a][0] == '-' || path)
-			return gx_err_set(err, GX_E_USAGE, "unexpected argument '%s'", argv[a]);
-		else
-			path = argv[a];
-	}
-	if (!path)
-		return gx_err_set(err, GX_E_USAGE, "expected 'gxload rules eval LABELS.tsv'");
-	rc = run_open(ctx, &x.run, err);
-	if (!rc) {
-		x.ncat = gx_illness_category_count(x.run.rb->illness);
-		x.confusion = gx_calloc(x.ncat * x.ncat, sizeof(long));
-		if (!x.confusion)
-			rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
-	}
-	if (!rc)
-		rc = run_read(&x.run, path, eval_row, err);
-	if (!rc && !x.n)
-		rc = gx_err_at(err, GX_E_EMPTY, path, 0, 0, "no labelled rows");
-	if (!rc)
-		eval_report(&x);
-	for (i = 0; i < x.nstudies; i++)
-		gx_free(x.studies[i].name);
-	gx_free(x.studies);
-	gx_free(x.confusion);
-	gx_buf_release(&x.misses);
-	run_release(&x.run);
-	return rc;
-}
-
-/* ---- explain --------------------------------------------------------------------- */
-
-typedef struct explain_ctx {
-	rules_run run;          /* first: the row callback's context */
-	char **only;            /* sample accessions to show, or none = all */
-	int nonly;
-	long shown;
-	gx_buf out;
-} explain_ctx;
-
-static int explain_row(void *ctx, const table *t, gx_err *err)
-{
-	explain_ctx *x = ctx;
-	rules_run *r = &x->run;
-	gx_platform pl;
-	int i, rc, want = x->nonly == 0;
-
-	if ((rc = row_fields(r, t, err)))
-		return rc;
-	for (i = 0; i < x->nonly && !want; i++)
-		want = r->sample && !strcmp(r->sample, x->only[i]);
-	if (!want)
-		return 0;
-	gx_buf_reset(&x->out);
-	if ((rc = gx_illness_explain(r->rb->illness, r->study, r->sample, r->f, &x->out, err)))
-		return rc;
-	if (gx_fields_get(r->f, "platform") || gx_fields_get(r->f, "platform_id")) {
-		if ((rc = gx_platform_normalize_fields(r->rb->platforms, r->f, &pl, err)))
-			return rc;
-		if (gx_buf_printf(&x->out, "  platform: %s (%s, %s, %s)%s%s by rule '%s'\n",
-		                  pl.key, pl.name, pl.manufacturer[0] ? pl.manufacturer : "?",
-		                  pl.technology, pl.accession[0] ? ", submitted as " : "",
-		                  pl.accession, pl.rule_id) < 0)
-			return gx_err_set(err, GX_E_NOMEM, "out of memory");
-	}
-	fwrite(x->out.data, 1, x->out.len, stdout);
-	x->shown++;
-	return 0;
-}
-
-static const char *nz(const char *s)
-{
-	return s ? s : "-";
-}
-
-/*
- * Explain a loaded study: each sample's stored label (what the last load decided) and,
- * from the sample's stored metadata, why the rules in effect now decide what they do.
- */
-static int explain_db(gx_ctx *ctx, explain_ctx *x, const char *acc, gx_err *err)
-{
-	gx_sink *s = NULL;
-	gx_rows *r = NULL;
-	size_t i;
-	int rc, k;
-
-	if ((rc = gx_sink_open(ctx->cfg, "rules", 1, &s, err)) ||
-	    (rc = gx_explain_samples(s, acc, &r, err)))
-		goto out;
-	if (r->nrows == 0) {
-		rc = gx_err_set(err, GX_E_NO_STUDY, "study '%s' has no samples in %s", acc,
-		                gx_sink_url(s));
-		goto out;
-	}
-	for (i = 0; i < r->nrows && !rc; i++) {
-		const char *sample = gx_rows_get(r, i, GX_EX_SAMPLE);
-		const char *stored = gx_rows_get(r, i, GX_EX_ILLNESS);
-		json_error_t je;
-		json_t *obj, *v;
-		const char *key;
-		gx_illness_label now;
-		int want = x->nonly == 0;
-
-		for (k = 0; k < x->nonly && !want; k++)
-			want = !strcmp(sample, x->only[k]);
-		if (!want)
-			continue;
-		x->shown++;
-		obj = json_loads(gx_rows_get(r, i, GX_EX_METADATA), 0, &je);
-		gx_fields_clear(x->run.f);
-		json_object_foreach(obj, key, v) {
-			if (json_is_string(v) &&
-			    (rc = gx_fields_add_raw(x->run.f, key, json_string_value(v), err)))
-				break;
-		}
-		json_decref(obj);
-		if (rc)
-			break;
-		gx_buf_reset(&x->out);
-		if ((rc = gx_illness_explain(x->run.rb->illness, acc, sample, x->run.f, &x->out, err)) ||
-		    (rc = gx_illness_label_sample(x->run.rb->illness, acc, sample, x->run.f, &now, err)))
-			break;
-		gx_buf_printf(&x->out, "  stored by the last load: %s (%s '%s'%s%s%s%s), platform %s\n",
-		              stored ? stored : "-", nz(gx_rows_get(r, i, GX_EX_SOURCE)),
-		              nz(gx_rows_get(r, i, GX_EX_RULE)),
-		              gx_rows_get(r, i, GX_EX_FIELD) ? ", field " : "",
-		              gx_rows_get(r, i, GX_EX_FIELD) ? gx_rows_get(r, i, GX_EX_FIELD) : "",
-		              gx_rows_get(r, i, GX_EX_MATCHED) ? ", matched " : "",
-		              gx_rows_get(r, i, GX_EX_MATCHED) ? gx_rows_get(r, i, GX_EX_MATCHED) : "",
-		              nz(gx_rows_get(r, i, GX_EX_PLATFORM)));
-		if (stored && strcmp(stored, now.code))
-			gx_buf_printf(&x->out, "  NOTE: the rules in effect now say %s; the next load "
-			              "relabels this sample\n", now.code);
-		fwrite(x->out.data, 1, x->out.len, stdout);
-	}
-	if (!rc && x->nonly && x->shown < x->nonly)
-		rc = gx_err_set(err, GX_E_NO_SAMPLES, "%ld of %d samples not found in study '%s'",
-		                (long)x->nonly - x->shown, x->nonly, acc);
-out:
-	gx_rows_free(r);
-	gx_sink_close(s);
-	return rc;
-}
-
-static int rules_explain(gx_ctx *ctx, int argc, char **argv, gx_err *err)
-{
-	explain_ctx x;
-	struct stat st;
-	int rc;
-
-	memset(&x, 0, sizeof(x));
-	if (argc < 1)
-		return gx_err_set(err, GX_E_USAGE, "expected 'gxload rules explain ACCESSION "
-		                  "[SAMPLE...]' or 'gxload rules explain FILE.tsv [SAMPLE...]'");
-	x.only = argv + 1;
-	x.nonly = argc - 1;
-	rc = run_open(ctx, &x.run, err);
-	if (!rc && stat(argv[0], &st) == 0 && S_ISREG(st.st_mode)) {
-		rc = run_read(&x.run, argv[0], explain_row, err);
-		if (!rc && x.nonly && x.shown < x.nonly)
-			rc = gx_err_set(err, GX_E_NO_SAMPLES, "%ld of %d samples not found in '%s'",
-			                (long)x.nonly - x.shown, x.nonly, argv[0]);
-	} else if (!rc) {
-		rc = explain_db(ctx, &x, argv[0], err);
-	}
-	gx_buf_release(&x.out);
-	run_release(&x.run);
-	return rc;
-}
-
 /* ---- test ------------------------------------------------------------------------ */
 
 /*
  * Case files (the .tsv files of rules/tests), one case per row, told apart by their header:
- *   illness cases   sample fields + expect_label [+ expect_rule]
+ *   illness cases   sample fields + expect_label [+ expect_rule]; rows with the same
+ *                   study are one study (labelled together, as a load would)
  *   platform cases  platform, platform_id + any of expect_key, expect_name,
  *                   expect_manufacturer, expect_technology, expect_accession,
  *                   expect_chip_accession, expect_known (yes|no)
- * A `case` column describes the case.  Output is TAP, one test point per case.
+ * A `case` column describes the case, a `policy` column names the point of
+ * POLICY.md it tests.  Output is TAP, one test point per case.
  */
 typedef struct test_ctx {
-	rules_run run;          /* first: the row callback's context */
+	rules_run run;          /* first */
 	long n, failed;
 } test_ctx;
 
-static const char *cell(const table *t, const char *name)
+static void test_point(test_ctx *x, size_t row, int pass, const char *detail)
 {
-	const char *names[2] = { name, NULL };
-	long c = gx_table_col(t, names);
-
-	return c >= 0 ? t->cell[c] : NULL;
-}
-
-static void test_point(test_ctx *x, const table *t, int pass, const char *detail)
-{
-	const char *what = cell(t, "case");
+	const gx_sheet *sh = &x->run.sh;
+	const char *what = gx_sheet_cell(sh, row, "case"), *pol = gx_sheet_cell(sh, row, "policy");
 
 	x->n++;
 	if (!pass)
 		x->failed++;
-	printf("%s %ld - %s:%ld %s\n", pass ? "ok" : "not ok", x->n, x->run.path,
-	       gx_tsv_line(t->tsv), what ? what : "");
+	printf("%s %ld - %s:%ld %s%s%s%s\n", pass ? "ok" : "not ok", x->n, x->run.path,
+	       sh->rows[row].line, what ? what : "", pol && *pol ? " [" : "", pol ? pol : "",
+	       pol && *pol ? "]" : "");
 	if (!pass)
 		printf("#   %s\n", detail);
 }
 
-static int test_illness(test_ctx *x, const table *t, gx_err *err)
+static int test_study(void *ctx, gx_illness_study *ist, const size_t *rows, size_t n,
+                      gx_err *err)
 {
-	const char *want = cell(t, "expect_label"), *want_rule = cell(t, "expect_rule");
-	rules_run *r = &x->run;
-	gx_illness_label lab;
-	char detail[GX_ERR_MSG_MAX];
-	int rc;
+	test_ctx *x = ctx;
+	const gx_sheet *sh = &x->run.sh;
+	size_t k;
 
-	if ((rc = row_fields(r, t, err)) ||
-	    (rc = gx_illness_label_sample(r->rb->illness, r->study, r->sample, r->f, &lab, err)))
-		return rc;
-	snprintf(detail, sizeof(detail), "got %s by '%s' on '%s': \"%s\"; want %s%s%s",
-	         lab.code, lab.decided_by, lab.field, lab.text, want,
-	         want_rule && *want_rule ? " by " : "", want_rule ? want_rule : "");
-	test_point(x, t, !strcmp(lab.code, want) &&
-	           (!want_rule || !*want_rule || !strcmp(lab.decided_by, want_rule)), detail);
+	(void)err;
+	for (k = 0; k < n; k++) {
+		const char *want = gx_sheet_cell(sh, rows[k], "expect_label");
+		const char *want_rule = gx_sheet_cell(sh, rows[k], "expect_rule");
+		gx_illness_label lab;
+		char detail[GX_ERR_MSG_MAX];
+
+		gx_illness_study_label(ist, k, &lab);
+		snprintf(detail, sizeof(detail), "got %s by '%s' on '%s': \"%s\"%s%s; want %s%s%s",
+		         lab.code, lab.decided_by, lab.field, lab.text, lab.study[0] ? "; study: " : "",
+		         lab.study, want, want_rule && *want_rule ? " by " : "",
+		         want_rule ? want_rule : "");
+		test_point(x, rows[k], !strcmp(lab.code, want) &&
+		           (!want_rule || !*want_rule || !strcmp(lab.decided_by, want_rule)), detail);
+	}
 	return 0;
 }
 
-static int test_platform(test_ctx *x, const table *t, gx_err *err)
+static int test_platform(test_ctx *x, size_t row, gx_err *err)
 {
-	const char *raw = cell(t, "platform"), *pid = cell(t, "platform_id"), *w;
+	const gx_sheet *sh = &x->run.sh;
+	const char *raw = gx_sheet_cell(sh, row, "platform"), *pid = gx_sheet_cell(sh, row, "platform_id");
+	const char *w;
 	gx_platform pl;
 	gx_buf d = { 0 };
 	int rc, pass = 1;
@@ -580,7 +339,7 @@ static int test_platform(test_ctx *x, const table *t, gx_err *err)
 	if ((rc = gx_platform_normalize(x->run.rb->platforms, raw, pid, &pl, err)))
 		return rc;
 #define CHECK(col, got) \
-	if ((w = cell(t, col)) && strcmp(w, got)) { \
+	if ((w = gx_sheet_cell(sh, row, col)) && strcmp(w, got)) { \
 		pass = 0; \
 		gx_buf_printf(&d, "%s: got '%s', want '%s'; ", col, got, w); \
 	}
@@ -592,21 +351,30 @@ static int test_platform(test_ctx *x, const table *t, gx_err *err)
 	CHECK("expect_chip_accession", pl.chip_accession)
 	CHECK("expect_known", pl.known ? "yes" : "no")
 #undef CHECK
-	test_point(x, t, pass, gx_buf_cstr(&d));
+	test_point(x, row, pass, gx_buf_cstr(&d));
 	gx_buf_release(&d);
 	return 0;
 }
 
-static int test_row(void *ctx, const table *t, gx_err *err)
+static int test_file(test_ctx *x, gx_err *err)
 {
-	test_ctx *x = ctx;
+	const gx_sheet *sh = &x->run.sh;
+	const char *const lab[] = { "expect_label", NULL }, *const key[] = { "expect_key", NULL };
+	const char *const plat[] = { "platform", NULL };
+	size_t i;
+	int rc = 0;
 
-	if (cell(t, "expect_label"))
-		return test_illness(x, t, err);
-	if (cell(t, "expect_key") && cell(t, "platform"))
-		return test_platform(x, t, err);
-	return gx_err_at(err, GX_E_HEADER, x->run.path, 1, 0, "a case file needs 'expect_label' "
-	                 "(illness) or 'platform' and 'expect_key' (platform) columns");
+	if (!sh->n)
+		return 0;
+	if (gx_sheet_col(sh, lab) >= 0)
+		return rules_each_study(&x->run, test_study, x, err);
+	if (gx_sheet_col(sh, key) < 0 || gx_sheet_col(sh, plat) < 0)
+		return gx_err_at(err, GX_E_HEADER, x->run.path, 1, 0, "a case file needs "
+		                 "'expect_label' (illness) or 'platform' and 'expect_key' (platform) "
+		                 "columns");
+	for (i = 0; i < sh->n && !rc; i++)
+		rc = test_platform(x, i, err);
+	return rc;
 }
 
 static int rules_test(gx_ctx *ctx, int argc, char **argv, gx_err *err)
@@ -617,9 +385,10 @@ static int rules_test(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 	memset(&x, 0, sizeof(x));
 	if (argc < 1)
 		return gx_err_set(err, GX_E_USAGE, "expected 'gxload rules test CASES.tsv...'");
-	rc = run_open(ctx, &x.run, err);
+	rc = rules_run_open(ctx, &x.run, 0, err);
 	for (i = 0; !rc && i < argc; i++)
-		rc = run_read(&x.run, argv[i], test_row, err);
+		if (!(rc = rules_run_read(&x.run, argv[i], err)))
+			rc = test_file(&x, err);
 	if (!rc) {
 		printf("1..%ld\n", x.n);
 		if (x.failed)
@@ -628,7 +397,7 @@ static int rules_test(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 		else if (!x.n)
 			rc = gx_err_set(err, GX_E_EMPTY, "no rule cases");
 	}
-	run_release(&x.run);
+	rules_run_release(&x.run);
 	return rc;
 }
 
@@ -668,25 +437,35 @@ static const struct {
 	  "A FILE is checked by its 'kind:' (illness, overrides, platforms, platform_table);\n"
 	  "overrides against the configured categories.  Exit 0 if valid, 78 if not." },
 	{ "eval", rules_eval,
-	  "usage: gxload rules eval [--misses] LABELS.tsv\n\n"
+	  "usage: gxload rules eval [--misses] [--by-study] [--no-overrides] LABELS.tsv\n\n"
 	  "Label every row of a TSV with the illness rules and compare with its gold_label\n"
 	  "column.  Other columns are sample fields, named as in refine.bio metadata files\n"
 	  "or title, source_name, characteristics ('key: value | key: value'); 'study' and\n"
-	  "'sample' hold the accessions that overrides use.  Prints per-label precision and\n"
-	  "recall, the confusion matrix and per-study accuracy; the last line is\n"
-	  "'accuracy: 0.XXXX (n=N)'.  --misses first explains every wrong label." },
+	  "'sample' hold the accessions (rows of one study are labelled together; overrides\n"
+	  "use them).  Prints per-label precision and recall, the confusion matrix,\n"
+	  "per-study accuracy and the macro accuracy over studies; the last line is\n"
+	  "'accuracy: 0.XXXX (n=N)'.  --misses first explains every wrong label;\n"
+	  "--by-study lists under each study the rules that decided its misses and the\n"
+	  "rules no other study needed; --no-overrides scores the rules alone." },
 	{ "explain", rules_explain,
 	  "usage: gxload rules explain ACCESSION [SAMPLE...]\n"
-	  "       gxload rules explain METADATA.tsv [SAMPLE...]\n\n"
-	  "A loaded study (by accession): per sample, the label stored by the last load and\n"
-	  "why the rules in effect now decide what they do (from the stored metadata).\n"
-	  "For each sample of a metadata TSV (or only the SAMPLE accessions given): its\n"
-	  "illness label, the override or rule that decided it, the field and the matched\n"
-	  "text, every other rule that matched, and the normalized platform." },
+	  "       gxload rules explain METADATA.tsv [SAMPLE...]\n"
+	  "       gxload rules explain --changed [ACCESSION...]\n\n"
+	  "A loaded study (by accession): per sample, the label and evidence stored by the\n"
+	  "last load and why the rules in effect now decide what they do (from the stored\n"
+	  "metadata).  For each sample of a metadata TSV (or only the SAMPLE accessions\n"
+	  "given): its illness label, the override or rule that decided it, the field, key,\n"
+	  "value and matched text, the study-level reason, every other rule that matched,\n"
+	  "and the normalized platform; explaining a whole study starts with what the study\n"
+	  "says as a whole (the field that splits it into groups, the fields that are the\n"
+	  "same for every sample, the control arm).  --changed lists, for every loaded study\n"
+	  "(or the ACCESSIONs given), the rules in effect now that would change a stored\n"
+	  "label, with how many samples and studies." },
 	{ "test", rules_test,
 	  "usage: gxload rules test CASES.tsv...\n\n"
 	  "Run rule cases and print TAP, one test point per case.  An illness case file has\n"
-	  "sample fields (as for eval), expect_label and optionally expect_rule; a platform\n"
+	  "sample fields (as for eval), expect_label and optionally expect_rule, case and\n"
+	  "policy (what it tests); rows with the same study are labelled together; a platform\n"
 	  "case file has platform, platform_id and expect_key, expect_name,\n"
 	  "expect_manufacturer, expect_technology, expect_accession, expect_chip_accession,\n"
 	  "expect_known (yes/no).  Exit 0 if every case passes, 65 if not." },
@@ -713,13 +492,15 @@ int cmd_rules(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 	}
 	if (gx_cmd_wants_help(argc, argv)) {
 		puts("usage: gxload rules check [FILE...]\n"
-		     "       gxload rules eval [--misses] LABELS.tsv\n"
+		     "       gxload rules eval [--misses] [--by-study] [--no-overrides] LABELS.tsv\n"
 		     "       gxload rules explain ACCESSION|METADATA.tsv [SAMPLE...]\n"
+		     "       gxload rules explain --changed [ACCESSION...]\n"
 		     "       gxload rules test CASES.tsv...\n"
 		     "       gxload rules platform STRING [PLATFORM_ID]\n\n"
 		     "Check, evaluate and explain the illness and platform rules (docs/RULES.md).\n"
-		     "Only 'explain ACCESSION' reads the database (what the last load stored); none\n"
-		     "writes it.  'gxload rules SUBCOMMAND --help' for more.");
+		     "Only explaining a loaded study (explain ACCESSION, explain --changed) reads\n"
+		     "the database (what the last load stored); none writes it.  'gxload rules\n"
+		     "SUBCOMMAND --help' for more.");
 		return 0;
 	}
 	if (argc < 2)

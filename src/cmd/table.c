@@ -1,5 +1,5 @@
 /*
- * table.c - a TSV read row by row, cells by header name (see table.h).
+ * table.c - a TSV read row by row, cells by header name, or held whole (see table.h).
  */
 #include "cmd/table.h"
 #include "core/mem.h"
@@ -86,4 +86,79 @@ int gx_table_read(const char *path, gx_table_row_fn fn, void *ctx, gx_err *err)
 	gx_free(t.head);
 	gx_tsv_close(t.tsv);
 	return rc < 0 ? rc : 0;
+}
+
+/* ---- a TSV held whole ------------------------------------------------------------ */
+
+static int sheet_row(void *ctx, const gx_table *t, gx_err *err)
+{
+	gx_sheet *sh = ctx;
+	gx_sheet_row *r;
+	size_t i;
+
+	if (!sh->head) {
+		if (!(sh->head = gx_calloc(t->nhead + 1, sizeof(char *))))
+			return gx_err_set(err, GX_E_NOMEM, "out of memory");
+		sh->nhead = t->nhead;
+		for (i = 0; i < t->nhead; i++)
+			if (!(sh->head[i] = gx_strdup(t->head[i])))
+				return gx_err_set(err, GX_E_NOMEM, "out of memory");
+	}
+	if (sh->n == sh->cap) {
+		size_t nc = sh->cap ? sh->cap * 2 : 64;
+		gx_sheet_row *nr = gx_reallocarray(sh->rows, nc, sizeof(*nr));
+		if (!nr)
+			return gx_err_set(err, GX_E_NOMEM, "out of memory");
+		sh->rows = nr;
+		sh->cap = nc;
+	}
+	r = &sh->rows[sh->n];
+	r->line = gx_tsv_line(t->tsv);
+	if (!(r->cell = gx_calloc(t->ncell + 1, sizeof(char *))))
+		return gx_err_set(err, GX_E_NOMEM, "out of memory");
+	sh->n++;
+	for (i = 0; i < t->ncell; i++)
+		if (!(r->cell[i] = gx_strdup(t->cell[i])))
+			return gx_err_set(err, GX_E_NOMEM, "out of memory");
+	return 0;
+}
+
+int gx_sheet_read(const char *path, gx_sheet *sh, gx_err *err)
+{
+	gx_sheet_free(sh);
+	return gx_table_read(path, sheet_row, sh, err);
+}
+
+void gx_sheet_free(gx_sheet *sh)
+{
+	size_t i;
+
+	for (i = 0; i < sh->n; i++) {
+		free_cells(sh->rows[i].cell, sh->nhead);
+		gx_free(sh->rows[i].cell);
+	}
+	gx_free(sh->rows);
+	if (sh->head)
+		free_cells(sh->head, sh->nhead);
+	gx_free(sh->head);
+	memset(sh, 0, sizeof(*sh));
+}
+
+long gx_sheet_col(const gx_sheet *sh, const char *const *names)
+{
+	size_t i, j;
+
+	for (j = 0; names[j]; j++)
+		for (i = 0; i < sh->nhead; i++)
+			if (!strcmp(sh->head[i], names[j]))
+				return (long)i;
+	return -1;
+}
+
+const char *gx_sheet_cell(const gx_sheet *sh, size_t row, const char *name)
+{
+	const char *names[2] = { name, NULL };
+	long c = gx_sheet_col(sh, names);
+
+	return c >= 0 ? sh->rows[row].cell[c] : NULL;
 }

@@ -323,7 +323,8 @@ static const char *const sample_cols[] = {
 	"study_key", "accession", "column_name", "title", "platform_raw", "organism",
 	"disease_raw", "source_database", "metadata", "content_hash", "created_at", "updated_at",
 	"illness_key", "illness_source", "illness_rule_id", "illness_confidence", "illness_field",
-	"illness_matched_text", "platform_key", "platform_accession", "platform_rule_id", NULL
+	"illness_matched_text", "platform_key", "platform_accession", "platform_rule_id",
+	"illness_evidence", NULL
 };
 static const dim_def sample_def = { "dim_sample", sample_cols, 2, "sample_key" };
 
@@ -384,7 +385,7 @@ int gx_dim_sample_upsert(gx_sink *s, const gx_dim_sample *d, const char *now, in
                          gx_err *err)
 {
 	char sk[16], conf[32];
-	const char *par[21];
+	const char *par[22];
 	long k = 0;
 	int rc;
 
@@ -411,6 +412,7 @@ int gx_dim_sample_upsert(gx_sink *s, const gx_dim_sample *d, const char *now, in
 	par[18] = d->platform_key;
 	par[19] = d->platform_accession;
 	par[20] = d->platform_rule_id;
+	par[21] = d->illness_evidence;
 	rc = upsert_hashed(s, &sample_def, par, &k, err);
 	*key = (int32_t)k;
 	return rc;

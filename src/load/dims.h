@@ -136,6 +136,7 @@ typedef struct gx_dim_sample {
 	const char *platform_key;
 	const char *platform_accession;
 	const char *platform_rule_id;
+	const char *illness_evidence;   /* the label's evidence chain, JSON (migration 0006) */
 } gx_dim_sample;
 
 /* Insert or update the row ('now': created_at of a new row and updated_at); *key

@@ -150,7 +150,8 @@ int gx_explain_samples(gx_sink *s, const char *accession, gx_rows **out, gx_err 
 {
 	static const char sql[] =
 		"SELECT s.accession, s.metadata, i.code, s.illness_source, s.illness_rule_id, "
-		"s.illness_field, s.illness_matched_text, p.code "
+		"s.illness_field, s.illness_matched_text, p.code, "
+		"CAST(s.illness_evidence AS text) "
 		"FROM dim_sample s JOIN dim_study st ON st.study_key = s.study_key "
 		"LEFT JOIN dim_illness i ON i.illness_key = s.illness_key "
 		"LEFT JOIN dim_platform p ON p.platform_key = s.platform_key "
@@ -158,4 +159,11 @@ int gx_explain_samples(gx_sink *s, const char *accession, gx_rows **out, gx_err 
 	const char *par[1] = { accession };
 
 	return gx_sink_query(s, sql, 1, par, out, err);
+}
+
+int gx_explain_studies(gx_sink *s, gx_rows **out, gx_err *err)
+{
+	return gx_sink_query(s, "SELECT st.accession FROM dim_study st WHERE EXISTS (SELECT 1 "
+	                     "FROM dim_sample s WHERE s.study_key = st.study_key) "
+	                     "ORDER BY st.accession", 0, NULL, out, err);
 }

@@ -75,11 +75,15 @@ void gx_run_report_free(gx_run_report *r);
 /* ---- rules explain ---- */
 
 /* Every sample of a loaded study, by accession: its stored metadata (JSON) and what the
- * last load labelled it with. */
+ * last load labelled it with, the label's evidence chain included (JSON text, NULL for
+ * a sample labelled before migration 0006).  No rows: the study has no samples. */
 enum {
 	GX_EX_SAMPLE, GX_EX_METADATA, GX_EX_ILLNESS, GX_EX_SOURCE, GX_EX_RULE, GX_EX_FIELD,
-	GX_EX_MATCHED, GX_EX_PLATFORM
+	GX_EX_MATCHED, GX_EX_PLATFORM, GX_EX_EVIDENCE
 };
 int gx_explain_samples(gx_sink *s, const char *accession, gx_rows **out, gx_err *err);
+
+/* The accessions of every study with samples, sorted (`rules explain --changed`). */
+int gx_explain_studies(gx_sink *s, gx_rows **out, gx_err *err);
 
 #endif

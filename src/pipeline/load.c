@@ -146,6 +146,7 @@ static int upsert_samples(pipe *p, long *meta_changed, gx_err *err)
 		sample *sm = &p->samples[i];
 		const gx_platform *pl = plat_of(p, sm);
 		gx_dim_sample d;
+		gx_buf ev = { 0 };
 		int32_t key = 0;
 		if (sm->existed && !strcmp(sm->content_hash, sm->old_content_hash))
 			continue; /* the row is this sample's already (the upsert would not change it) */
@@ -170,7 +171,14 @@ static int upsert_samples(pipe *p, long *meta_changed, gx_err *err)
 		d.platform_key = pl->key[0] ? gx_code_keys_find(p->platform_keys, pl->key) : NULL;
 		d.platform_accession = pl->accession[0] ? pl->accession : NULL;
 		d.platform_rule_id = pl->rule_id[0] ? pl->rule_id : NULL;
-		rc = gx_dim_sample_upsert(p->s, &d, now, &key, err);
+		/* the label's evidence chain next to it (rules explain reads it back) */
+		if (gx_illness_label_json(&sm->ill, &ev) < 0) {
+			rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+		} else {
+			d.illness_evidence = gx_buf_cstr(&ev);
+			rc = gx_dim_sample_upsert(p->s, &d, now, &key, err);
+		}
+		gx_buf_release(&ev);
 		gx_free(sm->meta_json); /* written: not needed again (memory is per sample) */
 		sm->meta_json = NULL;
 		if (rc)

@@ -102,12 +102,15 @@ static int intern_platform(pipe *p, const gx_platform *pl, size_t *ix, gx_err *e
 	return 0;
 }
 
-/* The dimension row's hash: identity, metadata, and what the rules made of them. */
+/* The dimension row's hash: identity, metadata, and what the rules made of them (the
+ * label's evidence chain included, so a changed reason rewrites the row). */
 static int sample_hash(const pipe *p, sample *sm, gx_err *err)
 {
 	const gx_platform *pl = plat_of(p, sm);
 	char conf[32];
-	const char *f[11];
+	const char *f[12];
+	gx_buf ev = { 0 };
+	int rc = 0;
 
 	snprintf(conf, sizeof(conf), "%.17g", sm->ill.confidence);
 	f[0] = sm->accession;
@@ -121,27 +124,35 @@ static int sample_hash(const pipe *p, sample *sm, gx_err *err)
 	f[8] = pl->key;
 	f[9] = pl->accession;
 	f[10] = pl->rule_id;
-	if (gx_hash_fields(sm->content_hash, 11, f) < 0)
-		return gx_err_set(err, GX_E_NOMEM, "out of memory");
-	return 0;
+	if (gx_illness_label_json(&sm->ill, &ev) < 0)
+		rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+	f[11] = gx_buf_cstr(&ev); /* the evidence chain stored with the label */
+	if (!rc && gx_hash_fields(sm->content_hash, 12, f) < 0)
+		rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+	gx_buf_release(&ev);
+	return rc;
 }
 
 /*
  * Label every sample and normalize its platform: the rules see every field of the
  * sample's metadata row and of the matrix's own attributes, by their raw names
- * (transform/fields.h maps them to the rules' logical fields).
+ * (transform/fields.h maps them to the rules' logical fields).  Illness labels are
+ * decided for the study as a whole (transform/illness.h): every sample is added first.
  */
 static int label_samples(pipe *p, gx_err *err)
 {
 	const gx_rulebook *rb = p->opts->rules;
 	gx_fields *f = NULL;
+	gx_illness_study *ist = NULL;
 	gx_platform *pl = gx_calloc(1, sizeof(*pl));
 	size_t i, j, unknown = 0;
 	int rc;
 
 	if (!pl)
 		return gx_err_set(err, GX_E_NOMEM, "out of memory");
-	if ((rc = gx_fields_new(&f, err))) {
+	if ((rc = gx_fields_new(&f, err)) ||
+	    (rc = gx_illness_study_new(rb->illness, p->acc, &ist, err))) {
+		gx_fields_free(f);
 		gx_free(pl);
 		return rc;
 	}
@@ -165,12 +176,18 @@ static int label_samples(pipe *p, gx_err *err)
 		}
 		if (rc)
 			break;
-		if ((rc = gx_illness_label_sample(rb->illness, p->acc, sm->accession, f, &sm->ill, err)))
+		if ((rc = gx_illness_study_add(ist, sm->accession, f, err)))
 			break;
 		memset(pl, 0, sizeof(*pl)); /* interned by its bytes */
 		if ((rc = gx_platform_normalize_fields(rb->platforms, f, pl, err)) ||
 		    (rc = intern_platform(p, pl, &sm->plat, err)))
 			break;
+	}
+	if (!rc)
+		rc = gx_illness_study_finish(ist, err);
+	for (i = 0; i < p->n_samples && !rc; i++) {
+		sample *sm = &p->samples[i];
+		gx_illness_study_label(ist, i, &sm->ill);
 		unknown += !strcmp(sm->ill.code, gx_illness_default(rb->illness));
 		/* the metadata JSON is hashed now and built again only if the row is written */
 		if (!(rc = pipe_sample_json(p, sm, err)))
@@ -178,6 +195,7 @@ static int label_samples(pipe *p, gx_err *err)
 		gx_free(sm->meta_json);
 		sm->meta_json = NULL;
 	}
+	gx_illness_study_free(ist);
 	gx_fields_free(f);
 	gx_free(pl);
 	if (!rc && p->n_samples)

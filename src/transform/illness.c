@@ -10,7 +10,7 @@
  * Invariants: every code a label can carry is a category of the loaded file; no two
  * overrides target the same sample, or the same study.
  */
-#include "transform/illness.h"
+#include "transform/illness_int.h"
 #include "core/mem.h"
 
 #include <dirent.h>
@@ -22,25 +22,99 @@
 
 #define CODE_MAX 32
 
-typedef struct override {
-	char *id, *study, *sample, *reason, *file;
-	long line;
-	const char *code;       /* the category's code */
-} override;
-
-struct gx_illness {
-	gx_illness_category *cats;
-	size_t n_cats;
-	const char *def;
-	gx_rules *rules;
-	override *ov;
-	size_t n_ov;
-	gx_rules_digest digest;
-	char hash[GX_HASH_HEX];
-};
+typedef gx_illness_override override;
 
 static const char *const illness_keys[] = { "categories", "default", "defaults",
-	"field_sets", "rules", "overrides", NULL };
+	"field_sets", "rules", "overrides", "control_arm", NULL };
+
+/*
+ * The classes a rule may have, by the class enum of illness_int.h; what each says:
+ * docs/RULES.md.
+ */
+static const char *const class_names[C_COUNT] = { "", "pooled", "healthy", "recovered",
+	"negation", "septic_shock", "sepsis", "infection", "patient_control", "noninfectious",
+	"control", "patient", "outcome", "time" };
+
+int gx_illness_class_of(const char *cls)
+{
+	int i;
+
+	for (i = 1; i < C_COUNT; i++)
+		if (!strcmp(class_names[i], cls))
+			return i;
+	return C_NONE;
+}
+
+int gx_illness_class_known(const char *cls)
+{
+	return gx_illness_class_of(cls) != C_NONE;
+}
+
+static int check_class(void *ctx, const char *cls, char *why, size_t cap)
+{
+	(void)ctx;
+	if (gx_illness_class_known(cls))
+		return 0;
+	snprintf(why, cap, "unknown class '%.80s' (known: pooled, healthy, recovered, negation, "
+	         "septic_shock, sepsis, infection, patient_control, noninfectious, control, "
+	         "patient, outcome, time)", cls);
+	return -1;
+}
+
+/*
+ * What a class asks of a rule: mask rules are outcome and time words (and only they
+ * mask); a patient rule marks a sample as a patient and gives no label; every other
+ * rule gives one.
+ */
+static int check_rule_kinds(const gx_illness *ill, const gx_yaml_doc *doc, gx_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < gx_rules_count(ill->rules); i++) {
+		const gx_rule_info *r = gx_rules_info(ill->rules, i);
+		int masking = !strcmp(r->cls, "outcome") || !strcmp(r->cls, "time");
+		int patient = !strcmp(r->cls, "patient");
+		if (masking != r->mask && r->cls[0])
+			return gx_err_at(err, GX_E_RULES, doc->name, r->line, 0, "rule '%s': class '%s' "
+			                 "%s", r->id, r->cls, masking ? "words are masked (mask: true)" :
+			                 "rules do not mask");
+		if (patient && r->value[0])
+			return gx_err_at(err, GX_E_RULES, doc->name, r->line, 0, "rule '%s': a patient "
+			                 "rule marks a sample and gives no value", r->id);
+		if (!patient && !r->mask && !r->value[0])
+			return gx_err_at(err, GX_E_RULES, doc->name, r->line, 0, "rule '%s' has no value",
+			                 r->id);
+	}
+	return 0;
+}
+
+/* control_arm: {healthy: CODE, patients: CODE}, optional. */
+static int read_control_arm(gx_illness *ill, const gx_yaml_doc *doc, gx_err *err)
+{
+	static const char *const keys[] = { "healthy", "patients", NULL };
+	const gx_yaml *n = gx_yaml_get(doc->root, "control_arm");
+	const char *h, *p;
+	const gx_illness_category *ch, *cp;
+	int rc;
+
+	if (gx_yaml_is_null(n))
+		return 0;
+	if (n->kind != GX_YAML_MAP)
+		return gx_rules_error(doc, n, err, "control_arm must be a mapping");
+	if ((rc = gx_rules_only_keys(doc, n, "control_arm", keys, err)) ||
+	    (rc = gx_rules_get_str(doc, n, "healthy", "control_arm", 1, &h, err)) ||
+	    (rc = gx_rules_get_str(doc, n, "patients", "control_arm", 1, &p, err)))
+		return rc;
+	if (!(ch = gx_illness_category_find(ill, h)))
+		return gx_rules_error(doc, gx_yaml_get(n, "healthy"), err, "control_arm: '%.80s' is "
+		                      "not a category", h);
+	if (!(cp = gx_illness_category_find(ill, p)))
+		return gx_rules_error(doc, gx_yaml_get(n, "patients"), err, "control_arm: '%.80s' "
+		                      "is not a category", p);
+	ill->arm_healthy = ch->code;
+	ill->arm_patients = cp->code;
+	return 0;
+}
 static const char *const override_file_keys[] = { "overrides", NULL };
 
 const gx_illness_category *gx_illness_category_find(const gx_illness *ill, const char *code)
@@ -320,7 +394,7 @@ done:
 int gx_illness_load(const char *path, const char *overrides_dir, gx_illness **out,
                     gx_err *err)
 {
-	gx_rules_spec spec = { "rules", NULL, 1, check_category, NULL };
+	gx_rules_spec spec = { "rules", NULL, 0, check_category, NULL, check_class };
 	gx_illness *ill;
 	gx_yaml_doc *doc = NULL;
 	const char *def = NULL;
@@ -344,6 +418,8 @@ int gx_illness_load(const char *path, const char *overrides_dir, gx_illness **ou
 	}
 	ill->def = dc->code;
 	if ((rc = gx_rules_load(doc, &spec, &ill->rules, err)) ||
+	    (rc = check_rule_kinds(ill, doc, err)) ||
+	    (rc = read_control_arm(ill, doc, err)) ||
 	    (rc = read_overrides(ill, doc, err)) ||
 	    (rc = gx_rules_digest_add(&ill->digest, "illness", doc, err)))
 		goto fail;
@@ -359,6 +435,22 @@ fail:
 	return rc;
 }
 
+void gx_illness_drop_overrides(gx_illness *ill)
+{
+	size_t i;
+
+	for (i = 0; i < ill->n_ov; i++) {
+		gx_free(ill->ov[i].id);
+		gx_free(ill->ov[i].study);
+		gx_free(ill->ov[i].sample);
+		gx_free(ill->ov[i].reason);
+		gx_free(ill->ov[i].file);
+	}
+	gx_free(ill->ov);
+	ill->ov = NULL;
+	ill->n_ov = 0;
+}
+
 void gx_illness_free(gx_illness *ill)
 {
 	size_t i;
@@ -371,22 +463,14 @@ void gx_illness_free(gx_illness *ill)
 		gx_free((char *)ill->cats[i].description);
 	}
 	gx_free(ill->cats);
-	for (i = 0; i < ill->n_ov; i++) {
-		gx_free(ill->ov[i].id);
-		gx_free(ill->ov[i].study);
-		gx_free(ill->ov[i].sample);
-		gx_free(ill->ov[i].reason);
-		gx_free(ill->ov[i].file);
-	}
-	gx_free(ill->ov);
+	gx_illness_drop_overrides(ill);
 	gx_rules_free(ill->rules);
 	gx_rules_digest_release(&ill->digest);
 	gx_free(ill);
 }
 
-/* The override that applies to a sample, or NULL: sample overrides before study ones. */
-static const override *find_override(const gx_illness *ill, const char *study,
-                                     const char *sample)
+const gx_illness_override *gx_illness_find_override(const gx_illness *ill, const char *study,
+                                                    const char *sample)
 {
 	size_t i;
 
@@ -402,127 +486,4 @@ static const override *find_override(const gx_illness *ill, const char *study,
 			return o;
 	}
 	return NULL;
-}
-
-static void label_from_match(gx_illness_label *out, const gx_illness *ill,
-                             const gx_rule_match *m)
-{
-	out->code = gx_illness_category_find(ill, m->rule->value)->code;
-	out->source = GX_ILLNESS_RULE;
-	snprintf(out->decided_by, sizeof(out->decided_by), "%s", m->rule->id);
-	out->confidence = m->confidence;
-	memcpy(out->field, m->field, sizeof(out->field));
-	memcpy(out->text, m->text, sizeof(out->text));
-	out->reason = m->rule->note;
-}
-
-int gx_illness_label_sample(const gx_illness *ill, const char *study, const char *sample,
-                            const gx_fields *f, gx_illness_label *out, gx_err *err)
-{
-	const override *o = find_override(ill, study, sample);
-	gx_rule_match m;
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	out->reason = "";
-	if (o) {
-		out->code = o->code;
-		out->source = o->sample ? GX_ILLNESS_SAMPLE_OVERRIDE : GX_ILLNESS_STUDY_OVERRIDE;
-		snprintf(out->decided_by, sizeof(out->decided_by), "%s", o->id);
-		out->confidence = 1.0;
-		out->reason = o->reason;
-		return 0;
-	}
-	rc = gx_rules_first(ill->rules, f, study, &m, err);
-	if (rc < 0)
-		return rc;
-	if (rc == 1) {
-		label_from_match(out, ill, &m);
-		return 0;
-	}
-	out->code = ill->def;
-	out->source = GX_ILLNESS_DEFAULT;
-	snprintf(out->decided_by, sizeof(out->decided_by), "default");
-	return 0;
-}
-
-#define EXPLAIN_SEEN 32   /* (rule, field) pairs remembered to list each once */
-
-typedef struct explain_ctx {
-	gx_buf *out;
-	int n;                  /* matches listed so far */
-	int by_rule;            /* no override: the first match decided the label */
-	struct {
-		const gx_rule_info *rule;
-		char field[GX_FIELDS_NAME_MAX];
-	} seen[EXPLAIN_SEEN];
-} explain_ctx;
-
-/* 1 if this rule already matched this field through a stronger field set. */
-static int explain_seen(explain_ctx *x, const gx_rule_match *m)
-{
-	int i, n = x->n < EXPLAIN_SEEN ? x->n : EXPLAIN_SEEN;
-
-	for (i = 0; i < n; i++)
-		if (x->seen[i].rule == m->rule && !strcmp(x->seen[i].field, m->field))
-			return 1;
-	if (n < EXPLAIN_SEEN) {
-		x->seen[n].rule = m->rule;
-		memcpy(x->seen[n].field, m->field, sizeof(m->field));
-	}
-	return 0;
-}
-
-static int explain_one(void *ctx, const gx_rule_match *m)
-{
-	explain_ctx *x = ctx;
-	char q[GX_RULES_TEXT_MAX + 16];
-	int first;
-
-	if (explain_seen(x, m))
-		return 0;
-	first = x->n++ == 0;
-
-	gx_err_quote(m->text, strlen(m->text), q, sizeof(q));
-	if (first && x->by_rule)
-		return gx_buf_printf(x->out, "  decided by rule '%s' (line %ld) on field '%s'%s%s%s, "
-		                     "confidence %.2f: %s\n%s%s%s", m->rule->id, m->rule->line,
-		                     m->field, m->field_set[0] ? " [" : "", m->field_set,
-		                     m->field_set[0] ? "]" : "", m->confidence, q,
-		                     m->rule->note[0] ? "    note: " : "", m->rule->note,
-		                     m->rule->note[0] ? "\n" : "");
-	if ((first || (x->n == 2 && x->by_rule)) &&
-	    gx_buf_puts(x->out, x->by_rule ? "  also matched, weighed lower:\n" :
-	                "  the rules alone would give, best first:\n") < 0)
-		return -1;
-	return gx_buf_printf(x->out, "    %-13s rule '%s' (priority %d) on field '%s': %s\n",
-	                     m->rule->value, m->rule->id, m->priority, m->field, q);
-}
-
-int gx_illness_explain(const gx_illness *ill, const char *study, const char *sample,
-                       const gx_fields *f, gx_buf *out, gx_err *err)
-{
-	const override *o = find_override(ill, study, sample);
-	explain_ctx x;
-	gx_illness_label lab;
-	int rc = gx_illness_label_sample(ill, study, sample, f, &lab, err);
-
-	if (rc)
-		return rc;
-	memset(&x, 0, sizeof(x));
-	x.out = out;
-	x.by_rule = o == NULL;
-	if (gx_buf_printf(out, "%s%s%s: %s (%s)\n", sample ? sample : "(no accession)",
-	                  study ? " in " : "", study ? study : "", lab.code,
-	                  gx_illness_category_find(ill, lab.code)->label) < 0 ||
-	    (o && gx_buf_printf(out, "  decided by %s override '%s' ('%s', line %ld): %s\n",
-	                        o->sample ? "sample" : "study", o->id, o->file, o->line,
-	                        o->reason) < 0))
-		return gx_err_set(err, GX_E_NOMEM, "out of memory");
-	/* explain_one returns -1 only when the buffer cannot grow */
-	rc = gx_rules_each(ill->rules, f, study, explain_one, &x, err);
-	if (rc == -1 || (!x.n && gx_buf_printf(out, "  no rule matched: the default "
-	                                        "category\n") < 0))
-		return gx_err_set(err, GX_E_NOMEM, "out of memory");
-	return rc < 0 ? rc : 0;
 }

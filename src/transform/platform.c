@@ -394,9 +394,9 @@ int gx_platforms_load(const char *path, gx_platforms **out, gx_err *err)
 {
 	static const char *const keys[] = { "table", "defaults", "field_sets", "rules",
 		"classify", "platforms", NULL };
-	const gx_rules_spec parse_spec = { "rules", parse_outputs, 0, NULL, NULL };
+	const gx_rules_spec parse_spec = { "rules", parse_outputs, 0, NULL, NULL, NULL };
 	const gx_rules_spec classify_spec = { "classify", classify_outputs, 1, check_technology,
-		NULL };
+		NULL, NULL };
 	const gx_yaml *kind;
 	gx_platforms *p;
 	gx_yaml_doc *doc = NULL;

@@ -376,19 +376,6 @@ static int read_field_sets(gx_rules *rs, const gx_yaml_doc *doc, gx_err *err)
 	return 0;
 }
 
-static int find_named_set(const gx_rules *rs, const char *name, size_t *idx)
-{
-	size_t i;
-
-	for (i = 0; i < rs->n_named; i++) {
-		if (!strcmp(rs->sets[i].name, name)) {
-			*idx = i;
-			return 1;
-		}
-	}
-	return 0;
-}
-
 /* ---- rules ----------------------------------------------------------------------- */
 
 static int rule_fields(gx_rules *rs, rule *r, const gx_yaml_doc *doc, const gx_yaml *n,
@@ -478,7 +465,7 @@ static int rule_set(gx_rules *rs, rule *r, const gx_yaml_doc *doc, const gx_yaml
 }
 
 static int compile_rule(gx_rules *rs, rule *r, uint32_t flags, const gx_yaml_doc *doc,
-                        const gx_yaml *pnode, gx_err *err)
+                        const gx_yaml *pnode, pcre2_code **out, gx_err *err)
 {
 	/* UTF with invalid-UTF matching: metadata may hold mojibake, which must not fail */
 	uint32_t opts = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_UCP |
@@ -491,8 +478,8 @@ static int compile_rule(gx_rules *rs, rule *r, uint32_t flags, const gx_yaml_doc
 	if (pnode->len == 0 || pnode->len > GX_RULES_MAX_PATTERN)
 		return gx_rules_error(doc, pnode, err, "rule '%s': pattern must have 1 to %d bytes",
 		                      r->id, GX_RULES_MAX_PATTERN);
-	r->re = pcre2_compile((PCRE2_SPTR)pnode->str, pnode->len, opts, &code, &off, rs->cctx);
-	if (!r->re) {
+	*out = pcre2_compile((PCRE2_SPTR)pnode->str, pnode->len, opts, &code, &off, rs->cctx);
+	if (!*out) {
 		PCRE2_UCHAR msg[256];
 		if (code == PCRE2_ERROR_NOMEMORY || code == PCRE2_ERROR_HEAP_FAILED)
 			return gx_err_set(err, GX_E_NOMEM, "out of memory");
@@ -501,11 +488,11 @@ static int compile_rule(gx_rules *rs, rule *r, uint32_t flags, const gx_yaml_doc
 		                      r->id, (size_t)off, (const char *)msg);
 	}
 	/* JIT is an optimization: where it is unavailable the interpreter runs instead */
-	(void)pcre2_jit_compile(r->re, PCRE2_JIT_COMPLETE);
-	pcre2_pattern_info(r->re, PCRE2_INFO_CAPTURECOUNT, &captures);
+	(void)pcre2_jit_compile(*out, PCRE2_JIT_COMPLETE);
+	pcre2_pattern_info(*out, PCRE2_INFO_CAPTURECOUNT, &captures);
 	if (captures + 1 > rs->max_pairs)
 		rs->max_pairs = captures + 1;
-	for (i = 0; i < rs->n_out; i++) {
+	for (i = 0; out == &r->re && i < rs->n_out; i++) {
 		int g = pcre2_substring_number_from_name(r->re, (PCRE2_SPTR)rs->outputs[i]);
 		r->cap_group[i] = g > 0 ? g : 0;
 	}
@@ -516,7 +503,7 @@ static int read_rule(gx_rules *rs, rule *r, const gx_yaml_doc *doc, const gx_yam
                      const defaults *d, const gx_rules_spec *spec, gx_err *err)
 {
 	static const char *const keys[] = { "id", "fields", "pattern", "flags", "priority",
-		"confidence", "value", "set", "note", "studies", NULL };
+		"confidence", "value", "set", "note", "studies", "class", "key", "mask", NULL };
 	const gx_yaml *v, *pnode;
 	const char *s;
 	uint32_t flags = d->flags;
@@ -546,10 +533,21 @@ static int read_rule(gx_rules *rs, rule *r, const gx_yaml_doc *doc, const gx_yam
 	if ((rc = gx_rules_only_keys(doc, n, r->id, keys, err)))
 		return rc;
 
+	if ((v = gx_yaml_get(n, "mask"))) {
+		if ((rc = need_str(doc, v, "mask", &s, err)))
+			return rc;
+		if (strcmp(s, "true") && strcmp(s, "false"))
+			return gx_rules_error(doc, v, err, "rule '%s': mask must be true or false",
+			                      r->id);
+		r->info.mask = !strcmp(s, "true");
+		rs->n_masks += r->info.mask;
+	}
 	s = "";
 	if ((v = gx_yaml_get(n, "value")) && (rc = need_str(doc, v, "value", &s, err)))
 		return rc;
-	if (!v && spec->value_required)
+	if (v && r->info.mask)
+		return gx_rules_error(doc, v, err, "rule '%s': a mask rule has no value", r->id);
+	if (!v && spec->value_required && !r->info.mask)
 		return gx_rules_error(doc, n, err, "rule '%s' has no value", r->id);
 	if (v && spec->check_value) {
 		char why[256] = "";
@@ -562,6 +560,19 @@ static int read_rule(gx_rules *rs, rule *r, const gx_yaml_doc *doc, const gx_yam
 	if ((v = gx_yaml_get(n, "note")) && (rc = need_str(doc, v, "note", &s, err)))
 		return rc;
 	if (!(r->note = gx_strdup(s)))
+		return gx_err_set(err, GX_E_NOMEM, "out of memory");
+	s = "";
+	if ((v = gx_yaml_get(n, "class"))) {
+		char why[256] = "";
+		if ((rc = need_str(doc, v, "class", &s, err)))
+			return rc;
+		if (!spec->check_class)
+			return gx_rules_error(doc, v, err, "rule '%s': these rules have no classes",
+			                      r->id);
+		if (spec->check_class(spec->check_ctx, s, why, sizeof(why)))
+			return gx_rules_error(doc, v, err, "rule '%s': %s", r->id, why);
+	}
+	if (!(r->cls = gx_strdup(s)))
 		return gx_err_set(err, GX_E_NOMEM, "out of memory");
 
 	if ((v = gx_yaml_get(n, "flags")) && (rc = read_flags(doc, v, &flags, err)))
@@ -590,7 +601,17 @@ static int read_rule(gx_rules *rs, rule *r, const gx_yaml_doc *doc, const gx_yam
 	r->info.pattern = r->pattern;
 	r->info.value = r->value;
 	r->info.note = r->note;
-	return compile_rule(rs, r, flags, doc, pnode, err);
+	r->info.cls = r->cls;
+	if ((rc = compile_rule(rs, r, flags, doc, pnode, &r->re, err)))
+		return rc;
+	v = gx_yaml_get(n, "key");
+	if (v && v->kind != GX_YAML_SCALAR)
+		return gx_rules_error(doc, v, err, "rule '%s': key must be a pattern (a string)",
+		                      r->id);
+	if (!(r->key = gx_strdup(v ? v->str : "")))
+		return gx_err_set(err, GX_E_NOMEM, "out of memory");
+	r->info.key = r->key;
+	return v ? compile_rule(rs, r, flags, doc, v, &r->key_re, err) : 0;
 }
 
 static int cand_cmp(const void *a, const void *b)
@@ -703,6 +724,9 @@ void gx_rules_free(gx_rules *rs)
 	for (i = 0; i < rs->n; i++) {
 		rule *r = &rs->r[i];
 		pcre2_code_free(r->re);
+		pcre2_code_free(r->key_re);
+		gx_free(r->cls);
+		gx_free(r->key);
 		gx_free(r->id);
 		gx_free(r->value);
 		gx_free(r->note);

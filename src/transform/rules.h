@@ -4,8 +4,10 @@
  * A rule set is read from a list in a YAML rule file (src/core/yaml.h: no anchors or
  * aliases, bounded sizes) and compiled once.  Each rule has an id, the fields it looks
  * at, a pattern, flags, a priority, a confidence, the value it produces, optional
- * static outputs (`set:`) and an optional study scope (`studies:`); named capture
- * groups whose names are outputs of the rule set fill those outputs.  The file-level
+ * static outputs (`set:`), an optional study scope (`studies:`), an optional class
+ * (`class:`, checked by the caller), an optional pattern over the field's key (`key:`)
+ * and a `mask:` flag; named capture groups whose names are outputs of the rule set fill
+ * those outputs.  The file-level
  * sections `defaults:` (flags, priority, confidence) and `field_sets:` (named lists of
  * field selectors, each with its own priority and confidence) apply to every list read
  * from the file.  docs/RULES.md describes the format.
@@ -17,6 +19,16 @@
  * rule that comes first in the file, then to the set named first.  Inside a candidate
  * the fields are tried in selector order (a glob in field order); the first match wins.
  * Selectors are exact names or fnmatch(3) globs ("ch:*disease*"); "!glob" excludes.
+ *
+ * Keys and masks.  A field's key is its name after "ch:" for a characteristic, else
+ * the field name itself.  A rule with `key:` matches a field only when that pattern
+ * matches the key and `pattern:` matches the value, so a rule can read a coded value
+ * ("0", "sep_l") through the condition its key names.  A rule with `mask: true`
+ * produces nothing: before the other rules read a field, every match of every mask
+ * rule that selects the field is blanked (replaced by spaces), so words that never
+ * decide a label (outcome, time) cannot be mistaken for others ("nonsurvivor" is no
+ * negation).  Mask rules are never a match of gx_rules_first/each; gx_rules_each_field
+ * reports them, on the unmasked text, with info.mask set.
  *
  * Limits.  Patterns are compiled with UTF (invalid UTF-8 subjects are matched, not
  * rejected) and JIT where the platform has it.  Every match runs under explicit match,
@@ -59,10 +71,12 @@ typedef struct gx_rules gx_rules;
 typedef struct gx_rules_spec {
 	const char *list_key;           /* key of the list in the file: "rules", ... */
 	const char *const *outputs;     /* NULL-terminated output names, or NULL for none */
-	int value_required;             /* every rule must have `value:` */
+	int value_required;             /* every rule must have `value:` (mask rules never) */
 	/* Return 0 if 'value' is acceptable, else fill 'why' (cap bytes) and return -1. */
 	int (*check_value)(void *ctx, const char *value, char *why, size_t cap);
 	void *check_ctx;
+	/* Return 0 if class 'cls' is acceptable (NULL: no rule may have a class). */
+	int (*check_class)(void *ctx, const char *cls, char *why, size_t cap);
 } gx_rules_spec;
 
 /* A rule as read from the file; owned by the rule set. */
@@ -71,6 +85,9 @@ typedef struct gx_rule_info {
 	const char *value;      /* "" when the rule has none */
 	const char *note;       /* curator's comment, "" if none */
 	const char *pattern;
+	const char *cls;        /* `class:`, "" if none */
+	const char *key;        /* `key:` pattern, "" if none */
+	int mask;               /* `mask: true` */
 	int priority;           /* the rule's own priority (field sets add theirs) */
 	double confidence;      /* the rule's own confidence (field sets multiply theirs) */
 	long line;              /* of the rule in the file */
@@ -83,6 +100,7 @@ typedef struct gx_rule_match {
 	double confidence;                  /* effective: set x rule */
 	const char *field_set;              /* set name, "" for the rule's own selectors */
 	char field[GX_FIELDS_NAME_MAX];     /* the field that matched */
+	size_t field_index;                 /* its index in the gx_fields */
 	char text[GX_RULES_TEXT_MAX];       /* what the pattern matched (group 0), cut */
 	unsigned out_mask;                  /* bit i: out[i] holds output i */
 	char out[GX_RULES_MAX_OUT][GX_RULES_OUT_MAX];
@@ -118,6 +136,20 @@ int gx_rules_first(const gx_rules *rs, const gx_fields *f, const char *study,
 typedef int (*gx_rules_each_fn)(void *ctx, const gx_rule_match *m);
 int gx_rules_each(const gx_rules *rs, const gx_fields *f, const char *study,
                   gx_rules_each_fn fn, void *ctx, gx_err *err);
+
+/*
+ * Every match on every field, best candidate first and, inside a candidate, in field
+ * order (gx_rules_each stops at a candidate's first matching field).  Mask rules are
+ * reported first, each with the text it blanks.  Same returns as gx_rules_each.
+ */
+int gx_rules_each_field(const gx_rules *rs, const gx_fields *f, const char *study,
+                        gx_rules_each_fn fn, void *ctx, gx_err *err);
+
+/* 1 if the named field set of 'rs' selects field 'name' (0 if no such set). */
+int gx_rules_set_selects(const gx_rules *rs, const char *set, const char *name);
+
+/* The key of a field name: the part after "ch:", else the name. */
+const char *gx_rules_field_key(const char *name);
 
 /* Output 'name' of a match, or NULL if the rule did not fill it. */
 const char *gx_rule_match_output(const gx_rules *rs, const gx_rule_match *m,

@@ -28,8 +28,9 @@ typedef struct fset {
 
 typedef struct rule {
 	gx_rule_info info;
-	char *id, *value, *note, *pattern;
+	char *id, *value, *note, *pattern, *cls, *key;
 	pcre2_code *re;
+	pcre2_code *key_re;     /* `key:`, or NULL */
 	size_t *sets;           /* indexes into gx_rules.sets, in the order listed */
 	size_t n_sets;
 	char **studies;
@@ -60,6 +61,7 @@ struct gx_rules {
 	pcre2_compile_context *cctx;
 	pcre2_match_context *mctx;
 	uint32_t max_pairs;     /* ovector pairs the largest pattern needs */
+	size_t n_masks;         /* rules with `mask: true` */
 	char *file;
 };
 
@@ -72,6 +74,20 @@ static inline int output_index(const gx_rules *rs, const char *name)
 		if (!strcmp(rs->outputs[i], name))
 			return (int)i;
 	return -1;
+}
+
+/* 1 and *idx set if `field_sets:` has a set named 'name', else 0. */
+static inline int find_named_set(const gx_rules *rs, const char *name, size_t *idx)
+{
+	size_t i;
+
+	for (i = 0; i < rs->n_named; i++) {
+		if (!strcmp(rs->sets[i].name, name)) {
+			*idx = i;
+			return 1;
+		}
+	}
+	return 0;
 }
 
 #endif

@@ -12,8 +12,8 @@ label() { q "SELECT i.code || '|' || s.illness_source || '|' || s.illness_rule_i
 gx load GSE1001 SRP2002 E-GEOD-3003; is "$rc" 0 "three studies load"
 is "$(label GSM5002)" "SEPTIC_SHOCK|rule|septic_shock|refinebio_disease|septic shock" \
    "a septic-shock sample: label, rule, field and matched text"
-is "$(label GSM5001)" "CONTROL|rule|control_exact|refinebio_disease|healthy" "a healthy control"
-is "$(label SRR9001)" "CONTROL|rule|control_words|title|Control" "an SRA sample labelled from its title"
+is "$(label GSM5001)" "CONTROL|rule|healthy_value|refinebio_disease|healthy" "a healthy control"
+is "$(label SRR9001)" "CONTROL|rule|control_word|title|Control" "an SRA sample labelled from its title"
 is "$(label E-GEOD-3003-GSM980281)" "UNKNOWN|default|default||" "no evidence: UNKNOWN by default"
 is "$(q "SELECT count(*) FROM dim_sample WHERE illness_key IS NULL")" 0 "every sample has a label"
 is "$(q "SELECT count(*) FROM dim_sample WHERE illness_confidence IS NULL")" 0 "and a confidence"
@@ -62,7 +62,7 @@ $GX load GSE1001 > "$T/o" 2>&1; like "$(cat "$T/o")" "^GSE1001: skipped \(unchan
 gx load GSE1001 SRP2002 E-GEOD-3003
 like "$out" "^GSE1001: succeeded \(metadata\) 5 samples, 30 genes, 150 values \(log2\); 0 rows inserted, 0 deleted, 5 samples changed \[run [0-9]+, " \
      "back to the shipped rules: relabelled again"
-is "$(label GSM5001)" "CONTROL|rule|control_exact|refinebio_disease|healthy" "to the rule's label"
+is "$(label GSM5001)" "CONTROL|rule|healthy_value|refinebio_disease|healthy" "to the rule's label"
 ref_check "back to the shipped rules"
 
 # a category added in YAML alone appears in dim_illness

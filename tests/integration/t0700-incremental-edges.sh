@@ -199,14 +199,14 @@ same_doubles "$T/src.tsv" "$T/db.tsv"; ok $? "the facts equal the file"
 same_as_clean "a gene row removed"
 
 # a rule's value changed, its id kept: the samples it labels are relabelled
-awk '/^  - id: control_exact$/ { r = 1 } r && /^    value: CONTROL$/ { sub(/CONTROL/, "NO_SEPSIS"); r = 0 }
+awk '/^  - id: healthy_value$/ { r = 1 } r && /^    value: CONTROL$/ { sub(/CONTROL/, "NO_SEPSIS"); r = 0 }
      { print }' "$GXLOAD_TOP/rules/illness.yaml" > "$T/illness.yaml"
-is "$(grep -A3 'id: control_exact' "$T/illness.yaml" | grep -c 'value: NO_SEPSIS')" 1 \
-   "control_exact now says NO_SEPSIS (a copy of the rules)"
+is "$(grep -A4 'id: healthy_value' "$T/illness.yaml" | grep -c 'value: NO_SEPSIS')" 1 \
+   "healthy_value now says NO_SEPSIS (a copy of the rules)"
 gx --set rules.illness="$T/illness.yaml" load "$A"; is "$rc" 0 "load with the changed rule"
 is "$(mode)" metadata "a rules change alone: metadata"
 is "$(q "SELECT i.code || '|' || s.illness_rule_id FROM dim_sample s JOIN dim_illness i
-         USING (illness_key) WHERE s.accession = 'S1'")" "NO_SEPSIS|control_exact" \
+         USING (illness_key) WHERE s.accession = 'S1'")" "NO_SEPSIS|healthy_value" \
    "S1 relabelled by the same rule id"
 same_as_clean "a rule's value changed" --set rules.illness="$T/illness.yaml"
 done_testing

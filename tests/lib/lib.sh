@@ -162,7 +162,8 @@ SELECT 'sample', st.accession, s.accession, s.column_name, s.title, s.platform_r
        s.disease_raw, s.source_database, s.metadata, s.content_hash, s.value_digest, s.n_values,
        i.code, s.illness_source, s.illness_rule_id, $(vexpr s.illness_confidence),
        s.illness_field, s.illness_matched_text, p.code, s.platform_accession,
-       s.platform_rule_id, s.n_missing, s.n_negative, $(vexpr s.value_min), $(vexpr s.value_max)
+       s.platform_rule_id, s.n_missing, s.n_negative, $(vexpr s.value_min), $(vexpr s.value_max),
+       CAST(s.illness_evidence AS text)
 FROM dim_sample s LEFT JOIN dim_study st ON st.study_key = s.study_key
 LEFT JOIN dim_illness i ON i.illness_key = s.illness_key
 LEFT JOIN dim_platform p ON p.platform_key = s.platform_key

@@ -86,6 +86,8 @@ static const struct {
 	{ "extract/h5_text.h", "extract/" },
 	{ "extract/h5.h", "extract/" },
 	{ "transform/rules_impl.h", "transform/rules" },
+	{ "transform/illness_int.h", "transform/illness" },
+	{ "cmd/rules_int.h", "cmd/rules" },
 };
 
 static int word_in(const char *list, const char *word)

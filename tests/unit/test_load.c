@@ -126,9 +126,11 @@ static void test_dims(gx_sink *s, int32_t *study_key, int32_t keys[3], gx_err *e
 	ok(!gx_dim_sample_upsert(s, &sr, now, &k, e) && k == 0, "same content: key 0, not written");
 	sr.content_hash = "h1b";
 	sr.title = "changed";
+	sr.illness_evidence = "{\"decided_by\":\"r1\"}";
 	ok(!gx_dim_sample_upsert(s, &sr, now, &k, e) && k == keys[0], "changed content: rewritten");
-	is_str(q1("SELECT title || ' ' || illness_confidence FROM dim_sample WHERE accession = 'S1'"),
-	       "changed 0.9", "rewritten row holds the new content");
+	is_str(q1("SELECT title || ' ' || illness_confidence || ' ' || illness_evidence "
+	          "FROM dim_sample WHERE accession = 'S1'"),
+	       "changed 0.9 {\"decided_by\":\"r1\"}", "rewritten row holds the new content");
 	sr = sample_row(*study_key, "S2", "h2", gx_code_keys_find(ik, "CONTROL"));
 	ok(!gx_dim_sample_upsert(s, &sr, now, &keys[1], e) && keys[1] > keys[0], "sample S2");
 	sr = sample_row(*study_key, "S3", "h3", NULL);
@@ -342,6 +344,11 @@ static void test_meta(gx_sink *s, int32_t study_key, gx_err *e)
 	   !strcmp(gx_rows_get(r, 0, GX_EX_ILLNESS), "SEPSIS") &&
 	   !strcmp(gx_rows_get(r, 0, GX_EX_PLATFORM), "GPL570") &&
 	   !gx_rows_get(r, 2, GX_EX_ILLNESS), "explain: the samples' stored labels");
+	ok(r && r->nrows == 3 && !strcmp(gx_rows_get(r, 0, GX_EX_EVIDENCE), "{\"decided_by\":\"r1\"}") &&
+	   !gx_rows_get(r, 1, GX_EX_EVIDENCE), "explain: the stored evidence, NULL where none");
+	gx_rows_free(r);
+	ok(!gx_explain_studies(s, &r, e) && r->nrows == 1 &&
+	   !strcmp(gx_rows_get(r, 0, 0), "SRP1"), "explain: the studies with samples");
 	gx_rows_free(r);
 }
 

@@ -26,10 +26,20 @@ static gx_yaml_doc *doc_of(const char *text)
 	return doc;
 }
 
+/* Classes these tests accept: "good" and "other". */
+static int check_class(void *ctx, const char *cls, char *why, size_t cap)
+{
+	(void)ctx;
+	if (!strcmp(cls, "good") || !strcmp(cls, "other"))
+		return 0;
+	snprintf(why, cap, "unknown class '%s'", cls);
+	return -1;
+}
+
 /* Load a rule list from YAML text; NULL (and err filled) on failure. */
 static gx_rules *load(const char *text, gx_err *err)
 {
-	gx_rules_spec spec = { "rules", outputs, 0, NULL, NULL };
+	gx_rules_spec spec = { "rules", outputs, 0, NULL, NULL, check_class };
 	gx_yaml_doc *doc = NULL;
 	gx_rules *rs = NULL;
 	int rc;
@@ -132,6 +142,64 @@ static void test_each_order(void)
 	       "first matching field; no match, no call");
 	gx_buf_release(&b);
 	gx_fields_free(f);
+	gx_rules_free(rs);
+}
+
+static void test_keys_masks(void)
+{
+	static const char *yaml =
+		"defaults: {flags: [caseless]}\n"
+		"rules:\n"
+		"  - {id: outcome, fields: [\"ch:*\", title], mask: true, class: other,\n"
+		"     pattern: '(?:non)?survivor'}\n"
+		"  - {id: neg, fields: [\"ch:*\", title], pattern: 'non', value: N, priority: 9}\n"
+		"  - {id: coded, fields: [\"ch:*\"], key: 'sepsis', pattern: '^y$', value: S,\n"
+		"     class: good, priority: 5}\n"
+		"  - {id: any, fields: [\"ch:*\", title], pattern: 'sepsis|y', value: W}\n";
+	const char *t1[] = { "title", "sepsis nonsurvivor", NULL };
+	const char *t2[] = { "ch:sepsis (y/n)", "y", NULL };
+	const char *t3[] = { "ch:group", "y", NULL };
+	const char *t4[] = { "title", "non-sepsis", NULL };
+	gx_fields *f;
+	gx_buf b = { 0 };
+	gx_rule_match m;
+	gx_err err;
+	gx_rules *rs = load(yaml, &err);
+
+	ok(rs != NULL, "key, mask and class rules load");
+	if (!rs) {
+		diag(err.msg);
+		return;
+	}
+	is_str(gx_rules_info(rs, 0)->cls, "other", "a rule keeps its class");
+	ok(gx_rules_info(rs, 0)->mask && !gx_rules_info(rs, 1)->mask, "and its mask flag");
+	is_str(gx_rules_info(rs, 2)->key, "sepsis", "and its key pattern");
+	is_str(winner(rs, t1, NULL, &m), "any", "a masked word is not read: 'non' of "
+	       "'nonsurvivor' is no negation");
+	is_str(m.text, "sepsis", "the match is on the masked text");
+	is_str(winner(rs, t4, NULL, &m), "neg", "unmasked 'non' is read");
+	is_str(winner(rs, t2, NULL, &m), "coded", "a key pattern reads the value through its key");
+	is_str(winner(rs, t3, NULL, &m), "any", "the key pattern must match the key");
+	is_str(gx_rules_field_key("ch:disease state"), "disease state", "a characteristic's key");
+	is_str(gx_rules_field_key("title"), "title", "another field's key is its name");
+	f = fields(t1);
+	ok(gx_rules_each_field(rs, f, NULL, collect, &b, &err) == 0, "each_field walks all fields");
+	is_str(gx_buf_cstr(&b), "outcome@title;any@title;", "masks first, on the raw text");
+	gx_buf_release(&b);
+	gx_fields_free(f);
+	gx_rules_free(rs);
+	rs = load("rules:\n  - {id: a, fields: [title], pattern: x, value: A, class: bad}\n", &err);
+	ok(!rs && strstr(err.msg, "unknown class 'bad'") && strstr(err.msg, "rule 'a'"),
+	   "an unknown class is refused by the caller's check");
+	gx_rules_free(rs);
+	rs = load("rules:\n  - {id: a, fields: [title], pattern: x, value: A, mask: true}\n", &err);
+	ok(!rs && strstr(err.msg, "a mask rule has no value"), "a mask rule has no value");
+	gx_rules_free(rs);
+	rs = load("rules:\n  - {id: a, fields: [title], pattern: x, mask: maybe}\n", &err);
+	ok(!rs && strstr(err.msg, "mask must be true or false"), "mask is true or false");
+	gx_rules_free(rs);
+	rs = load("rules:\n  - {id: a, fields: [title], pattern: x, key: '(', value: A}\n", &err);
+	ok(!rs && strstr(err.msg, "bad pattern"), "a bad key pattern is refused");
 	gx_rules_free(rs);
 }
 
@@ -403,6 +471,7 @@ int main(void)
 	gx_mem_init();
 	test_priority();
 	test_each_order();
+	test_keys_masks();
 	test_selectors();
 	test_captures();
 	test_scope();

@@ -34,7 +34,7 @@ int main(void)
 	static const char *yaml =
 		"rules:\n"
 		"  - {id: long, fields: [title], pattern: '(?<name>a+\\x{e9}+z*)', value: X}\n";
-	gx_rules_spec spec = { "rules", outputs, 0, NULL, NULL };
+	gx_rules_spec spec = { "rules", outputs, 0, NULL, NULL, NULL };
 	gx_yaml_doc *doc = NULL;
 	gx_rules *rs = NULL;
 	gx_fields *f = NULL;
