@@ -32,6 +32,7 @@ static const gx_cmd commands[] = {
 	{ "rules", cmd_rules, 1, "check and evaluate the rule files (check, eval, explain, test)" },
 	{ "report", cmd_report, 1, "a run's validation checks, counts and timings (RUN_ID|ACCESSION)" },
 	{ "verify", cmd_verify, 1, "compare the database with the files, per sample (ACCESSION...)" },
+	{ "genes", cmd_genes, 1, "import a gene annotation table (import [--organism NAME] FILE)" },
 	{ "version", cmd_version, 0, "print versions of gxload and its libraries" },
 };
 

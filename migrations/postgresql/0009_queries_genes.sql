@@ -177,3 +177,29 @@ JOIN dim_illness i ON i.illness_key = a.illness_key
 JOIN dim_gene ga ON ga.gene_key = a.gene_key
 JOIN dim_gene gb ON gb.gene_key = b.gene_key
 WHERE a.candidate_rank IS NOT NULL;
+
+-- Genes as analysts name them: dim_gene keeps the organism (the study's, as
+-- HOMO_SAPIENS; '' unknown), the id as the file gives it, the symbol, the stable id with
+-- its version, the version-free id and the biotype apart; one gene per (organism,
+-- gene_id).  Genes loaded before 0009 keep organism '' and every study goes on using
+-- them (the loader looks an id up in its study's organism first, then in '').  Filled from
+-- the files and from dim_gene_annotation, which `gxload genes import` fills.
+ALTER TABLE dim_gene ADD COLUMN organism text NOT NULL DEFAULT '';
+ALTER TABLE dim_gene ADD COLUMN stable_id text;
+ALTER TABLE dim_gene ADD COLUMN base_id text;
+ALTER TABLE dim_gene ADD COLUMN biotype text;
+ALTER TABLE dim_gene DROP CONSTRAINT dim_gene_gene_id_key;
+ALTER TABLE dim_gene ADD CONSTRAINT dim_gene_organism_gene_id_key UNIQUE (organism, gene_id);
+CREATE INDEX dim_gene_gene_id ON dim_gene (gene_id);
+CREATE INDEX dim_gene_base_id ON dim_gene (base_id);
+
+CREATE TABLE dim_gene_annotation (
+    organism         text NOT NULL DEFAULT '',
+    stable_id        text NOT NULL,
+    base_id          text NOT NULL,
+    symbol           text,
+    biotype          text,
+    PRIMARY KEY (organism, stable_id)
+);
+CREATE INDEX dim_gene_annotation_base ON dim_gene_annotation (base_id);
+CREATE INDEX dim_gene_annotation_symbol ON dim_gene_annotation (symbol);

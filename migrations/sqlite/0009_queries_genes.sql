@@ -8,6 +8,44 @@
 -- The loader runs ANALYZE after each load, so the planner knows both.
 
 DROP VIEW vw_expression_long;
+DROP VIEW vw_expression_by_cohort;
+DROP VIEW vw_gene_pairs_candidate;
+
+-- Genes as analysts name them: dim_gene keeps the organism (the study's, as
+-- HOMO_SAPIENS; '' unknown), the id as the file gives it, the symbol, the stable id with
+-- its version, the version-free id and the biotype apart; one gene per (organism,
+-- gene_id).  Genes loaded before 0009 keep organism '' and every study goes on using
+-- them (the loader looks an id up in its study's organism first, then in '').  Filled from
+-- the files and from dim_gene_annotation, which `gxload genes import` fills.
+CREATE TABLE dim_gene_0009 (
+    gene_key         INTEGER PRIMARY KEY,
+    organism         TEXT NOT NULL DEFAULT '',
+    gene_id          TEXT NOT NULL,
+    gene_symbol      TEXT,
+    stable_id        TEXT,
+    base_id          TEXT,
+    biotype          TEXT,
+    created_at       TEXT NOT NULL,
+    UNIQUE (organism, gene_id)
+);
+INSERT INTO dim_gene_0009 (gene_key, gene_id, gene_symbol, created_at)
+SELECT gene_key, gene_id, gene_symbol, created_at FROM dim_gene;
+DROP TABLE dim_gene;
+ALTER TABLE dim_gene_0009 RENAME TO dim_gene;
+CREATE INDEX dim_gene_symbol ON dim_gene (gene_symbol);
+CREATE INDEX dim_gene_gene_id ON dim_gene (gene_id);
+CREATE INDEX dim_gene_base_id ON dim_gene (base_id);
+
+CREATE TABLE dim_gene_annotation (
+    organism         TEXT NOT NULL DEFAULT '',
+    stable_id        TEXT NOT NULL,
+    base_id          TEXT NOT NULL,
+    symbol           TEXT,
+    biotype          TEXT,
+    PRIMARY KEY (organism, stable_id)
+);
+CREATE INDEX dim_gene_annotation_base ON dim_gene_annotation (base_id);
+CREATE INDEX dim_gene_annotation_symbol ON dim_gene_annotation (symbol);
 
 CREATE TABLE fact_gene_expression_0009 (
     study_key        INTEGER NOT NULL,
@@ -95,7 +133,6 @@ FROM dim_sample s
 JOIN meta_etl_run r ON r.run_id = s.facts_run_id;
 
 -- the symbols next to the ids
-DROP VIEW vw_expression_by_cohort;
 CREATE VIEW vw_expression_by_cohort AS
 SELECT st.accession AS study_accession,
        i.code AS illness_code,
@@ -111,7 +148,6 @@ JOIN dim_study st ON st.study_key = c.study_key
 JOIN dim_illness i ON i.illness_key = c.illness_key
 JOIN dim_gene g ON g.gene_key = c.gene_key;
 
-DROP VIEW vw_gene_pairs_candidate;
 CREATE VIEW vw_gene_pairs_candidate AS
 SELECT st.accession AS study_accession,
        i.code AS illness_code,

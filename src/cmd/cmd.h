@@ -30,6 +30,7 @@ int cmd_rules(gx_ctx *ctx, int argc, char **argv, gx_err *err);
 int cmd_version(gx_ctx *ctx, int argc, char **argv, gx_err *err);
 int cmd_report(gx_ctx *ctx, int argc, char **argv, gx_err *err);
 int cmd_verify(gx_ctx *ctx, int argc, char **argv, gx_err *err);
+int cmd_genes(gx_ctx *ctx, int argc, char **argv, gx_err *err);
 
 /* Shared option helper: 1 if argv[i] is -h/--help. */
 int gx_cmd_wants_help(int argc, char **argv);

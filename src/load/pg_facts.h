@@ -8,7 +8,7 @@
 
 #include "load/pg_conn.h"
 
-int pg_resolve_genes(gx_sink *s, size_t n, const char *const *ids,
+int pg_resolve_genes(gx_sink *s, const char *organism, size_t n, const char *const *ids,
                      const char *const *symbols, int32_t *keys, gx_err *err);
 int pg_facts_begin(gx_sink *s, int32_t study_key, gx_fact_mode mode, gx_fact_writer **out,
                    gx_err *err);

@@ -203,11 +203,11 @@ void gx_study_lock_release(gx_study_lock *l)
 
 /* ---- genes and facts ---- */
 
-int gx_sink_resolve_genes(gx_sink *s, size_t n, const char *const *ids,
+int gx_sink_resolve_genes(gx_sink *s, const char *organism, size_t n, const char *const *ids,
                           const char *const *symbols, int32_t *keys, gx_err *err)
 {
 	size_t i;
-	int rc = s->ops->resolve_genes(s, n, ids, symbols, keys, err);
+	int rc = s->ops->resolve_genes(s, organism ? organism : "", n, ids, symbols, keys, err);
 
 	/* remembered for gx_sink_delete_samples */
 	for (i = 0; !rc && i < n; i++)

@@ -105,11 +105,15 @@ int gx_study_lock_acquire(gx_study_lock *l, gx_sink *s, const gx_config *cfg,
 void gx_study_lock_release(gx_study_lock *l);
 
 /*
- * The keys of n genes (dim_gene, inserted when new, with their symbols when known;
- * symbols may be NULL).  The keys are remembered until the transaction ends:
- * gx_sink_delete_samples uses them to find a changed sample's rows by key.
+ * The keys of n genes of organism 'organism' (gx_organism_key; "" unknown) in dim_gene,
+ * whose rows are inserted when new: the id as the file gives it, the file's symbol
+ * (symbols may be NULL), and what the id's shape and the imported annotation say
+ * (load/genes.h: the stable id and its version-free form, the symbol, the biotype).  A
+ * symbol fills an existing row's empty gene_symbol.  The keys are remembered until the
+ * transaction ends: gx_sink_delete_samples uses them to find a changed sample's rows by
+ * key.
  */
-int gx_sink_resolve_genes(gx_sink *s, size_t n, const char *const *ids,
+int gx_sink_resolve_genes(gx_sink *s, const char *organism, size_t n, const char *const *ids,
                           const char *const *symbols, int32_t *keys, gx_err *err);
 
 /*

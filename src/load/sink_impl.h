@@ -42,7 +42,7 @@ typedef struct gx_sink_ops {
 	int (*rollback)(gx_sink *s);
 	int (*lock_study)(gx_sink *s, const char *accession, double timeout_s, gx_err *err);
 	void (*unlock_study)(gx_sink *s, const char *accession);
-	int (*resolve_genes)(gx_sink *s, size_t n, const char *const *ids,
+	int (*resolve_genes)(gx_sink *s, const char *organism, size_t n, const char *const *ids,
 	                     const char *const *symbols, int32_t *keys, gx_err *err);
 	const gx_delete_sql *delete_sql;
 	int sample_block;       /* gx_sink_sample_block */

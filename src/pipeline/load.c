@@ -64,6 +64,7 @@ static int upsert_study(pipe *p, gx_err *err)
 	row.organism = organism;
 	row.source_database = srcdb;
 	row.metadata = sm ? sm->experiment_json : NULL;
+	gx_organism_key(organism, p->organism, sizeof(p->organism)); /* its genes' namespace */
 	return gx_dim_study_upsert(p->s, &row, &p->study_key, err);
 }
 

@@ -81,6 +81,7 @@ typedef struct pipe {
 	vanished *gone;             /* samples the files no longer have */
 	size_t n_gone;
 	int32_t study_key;          /* 0 if the study is new */
+	char organism[64];          /* the study's organism as dim_gene keys it ("" unknown) */
 	char old_fingerprint[GX_HASH_HEX];
 	char fingerprint[GX_HASH_HEX];
 	char old_facts_fp[GX_HASH_HEX]; /* dim_study.facts_fingerprint, "" if none */

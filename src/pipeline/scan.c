@@ -110,7 +110,7 @@ static int gene_keys(pipe *p, size_t n, const char *const *ids, const char *cons
 	}
 	if (!nm)
 		goto out;
-	if ((rc = gx_sink_resolve_genes(p->s, nm, mids, msym, mkeys, err)))
+	if ((rc = gx_sink_resolve_genes(p->s, p->organism, nm, mids, msym, mkeys, err)))
 		goto out;
 	for (i = 0; i < nm; i++) {
 		keys[midx[i]] = mkeys[i];

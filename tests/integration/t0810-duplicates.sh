@@ -61,7 +61,7 @@ for policy in first mean sum suffix; do
 	ref_check "$policy" --set genes.duplicates="$policy"
 done
 # the last policy's facts came from a changed setting: the runs were not skipped
-is "$(q "SELECT count(*) FROM dim_gene WHERE gene_id = '$X-2'")" 1 "suffix named the second repeat $X-2"
+is "$(q "SELECT count(*) FROM dim_gene WHERE organism = 'HOMO_SAPIENS' AND gene_id = '$X-2'")" 1 "suffix named the second repeat $X-2"
 
 # refuse: exit 65 naming the file, nothing changed
 snap=$(db_snapshot)

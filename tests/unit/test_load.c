@@ -196,7 +196,7 @@ static void test_facts(gx_sink *s, int32_t study_key, const int32_t keys[3], gx_
 	int32_t genes[3], again[3];
 	int64_t deleted = -1;
 
-	ok(!gx_sink_resolve_genes(s, 3, ids, sym, genes, e) && genes[0] > 0 &&
+	ok(!gx_sink_resolve_genes(s, "", 3, ids, sym, genes, e) && genes[0] > 0 &&
 	   genes[1] > genes[0] && genes[2] > genes[1], "genes resolved to new keys");
 	is_str(q1("SELECT gene_symbol FROM dim_gene WHERE gene_id = 'ENSG3'"), "C",
 	       "symbol stored");
@@ -224,7 +224,7 @@ static void test_facts(gx_sink *s, int32_t study_key, const int32_t keys[3], gx_
 
 	/* a changed sample's rows, found by key: every gene resolved in the transaction */
 	ok(!gx_sink_begin(s, e), "begin");
-	ok(!gx_sink_resolve_genes(s, 3, ids, NULL, again, e) && again[0] == genes[0] &&
+	ok(!gx_sink_resolve_genes(s, "", 3, ids, NULL, again, e) && again[0] == genes[0] &&
 	   again[2] == genes[2], "known genes keep their keys");
 	ok(!gx_dim_sample_digest(s, keys[0], "d1", 3, 1, e), "S1 counts 3 values");
 	ok(!gx_sink_delete_samples(s, study_key, 1, &keys[0], &deleted, e) && deleted == 3,
@@ -236,7 +236,7 @@ static void test_facts(gx_sink *s, int32_t study_key, const int32_t keys[3], gx_
 
 	/* the genes of the transaction miss one of S1's: the count tells, the scan finds it */
 	ok(!gx_sink_begin(s, e), "begin");
-	ok(!gx_sink_resolve_genes(s, 2, ids, NULL, again, e), "two genes resolved");
+	ok(!gx_sink_resolve_genes(s, "", 2, ids, NULL, again, e), "two genes resolved");
 	deleted = -1;
 	ok(!gx_sink_delete_samples(s, study_key, 1, &keys[0], &deleted, e) && deleted == 3,
 	   "by key and the fall-back scan: 3 rows");
@@ -371,7 +371,7 @@ static void test_cohorts(gx_sink *s, const gx_config *cfg, int32_t study_key, gx
 
 	/* the loader's way: accumulated, ranked, stored */
 	memset(&a, 0, sizeof(a));
-	ok(!gx_sink_resolve_genes(s, 2, ids, NULL, keys, e), "gene keys");
+	ok(!gx_sink_resolve_genes(s, "", 2, ids, NULL, keys, e), "gene keys");
 	for (i = 0; i < 2; i++)
 		gx_hset_put(&gene_keys, gx_gene_hash(ids[i], strlen(ids[i])), (uint64_t)keys[i], NULL);
 	ok(!gx_cohort_acc_cohort(&a, "SEPSIS", &c0, e) && !gx_cohort_acc_cohort(&a, "CONTROL", &c1, e)
