@@ -181,10 +181,11 @@ WHERE a.candidate_rank IS NOT NULL;
 -- Genes as analysts name them: dim_gene keeps the organism (the study's, as
 -- HOMO_SAPIENS; '' unknown), the id as the file gives it, the symbol, the stable id with
 -- its version, the version-free id and the biotype apart; one gene per (organism,
--- gene_id).  Genes loaded before 0009 keep organism '' and every study goes on using
--- them (the loader looks an id up in its study's organism first, then in '').  Filled from
+-- gene_id).  Genes loaded before 0009 get organism '*' and every study goes on using
+-- them (the loader looks an id up in its study's organism first, then in '*').  Filled from
 -- the files and from dim_gene_annotation, which `gxload genes import` fills.
-ALTER TABLE dim_gene ADD COLUMN organism text NOT NULL DEFAULT '';
+ALTER TABLE dim_gene ADD COLUMN organism text NOT NULL DEFAULT '*';
+ALTER TABLE dim_gene ALTER COLUMN organism SET DEFAULT '';
 ALTER TABLE dim_gene ADD COLUMN stable_id text;
 ALTER TABLE dim_gene ADD COLUMN base_id text;
 ALTER TABLE dim_gene ADD COLUMN biotype text;

@@ -14,8 +14,8 @@ DROP VIEW vw_gene_pairs_candidate;
 -- Genes as analysts name them: dim_gene keeps the organism (the study's, as
 -- HOMO_SAPIENS; '' unknown), the id as the file gives it, the symbol, the stable id with
 -- its version, the version-free id and the biotype apart; one gene per (organism,
--- gene_id).  Genes loaded before 0009 keep organism '' and every study goes on using
--- them (the loader looks an id up in its study's organism first, then in '').  Filled from
+-- gene_id).  Genes loaded before 0009 get organism '*' and every study goes on using
+-- them (the loader looks an id up in its study's organism first, then in '*').  Filled from
 -- the files and from dim_gene_annotation, which `gxload genes import` fills.
 CREATE TABLE dim_gene_0009 (
     gene_key         INTEGER PRIMARY KEY,
@@ -28,8 +28,8 @@ CREATE TABLE dim_gene_0009 (
     created_at       TEXT NOT NULL,
     UNIQUE (organism, gene_id)
 );
-INSERT INTO dim_gene_0009 (gene_key, gene_id, gene_symbol, created_at)
-SELECT gene_key, gene_id, gene_symbol, created_at FROM dim_gene;
+INSERT INTO dim_gene_0009 (gene_key, organism, gene_id, gene_symbol, created_at)
+SELECT gene_key, '*', gene_id, gene_symbol, created_at FROM dim_gene;
 DROP TABLE dim_gene;
 ALTER TABLE dim_gene_0009 RENAME TO dim_gene;
 CREATE INDEX dim_gene_symbol ON dim_gene (gene_symbol);

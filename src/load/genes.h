@@ -2,7 +2,8 @@
  * genes.h - what dim_gene says about a gene, and the annotation a user imports.
  *
  * dim_gene keeps apart: organism (the study's, as gx_organism_key writes it, e.g.
- * HOMO_SAPIENS; '' unknown), gene_id (the id as the file gives it; unique per organism),
+ * HOMO_SAPIENS; '' unknown; '*' genes loaded before migration 0009, which every study
+ * uses), gene_id (the id as the file gives it; unique per organism),
  * gene_symbol, stable_id (an Ensembl id with its version when known), base_id (the
  * version-free id) and biotype.  A new gene's row is filled by this rule (the loader's
  * statements in pg_genes.c and sink_sqlite.c, and gx_genes_import for genes loaded

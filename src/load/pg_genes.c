@@ -32,7 +32,7 @@ int pg_resolve_genes(gx_sink *s, const char *organism, size_t n, const char *con
                      const char *const *symbols, int32_t *keys, gx_err *err)
 {
 	/* One round trip per batch: insert the new genes, then read every key in input
-	 * order.  A gene is looked up in the study's organism, then in '' (genes loaded
+	 * order.  A gene is looked up in the study's organism, then in '*' (genes loaded
 	 * before migration 0009).  A new gene's row is derived from its id, the file's
 	 * symbol and the imported annotation (load/genes.h; the same rule as SQLite's
 	 * statement in sink_sqlite.c).  A gene inserted concurrently by another loader is not in this
@@ -56,8 +56,8 @@ int pg_resolve_genes(gx_sink *s, const char *organism, size_t n, const char *con
 		"         min(a.symbol) AS symbol, min(a.biotype) AS biotype FROM dim_gene_annotation a"
 		"         WHERE i.base IS NULL AND ai.base_id IS NULL AND a.symbol = i.gene_id"
 		"         AND (a.organism = $4 OR a.organism = '' OR $4 = '') HAVING count(*) = 1) sy ON true"
-		"  WHERE $4 = '' OR NOT EXISTS (SELECT 1 FROM dim_gene l"
-		"                               WHERE l.organism = '' AND l.gene_id = i.gene_id)"
+		"  WHERE NOT EXISTS (SELECT 1 FROM dim_gene l"
+		"                    WHERE l.organism = '*' AND l.gene_id = i.gene_id)"
 		"  ORDER BY i.gene_id, i.gene_symbol IS NULL, i.ord)," /* an id twice: one row */
 		" ins AS ("
 		"  INSERT INTO dim_gene (organism, gene_id, gene_symbol, stable_id, base_id, biotype,"
@@ -74,7 +74,7 @@ int pg_resolve_genes(gx_sink *s, const char *organism, size_t n, const char *con
 		" SELECT COALESCE(ins.gene_key, g.gene_key, l.gene_key) FROM input i"
 		" LEFT JOIN ins ON ins.gene_id = i.gene_id"
 		" LEFT JOIN dim_gene g ON g.organism = $4 AND g.gene_id = i.gene_id"
-		" LEFT JOIN dim_gene l ON l.organism = '' AND l.gene_id = i.gene_id"
+		" LEFT JOIN dim_gene l ON l.organism = '*' AND l.gene_id = i.gene_id"
 		" ORDER BY i.ord";
 	/* genes without symbols that all exist already (a re-run, a study of known genes)
 	 * only need reading, which is 3-4 times cheaper than the upsert */
@@ -82,9 +82,9 @@ int pg_resolve_genes(gx_sink *s, const char *organism, size_t n, const char *con
 		"SELECT COALESCE(g.gene_key, l.gene_key)"
 		" FROM unnest($1::text[]) WITH ORDINALITY AS t(gene_id, ord)"
 		" LEFT JOIN dim_gene g ON g.organism = $2 AND g.gene_id = t.gene_id"
-		" LEFT JOIN dim_gene l ON l.organism = '' AND l.gene_id = t.gene_id ORDER BY t.ord";
+		" LEFT JOIN dim_gene l ON l.organism = '*' AND l.gene_id = t.gene_id ORDER BY t.ord";
 	static const char again_sql[] =
-		"SELECT gene_key FROM dim_gene WHERE gene_id = $2 AND organism IN ($1, '')"
+		"SELECT gene_key FROM dim_gene WHERE gene_id = $2 AND organism IN ($1, '*')"
 		" ORDER BY organism = $1 DESC LIMIT 1";
 	pg_impl *im = s->impl;
 	gx_fact_writer *paused = NULL;

@@ -105,8 +105,9 @@ int gx_study_lock_acquire(gx_study_lock *l, gx_sink *s, const gx_config *cfg,
 void gx_study_lock_release(gx_study_lock *l);
 
 /*
- * The keys of n genes of organism 'organism' (gx_organism_key; "" unknown) in dim_gene,
- * whose rows are inserted when new: the id as the file gives it, the file's symbol
+ * The keys of n genes of organism 'organism' (gx_organism_key; "" unknown) in dim_gene
+ * (or of organism '*': genes loaded before migration 0009), whose rows are inserted when
+ * new: the id as the file gives it, the file's symbol
  * (symbols may be NULL), and what the id's shape and the imported annotation say
  * (load/genes.h: the stable id and its version-free form, the symbol, the biotype).  A
  * symbol fills an existing row's empty gene_symbol.  The keys are remembered until the

@@ -344,7 +344,7 @@ static void sq_unlock_study(gx_sink *s, const char *acc)
 }
 
 /*
- * A gene's key: read when its row exists in the study's organism or in '' (genes loaded
+ * A gene's key: read when its row exists in the study's organism or in '*' (genes loaded
  * before migration 0009), filling an empty symbol; else inserted with what its id's
  * shape and the imported annotation say - the rule of load/genes.h, the same as
  * PostgreSQL's statement in pg_genes.c.
@@ -354,7 +354,7 @@ static int sq_resolve_genes(gx_sink *s, const char *organism, size_t n, const ch
 {
 	static const char sel_sql[] =
 		"SELECT gene_key, gene_symbol IS NULL FROM dim_gene WHERE gene_id = ?2"
-		" AND organism IN (?1, '') ORDER BY organism = ?1 DESC LIMIT 1";
+		" AND organism IN (?1, '*') ORDER BY organism = ?1 DESC LIMIT 1";
 	static const char sym_sql[] =
 		"UPDATE dim_gene SET gene_symbol = ?2 WHERE gene_key = ?1 AND gene_symbol IS NULL";
 	static const char ins_sql[] =
