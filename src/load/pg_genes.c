@@ -28,64 +28,66 @@ static void array_elem(gx_buf *b, const char *v, int first)
 	gx_buf_putc(b, '"');
 }
 
+/* One round trip per batch: insert the new genes, then read every key in input order.
+ * A gene is looked up in the study's organism, then in '*' (genes loaded before migration
+ * 0009).  A new gene's row is derived from its id, the file's symbol and the imported
+ * annotation (load/genes.h; the same rule as SQLite's statement in sink_sqlite.c).  A
+ * gene inserted concurrently by another loader is not in this statement's snapshot;
+ * those keys come back NULL and are read again (again_sql). */
+static const char upsert_sql[] =
+	"WITH input AS ("
+	"  SELECT t.gene_id, t.gene_symbol, t.base, t.ord"
+	"  FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY"
+	"       AS t(gene_id, gene_symbol, base, ord)),"
+	" cand AS ("
+	"  SELECT DISTINCT ON (i.gene_id) i.gene_id, i.gene_symbol, i.base,"
+	"         ai.stable_id AS ai_stable, ai.base_id AS ai_base, ai.symbol AS ai_symbol,"
+	"         ai.biotype AS ai_biotype, sy.stable_id AS sy_stable, sy.base_id AS sy_base,"
+	"         sy.symbol AS sy_symbol, sy.biotype AS sy_biotype"
+	"  FROM input i"
+	"  LEFT JOIN LATERAL (SELECT min(a.stable_id) AS stable_id, min(a.base_id) AS base_id,"
+	"         min(a.symbol) AS symbol, min(a.biotype) AS biotype FROM dim_gene_annotation a"
+	"         WHERE a.base_id = COALESCE(i.base, i.gene_id)"
+	"         AND (a.organism = $4 OR a.organism = '' OR $4 = '')"
+	"         HAVING count(*) = 1) ai ON true"
+	"  LEFT JOIN LATERAL (SELECT min(a.stable_id) AS stable_id, min(a.base_id) AS base_id,"
+	"         min(a.symbol) AS symbol, min(a.biotype) AS biotype FROM dim_gene_annotation a"
+	"         WHERE i.base IS NULL AND ai.base_id IS NULL AND a.symbol = i.gene_id"
+	"         AND (a.organism = $4 OR a.organism = '' OR $4 = '') HAVING count(*) = 1) sy ON true"
+	"  WHERE NOT EXISTS (SELECT 1 FROM dim_gene l"
+	"                    WHERE l.organism = '*' AND l.gene_id = i.gene_id)"
+	"  ORDER BY i.gene_id, i.gene_symbol IS NULL, i.ord)," /* an id twice: one row */
+	" ins AS ("
+	"  INSERT INTO dim_gene (organism, gene_id, gene_symbol, stable_id, base_id, biotype,"
+	"                        created_at)"
+	"  SELECT $4, gene_id,"
+	"         COALESCE(ai_symbol, sy_symbol, gene_symbol,"
+	"                  CASE WHEN base IS NULL AND ai_base IS NULL THEN gene_id END),"
+	"         CASE WHEN base IS NOT NULL THEN gene_id ELSE COALESCE(ai_stable, sy_stable) END,"
+	"         COALESCE(base, ai_base, sy_base), COALESCE(ai_biotype, sy_biotype), now()"
+	"  FROM cand ORDER BY gene_id"
+	"  ON CONFLICT (organism, gene_id) DO UPDATE SET gene_symbol = EXCLUDED.gene_symbol"
+	"  WHERE dim_gene.gene_symbol IS NULL AND EXCLUDED.gene_symbol IS NOT NULL"
+	"  RETURNING gene_id, gene_key)"
+	" SELECT COALESCE(ins.gene_key, g.gene_key, l.gene_key) FROM input i"
+	" LEFT JOIN ins ON ins.gene_id = i.gene_id"
+	" LEFT JOIN dim_gene g ON g.organism = $4 AND g.gene_id = i.gene_id"
+	" LEFT JOIN dim_gene l ON l.organism = '*' AND l.gene_id = i.gene_id"
+	" ORDER BY i.ord";
+/* genes without symbols that all exist already (a re-run, a study of known genes)
+ * only need reading, which is 3-4 times cheaper than the upsert */
+static const char known_sql[] =
+	"SELECT COALESCE(g.gene_key, l.gene_key)"
+	" FROM unnest($1::text[]) WITH ORDINALITY AS t(gene_id, ord)"
+	" LEFT JOIN dim_gene g ON g.organism = $2 AND g.gene_id = t.gene_id"
+	" LEFT JOIN dim_gene l ON l.organism = '*' AND l.gene_id = t.gene_id ORDER BY t.ord";
+static const char again_sql[] =
+	"SELECT gene_key FROM dim_gene WHERE gene_id = $2 AND organism IN ($1, '*')"
+	" ORDER BY organism = $1 DESC LIMIT 1";
+
 int pg_resolve_genes(gx_sink *s, const char *organism, size_t n, const char *const *ids,
                      const char *const *symbols, int32_t *keys, gx_err *err)
 {
-	/* One round trip per batch: insert the new genes, then read every key in input
-	 * order.  A gene is looked up in the study's organism, then in '*' (genes loaded
-	 * before migration 0009).  A new gene's row is derived from its id, the file's
-	 * symbol and the imported annotation (load/genes.h; the same rule as SQLite's
-	 * statement in sink_sqlite.c).  A gene inserted concurrently by another loader is not in this
-	 * statement's snapshot; those keys come back NULL and are read again below. */
-	static const char sql[] =
-		"WITH input AS ("
-		"  SELECT t.gene_id, t.gene_symbol, t.base, t.ord"
-		"  FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY"
-		"       AS t(gene_id, gene_symbol, base, ord)),"
-		" cand AS ("
-		"  SELECT DISTINCT ON (i.gene_id) i.gene_id, i.gene_symbol, i.base,"
-		"         ai.stable_id AS ai_stable, ai.base_id AS ai_base, ai.symbol AS ai_symbol,"
-		"         ai.biotype AS ai_biotype, sy.stable_id AS sy_stable, sy.base_id AS sy_base,"
-		"         sy.symbol AS sy_symbol, sy.biotype AS sy_biotype"
-		"  FROM input i"
-		"  LEFT JOIN LATERAL (SELECT min(a.stable_id) AS stable_id, min(a.base_id) AS base_id,"
-		"         min(a.symbol) AS symbol, min(a.biotype) AS biotype FROM dim_gene_annotation a"
-		"         WHERE a.base_id = COALESCE(i.base, i.gene_id) AND (a.organism = $4 OR a.organism = '' OR $4 = '')"
-		"         HAVING count(*) = 1) ai ON true"
-		"  LEFT JOIN LATERAL (SELECT min(a.stable_id) AS stable_id, min(a.base_id) AS base_id,"
-		"         min(a.symbol) AS symbol, min(a.biotype) AS biotype FROM dim_gene_annotation a"
-		"         WHERE i.base IS NULL AND ai.base_id IS NULL AND a.symbol = i.gene_id"
-		"         AND (a.organism = $4 OR a.organism = '' OR $4 = '') HAVING count(*) = 1) sy ON true"
-		"  WHERE NOT EXISTS (SELECT 1 FROM dim_gene l"
-		"                    WHERE l.organism = '*' AND l.gene_id = i.gene_id)"
-		"  ORDER BY i.gene_id, i.gene_symbol IS NULL, i.ord)," /* an id twice: one row */
-		" ins AS ("
-		"  INSERT INTO dim_gene (organism, gene_id, gene_symbol, stable_id, base_id, biotype,"
-		"                        created_at)"
-		"  SELECT $4, gene_id,"
-		"         COALESCE(ai_symbol, sy_symbol, gene_symbol,"
-		"                  CASE WHEN base IS NULL AND ai_base IS NULL THEN gene_id END),"
-		"         CASE WHEN base IS NOT NULL THEN gene_id ELSE COALESCE(ai_stable, sy_stable) END,"
-		"         COALESCE(base, ai_base, sy_base), COALESCE(ai_biotype, sy_biotype), now()"
-		"  FROM cand ORDER BY gene_id"
-		"  ON CONFLICT (organism, gene_id) DO UPDATE SET gene_symbol = EXCLUDED.gene_symbol"
-		"  WHERE dim_gene.gene_symbol IS NULL AND EXCLUDED.gene_symbol IS NOT NULL"
-		"  RETURNING gene_id, gene_key)"
-		" SELECT COALESCE(ins.gene_key, g.gene_key, l.gene_key) FROM input i"
-		" LEFT JOIN ins ON ins.gene_id = i.gene_id"
-		" LEFT JOIN dim_gene g ON g.organism = $4 AND g.gene_id = i.gene_id"
-		" LEFT JOIN dim_gene l ON l.organism = '*' AND l.gene_id = i.gene_id"
-		" ORDER BY i.ord";
-	/* genes without symbols that all exist already (a re-run, a study of known genes)
-	 * only need reading, which is 3-4 times cheaper than the upsert */
-	static const char known_sql[] =
-		"SELECT COALESCE(g.gene_key, l.gene_key)"
-		" FROM unnest($1::text[]) WITH ORDINALITY AS t(gene_id, ord)"
-		" LEFT JOIN dim_gene g ON g.organism = $2 AND g.gene_id = t.gene_id"
-		" LEFT JOIN dim_gene l ON l.organism = '*' AND l.gene_id = t.gene_id ORDER BY t.ord";
-	static const char again_sql[] =
-		"SELECT gene_key FROM dim_gene WHERE gene_id = $2 AND organism IN ($1, '*')"
-		" ORDER BY organism = $1 DESC LIMIT 1";
 	pg_impl *im = s->impl;
 	gx_fact_writer *paused = NULL;
 	gx_buf a = { 0 }, b = { 0 }, c = { 0 };
@@ -135,7 +137,7 @@ int pg_resolve_genes(gx_sink *s, const char *organism, size_t n, const char *con
 	p[1] = b.data;
 	p[2] = c.data;
 	p[3] = organism;
-	if (!r && (rc = pg_query(s, sql, 4, p, &r, err)))
+	if (!r && (rc = pg_query(s, upsert_sql, 4, p, &r, err)))
 		goto out;
 	if (r->nrows != n) {
 		rc = gx_err_set(err, GX_E_INTERNAL, "gene key lookup returned %zu rows for %zu genes",
