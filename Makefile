@@ -10,6 +10,9 @@ DESTDIR  ?=
 BINDIR    = $(PREFIX)/bin
 SHAREDIR  = $(PREFIX)/share/gxload
 DOCDIR    = $(PREFIX)/share/doc/gxload
+MANDIR   ?= $(PREFIX)/share/man
+# systemd looks for system units in /usr/local/lib/systemd/system and /usr/lib/...
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
 # where an installed gxload keeps its default database, data and locks
 VARDIR   ?= /var/lib/gxload
 
@@ -160,7 +163,7 @@ bench:                                       ## benchmarks (starts its own Postg
 	@$(MAKE) --no-print-directory gxload bench-tools
 	@sh bench/run.sh
 
-install: gxload                              ## install to $(DESTDIR)$(PREFIX) (default data in $(VARDIR))
+install: gxload                              ## install binary, share files, man page, systemd units to $(DESTDIR)$(PREFIX)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHAREDIR)/configs $(DESTDIR)$(DOCDIR)
 	install -m 0755 gxload $(DESTDIR)$(BINDIR)/gxload
 	for d in migrations/sqlite migrations/postgresql sql rules rules/overrides; do \
@@ -171,9 +174,19 @@ install: gxload                              ## install to $(DESTDIR)$(PREFIX) (
 	  configs/gxload.yaml > $(DESTDIR)$(SHAREDIR)/configs/gxload.yaml
 	chmod 0644 $(DESTDIR)$(SHAREDIR)/configs/gxload.yaml
 	install -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SHAREDIR)/deploy
+	sed 's|/usr/local/share/|$(PREFIX)/share/|g' docs/gxload.1 > $(DESTDIR)$(MANDIR)/man1/gxload.1
+	chmod 0644 $(DESTDIR)$(MANDIR)/man1/gxload.1
+	for f in gxload-load.service gxload-load.timer; do \
+	  sed 's|/usr/local/bin/gxload|$(BINDIR)/gxload|g' deploy/$$f > $(DESTDIR)$(UNITDIR)/$$f && \
+	  chmod 0644 $(DESTDIR)$(UNITDIR)/$$f || exit 1; done
+	for f in gxload.cron gxload.yaml; do \
+	  sed 's|/usr/local/bin/gxload|$(BINDIR)/gxload|g' deploy/$$f > $(DESTDIR)$(SHAREDIR)/deploy/$$f && \
+	  chmod 0644 $(DESTDIR)$(SHAREDIR)/deploy/$$f || exit 1; done
 
 uninstall:                                   ## remove what install put in place
-	rm -f $(DESTDIR)$(BINDIR)/gxload
+	rm -f $(DESTDIR)$(BINDIR)/gxload $(DESTDIR)$(MANDIR)/man1/gxload.1
+	rm -f $(DESTDIR)$(UNITDIR)/gxload-load.service $(DESTDIR)$(UNITDIR)/gxload-load.timer
 	rm -rf $(DESTDIR)$(SHAREDIR) $(DESTDIR)$(DOCDIR)
 
 clean:                                       ## remove build outputs
@@ -181,7 +194,7 @@ clean:                                       ## remove build outputs
 
 help:                                        ## list the targets
 	@echo "gxload make targets:"
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  \1\t\2/' | expand -t 16
+	@grep -hE '^[a-z-]+:.*## ' $(firstword $(MAKEFILE_LIST)) | sed -E 's/^([a-z-]+):.*## (.*)/  \1\t\2/' | expand -t 16
 	@echo "variables: PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) CC=$(CC) OPT='$(OPT)'"
 
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -10,8 +10,10 @@ BUILD_PKGS="gcc make pkg-config libpq-dev libsqlite3-dev libcsv-dev libpcre2-dev
 libxxhash-dev libhdf5-dev libyaml-dev libjansson-dev liblzf-dev"
 # run and test: the sqlite3 and psql clients, a PostgreSQL 15 server for the tests, jq
 # (the tests check the JSON of `gxload report`), script(1) of bsdutils (a terminal for the
-# progress bar test)
-RUN_PKGS="sqlite3 postgresql-15 postgresql-client-15 util-linux bsdutils procps jq"
+# progress bar test), promtool of prometheus (the metrics file), mandoc and man-db (the
+# man page's lint), systemd-analyze of systemd (the installed units)
+RUN_PKGS="sqlite3 postgresql-15 postgresql-client-15 util-linux bsdutils procps jq
+prometheus mandoc man-db systemd"
 # mutation testing (`make mutate` runs tests/mutate/run.py)
 MUTATE_PKGS="python3"
 # bench peers and plotting

@@ -25,14 +25,16 @@ typedef struct gx_cmd {
 } gx_cmd;
 
 static const gx_cmd commands[] = {
-	{ "load", cmd_load, 1, "load studies by accession (ACCESSION... [--force] [--dry-run])" },
-	{ "status", cmd_status, 1, "show loaded studies and their latest runs ([ACCESSION])" },
+	{ "load", cmd_load, 1, "load studies (ACCESSION...|--all [--force] [--dry-run] [--json])" },
+	{ "status", cmd_status, 1, "show studies and their latest runs ([ACCESSION] [--json])" },
 	{ "migrate", cmd_migrate, 1, "apply pending schema migrations ([--status])" },
 	{ "config", cmd_config, 1, "check the configuration and print it (check)" },
 	{ "rules", cmd_rules, 1, "check and evaluate the rule files (check, eval, explain, test)" },
 	{ "report", cmd_report, 1, "a run's validation checks, counts and timings (RUN_ID|ACCESSION)" },
 	{ "verify", cmd_verify, 1, "compare the database with the files, per sample (ACCESSION...)" },
 	{ "genes", cmd_genes, 1, "import a gene annotation table (import [--organism NAME] FILE)" },
+	{ "studies", cmd_studies, 1, "list the loaded studies with their samples and values ([--json])" },
+	{ "drop", cmd_drop, 1, "remove studies from the database (ACCESSION... [--dry-run])" },
 	{ "version", cmd_version, 0, "print versions of gxload and its libraries" },
 };
 
@@ -78,8 +80,9 @@ static void usage(FILE *out)
 		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
 	fputs("\n"
 	      "Exit codes: 0 ok, 64 usage, 65 bad input data, 69 database unavailable,\n"
-	      "70 internal error, 74 I/O error, 75 temporary failure (lock busy, connection\n"
-	      "lost: safe to retry), 78 bad config, 130/143 interrupted.  See docs/CLI.md.\n", out);
+	      "70 internal error, 74 I/O error, 75 temporary failure (lock busy, or a\n"
+	      "transient database error after postgresql.retries: safe to retry), 78 bad\n"
+	      "config, 130/143 interrupted; of several studies, the worst.  See gxload(1).\n", out);
 }
 
 static gx_log_level level_of(const char *name)
@@ -186,6 +189,8 @@ int main(int argc, char **argv)
 		rc = gx_config_load(&args, &ctx.cfg, &err);
 		if (rc) {
 			code = fail(&err);
+			if (err.code == GX_E_USAGE)
+				fputs("see 'gxload --help'\n", stderr);
 			free(sets);
 			return code;
 		}

@@ -37,6 +37,7 @@
 #include "pipeline/run.h"
 #include "core/buf.h"
 #include "core/mem.h"
+#include "core/retry.h"
 #include "core/testhook.h"
 #include "extract/metadata.h"
 #include "extract/study.h"
@@ -209,6 +210,24 @@ static int plan(pipe *p, int *mode_full, int *write_facts, gx_err *err)
 	return 0;
 }
 
+/*
+ * The samples a run with this plan changes, counted as the run counts samples_changed
+ * (pipeline/load.c): with facts written, the rewritten samples and the vanished ones;
+ * without, the samples whose dimension row changes.  What a dry run reports.
+ */
+static long would_change(const pipe *p, int write_facts)
+{
+	size_t i;
+	long n = write_facts ? (long)p->n_gone : 0;
+
+	for (i = 0; i < p->n_samples; i++) {
+		const sample *sm = &p->samples[i];
+		n += write_facts ? sm->want
+		                 : !sm->existed || strcmp(sm->content_hash, sm->old_content_hash);
+	}
+	return n;
+}
+
 /* ---- the run ---- */
 
 static void pipe_release(pipe *p)
@@ -249,6 +268,22 @@ static int study_files(pipe *p, const char *file, gx_err *err)
 	            : gx_study_resolve(p->cfg->data_root, p->acc, &p->files, err);
 }
 
+/* The wait before another attempt after this one failed with 'err', or -1: none is
+ * made for an error that is not transient, or when the attempts are spent. */
+static double retry_wait(const gx_config *cfg, int attempt, const gx_err *err)
+{
+	if (attempt > cfg->pg_retries || !gx_err_transient(err))
+		return -1;
+	return gx_retry_delay(attempt, cfg->pg_retry_max_s);
+}
+
+/* Say that the attempt failed and another follows (core/retry.h): with a run row, the
+ * warning is in its process log too. */
+static void log_retry(const gx_config *cfg, const gx_err *err, int attempt, double wait)
+{
+	gx_retry_log(err, attempt, cfg->pg_retries + 1, wait);
+}
+
 /* Insert the run's 'running' row and collect its log messages from now on. */
 static int run_begin(pipe *p, const char *command, gx_err *err)
 {
@@ -265,12 +300,13 @@ static int run_begin(pipe *p, const char *command, gx_err *err)
 
 /* The run's start, under the study's lock: its row, its validator and cohort
  * statistics, and earlier runs that never finished marked aborted. */
-static int run_start(pipe *p, gx_err *err)
+static int run_start(pipe *p, int attempt, gx_err *err)
 {
 	long stale = 0;
 	int rc;
 
-	if ((rc = run_begin(p, p->opts->file ? "load --file" : "load", err)))
+	if ((rc = run_begin(p, p->opts->file ? "load --file" : "load", err)) ||
+	    (attempt > 1 && (rc = gx_meta_run_attempt(p->s, p->run_id, attempt, err))))
 		return rc;
 	gx_sink_set_run(p->s, p->run_id, NULL);
 	if (!(p->val = gx_valid_new(p->cfg)) || !(p->cohort = gx_calloc(1, sizeof(*p->cohort))))
@@ -325,32 +361,49 @@ static int read_inputs(pipe *p, gx_err *err)
 	return read_samples(p, err);
 }
 
-/* The run failed with 'err' (its transaction rolled back): record it as failed, or
- * aborted after a signal, with what its checks found.  Errors here are logged. */
-static void run_failed(pipe *p, const gx_err *err)
+/*
+ * The run failed with 'err' (its transaction rolled back): record it as failed, or
+ * aborted after a signal, with what its checks found; retry_in >= 0: another attempt
+ * follows.  A session the failure lost is replaced first, so that a lost connection is
+ * recorded too (4003 and its SQLSTATE) instead of leaving the run 'running'.  Errors
+ * here are logged.
+ */
+static void run_failed(pipe *p, const gx_err *err, int attempt, double retry_in)
 {
 	gx_load_result *res = p->res;
 	const char *st = err->code == GX_E_INTERRUPTED ? "aborted" : "failed";
 	gx_err e2;
 
-	gx_log_err(GX_LOG_ERROR, p->fail_step ? p->fail_step : gx_code_stage(err->code), err);
+	if (retry_in >= 0)
+		log_retry(p->cfg, err, attempt, retry_in);
+	else
+		gx_log_err(GX_LOG_ERROR, p->fail_step ? p->fail_step : gx_code_stage(err->code), err);
 	snprintf(res->status, sizeof(res->status), "%s", st);
 	gx_err_clear(&e2);
 	res->counts.rows_inserted = 0;
 	res->counts.rows_deleted = 0;
 	res->counts.samples_changed = 0;
+	if (!gx_sink_alive(p->s) && gx_sink_reconnect(p->s, &e2)) {
+		gx_log(GX_LOG_WARNING, "meta", "cannot record the run's failure (%s); the next run "
+		       "of the study marks it aborted", e2.msg);
+		return;
+	}
 	if (gx_meta_run_finish(p->s, p->run_id, st, res->mode, &res->counts, err, &e2))
 		gx_log_err(GX_LOG_WARNING, "meta", &e2);
 	pipe_checks_failed(p, p->run_id, err);
 }
 
-int gx_pipeline_load(gx_sink *s, const gx_config *cfg, const char *accession,
-                     const gx_load_opts *opts, gx_load_result *res, gx_err *err)
+/* One attempt at a run (see gx_pipeline_load); *retry_in: retry_wait's answer when it
+ * failed, else -1. */
+static int load_once(gx_sink *s, const gx_config *cfg, const char *accession,
+                     const gx_load_opts *opts, int attempt, gx_load_result *res,
+                     double *retry_in, gx_err *err)
 {
 	pipe p;
 	double t0 = gx_mono(), tstep = t0;
 	int rc, skipped = 0, mode_full = 0, write_facts = 0;
 
+	*retry_in = -1;
 	memset(&p, 0, sizeof(p));
 	memset(res, 0, sizeof(*res));
 	snprintf(res->status, sizeof(res->status), "failed");
@@ -370,11 +423,14 @@ int gx_pipeline_load(gx_sink *s, const gx_config *cfg, const char *accession,
 			p.fail_step = "resolve";
 		goto out;
 	}
+	/* the session an earlier attempt lost: a new one (failing here is an attempt too) */
+	if (s && !gx_sink_alive(s) && (rc = gx_sink_reconnect(s, err)))
+		goto out;
 	/* lock first: nothing is read or written before this run owns the study */
 	if ((rc = gx_study_lock_acquire(&p.lock, s, cfg, accession, err)))
 		goto out;
 	gx_test_point("locked");
-	if ((!opts->dry_run && (rc = run_start(&p, err))) ||
+	if ((!opts->dry_run && (rc = run_start(&p, attempt, err))) ||
 	    (rc = resolve(&p, &skipped, err)) || skipped)
 		goto out;
 	if ((rc = read_inputs(&p, err)))
@@ -388,6 +444,7 @@ int gx_pipeline_load(gx_sink *s, const gx_config *cfg, const char *accession,
 	res->n_samples = (long)p.n_samples;
 	if (opts->dry_run) {
 		snprintf(res->status, sizeof(res->status), "dry-run");
+		res->counts.samples_changed = would_change(&p, write_facts);
 		goto out;
 	}
 	gx_log(GX_LOG_INFO, "load", "%s load of %zu samples from %zu matrix file(s)", res->mode,
@@ -403,15 +460,21 @@ int gx_pipeline_load(gx_sink *s, const gx_config *cfg, const char *accession,
 out:
 	if (rc) {
 		gx_sink_rollback(s);
+		*retry_in = !s ? -1 : retry_wait(cfg, attempt, err);
 		if (p.run_id)
-			run_failed(&p, err);
+			run_failed(&p, err, attempt, *retry_in);
+		else if (*retry_in >= 0)
+			log_retry(cfg, err, attempt, *retry_in);
 	}
 	res->seconds = gx_mono() - t0;
 	gx_log_set_hook(NULL, NULL);
-	if (p.rlog && p.run_id) {
+	/* a failed run whose session could not be replaced has nothing to write with */
+	if (p.rlog && p.run_id && (!rc || gx_sink_alive(s))) {
 		gx_err e2;
 		gx_err_clear(&e2);
-		if (gx_run_log_flush(p.rlog, s, p.run_id, &e2) && rc) {
+		/* a session lost after the commit: the log goes through a new one */
+		if ((gx_sink_alive(s) || !gx_sink_reconnect(s, &e2)) &&
+		    gx_run_log_flush(p.rlog, s, p.run_id, &e2) && rc) {
 			gx_log_err(GX_LOG_WARNING, "meta", &e2);
 		} else if (e2.code) {
 			/* a run that succeeded still fails (disk full: exit 74) when its log is
@@ -427,6 +490,27 @@ out:
 	pipe_release(&p);
 	gx_log_set_context(0, NULL);
 	return rc;
+}
+
+int gx_pipeline_load(gx_sink *s, const gx_config *cfg, const char *accession,
+                     const gx_load_opts *opts, gx_load_result *res, gx_err *err)
+{
+	double wait;
+	int attempt, rc;
+
+	/* each attempt a run of its own, from a clean state: see docs/ARCHITECTURE.md */
+	for (attempt = 1;; attempt++) {
+		rc = load_once(s, cfg, accession, opts, attempt, res, &wait, err);
+		res->attempts = attempt;
+		if (!rc || wait < 0)
+			return rc;
+		if ((rc = gx_retry_sleep(wait, err))) {
+			gx_log_set_context(0, accession);
+			gx_log_err(GX_LOG_ERROR, "retry", err); /* the attempt before was logged */
+			gx_log_set_context(0, NULL);
+			return rc;
+		}
+	}
 }
 
 /* ---- digests from the files alone (gxload verify) ---- */

@@ -36,11 +36,15 @@ typedef struct gx_load_result {
 	int64_t n_values;
 	char value_scale[8];
 	double seconds;
+	int attempts;           /* runs it took (more than 1 after transient errors) */
 } gx_load_result;
 
 /*
  * Load study 'accession' through the open sink (migrated).  Returns 0 or negative with
- * 'err' filled; 'res' is filled in both cases as far as the run got.
+ * 'err' filled; 'res' is filled in both cases as far as the run got (its last attempt).
+ * A run that fails with a transient database error (core/retry.h) is rolled back,
+ * recorded as failed and started again from the beginning as a new run, on a new
+ * session if the old one was lost, up to cfg->pg_retries times.
  */
 int gx_pipeline_load(gx_sink *s, const gx_config *cfg, const char *accession,
                      const gx_load_opts *opts, gx_load_result *res, gx_err *err);

@@ -45,3 +45,27 @@ int gx_cmd_check_studies(int argc, int first, const char *file, const char *stud
 	}
 	return 0;
 }
+
+int gx_cmd_exit_rank(int exit_code)
+{
+	switch (exit_code) {
+	case GX_EXIT_OK: return 0;
+	case GX_EXIT_TEMPFAIL: return 1;
+	case GX_EXIT_DATAERR: return 2;
+	case GX_EXIT_IOERR: return 3;
+	case GX_EXIT_UNAVAILABLE: return 4;
+	case GX_EXIT_CONFIG: return 5;
+	case GX_EXIT_USAGE: return 6;
+	case GX_EXIT_SOFTWARE: return 7;
+	case GX_EXIT_SIGINT:
+	case GX_EXIT_SIGTERM: return 8;
+	default: return 7;
+	}
+}
+
+void gx_cmd_keep_worst(gx_err *worst, const gx_err *e)
+{
+	if (e->code && gx_cmd_exit_rank(gx_err_exit_code(e)) >
+	               gx_cmd_exit_rank(gx_err_exit_code(worst)))
+		*worst = *e;
+}

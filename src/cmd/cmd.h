@@ -31,6 +31,8 @@ int cmd_version(gx_ctx *ctx, int argc, char **argv, gx_err *err);
 int cmd_report(gx_ctx *ctx, int argc, char **argv, gx_err *err);
 int cmd_verify(gx_ctx *ctx, int argc, char **argv, gx_err *err);
 int cmd_genes(gx_ctx *ctx, int argc, char **argv, gx_err *err);
+int cmd_drop(gx_ctx *ctx, int argc, char **argv, gx_err *err);
+int cmd_studies(gx_ctx *ctx, int argc, char **argv, gx_err *err);
 
 /* Shared option helper: 1 if argv[i] is -h/--help. */
 int gx_cmd_wants_help(int argc, char **argv);
@@ -49,5 +51,16 @@ void gx_cmd_getopt_start(void);
  */
 int gx_cmd_check_studies(int argc, int first, const char *file, const char *study,
                          gx_err *err);
+
+/*
+ * Keep in *worst the worse of it and 'e' by their exit codes, for commands that run
+ * several studies.  Worse means more for a person to do, and more of the installation
+ * affected: 0 ok < 75 temporary failure (the next run may do it) < 65 bad input (one
+ * study's files) < 74 I/O error < 69 database unavailable < 78 bad config < 64 bad
+ * command line < 70 internal error < 130/143 interrupted.  A tie keeps the first.
+ */
+void gx_cmd_keep_worst(gx_err *worst, const gx_err *e);
+/* The rank of an exit code in that order (0 for 0). */
+int gx_cmd_exit_rank(int exit_code);
 
 #endif

@@ -182,6 +182,23 @@ bad:
 	return 0;
 }
 
+size_t gx_utf8_cut(const char *s, size_t len, size_t max)
+{
+	if (len <= max)
+		return len;
+	len = max;
+	while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
+		len--;
+	return len;
+}
+
+void gx_utf8_copy(char *dst, size_t cap, const char *s, size_t len)
+{
+	len = gx_utf8_cut(s, len, cap - 1);
+	memcpy(dst, s, len);
+	dst[len] = '\0';
+}
+
 void gx_utf8_sanitize(char *s)
 {
 	size_t n = strlen(s), off = 0, bad;

@@ -37,6 +37,14 @@ char *gx_buf_steal(gx_buf *b);
 /* 1 if 's' is valid UTF-8 (no NUL bytes); else 0 and *bad_offset is the first bad byte. */
 int gx_utf8_valid(const char *s, size_t n, size_t *bad_offset);
 
+/* The length of the longest prefix of s[0..len) of at most 'max' bytes that does not end
+ * inside a UTF-8 character ('len' itself when len <= max). */
+size_t gx_utf8_cut(const char *s, size_t len, size_t max);
+
+/* Copy at most cap-1 bytes of s[0..len) into dst (cap > 0), cut by gx_utf8_cut, and
+ * terminate it. */
+void gx_utf8_copy(char *dst, size_t cap, const char *s, size_t len);
+
 /* Replace every byte that is not part of valid UTF-8 (and NUL-free) text with '?', in
  * place, so that the text can be stored in a UTF-8 database. */
 void gx_utf8_sanitize(char *s);

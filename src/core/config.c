@@ -139,6 +139,13 @@ static const keydef keys[] = {
 	{ "postgresql.maintenance_work_mem_mb", K_LONG, OFF(pg_maintenance_work_mem_mb), "0",
 	  NULL, 0, 2097151, "maintenance_work_mem of the sessions that build a new partition's "
 	  "key (0 = the server's setting)" },
+	{ "postgresql.retries", K_LONG, OFF(pg_retries), "4", NULL, 0, 100,
+	  "a run that meets a transient error starts again, at most this many times" },
+	{ "postgresql.retry_max_s", K_DOUBLE, OFF(pg_retry_max_s), "60", NULL, 0, 3600,
+	  "longest wait before a new attempt (full jitter up to min(this, 2^(n-1) s))" },
+	{ "metrics.textfile", K_PATH, OFF(metrics_textfile), "", NULL, 0, 0,
+	  "Prometheus text file written after every run (node_exporter textfile collector); "
+	  "empty = none" },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -464,6 +471,24 @@ static int load_file(cfg_full *c, const char *path, gx_err *err)
 	return rc;
 }
 
+/* A key set by a command-line flag: a bad value is a bad command line (exit 64, as for
+ * any other flag), not a bad config. */
+static int set_flag(cfg_full *c, const char *key, const char *flag, const char *val,
+                    gx_err *err)
+{
+	int rc = set_scalar(c, find_key(key), val, NULL, flag, err);
+
+	if (rc == -(int)GX_E_CONFIG && err) {
+		char msg[sizeof(err->msg)];
+		size_t kl = strlen(key);
+		/* "progress: 'x' is not one of: ..." names the flag instead of the key */
+		snprintf(msg, sizeof(msg), "%s%s", flag,
+		         strncmp(err->msg, key, kl) ? ": " : err->msg + kl);
+		return gx_err_set(err, GX_E_USAGE, "%s", msg);
+	}
+	return rc;
+}
+
 void gx_config_free(gx_config *cfg)
 {
 	size_t i;
@@ -556,12 +581,9 @@ int gx_config_load(const gx_config_args *args, gx_config **out, gx_err *err)
 	if (args->data_root &&
 	    (rc = set_scalar(c, find_key("data_root"), args->data_root, NULL, "--data-root", err)))
 		goto fail;
-	if (args->log_format &&
-	    (rc = set_scalar(c, find_key("log.format"), args->log_format, NULL, "--log-format",
-	                     err)))
-		goto fail;
-	if (args->progress &&
-	    (rc = set_scalar(c, find_key("progress"), args->progress, NULL, "--progress", err)))
+	if ((args->log_format &&
+	     (rc = set_flag(c, "log.format", "--log-format", args->log_format, err))) ||
+	    (args->progress && (rc = set_flag(c, "progress", "--progress", args->progress, err))))
 		goto fail;
 	if (args->verbosity) {
 		const char *lvl = args->verbosity < 0 ? "error" : args->verbosity == 1 ? "info" :

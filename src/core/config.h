@@ -77,6 +77,10 @@ typedef struct gx_config {
 	long pg_copy_streams;        /* postgresql.copy_streams */
 	long pg_copy_streams_min_rows; /* postgresql.copy_streams_min_rows */
 	long pg_maintenance_work_mem_mb; /* postgresql.maintenance_work_mem_mb (0 = server's) */
+	long pg_retries;             /* postgresql.retries: attempts after the first */
+	double pg_retry_max_s;       /* postgresql.retry_max_s: longest wait between two */
+
+	char *metrics_textfile;      /* metrics.textfile: Prometheus text file, "" = none */
 } gx_config;
 
 /* Command-line and environment inputs to gx_config_load. */

@@ -5,6 +5,9 @@
  * carriage return, the line, then "erase to the end of the line" (ESC [K) so a shorter
  * line leaves nothing behind.  The share is of the input's bytes, so it is right for
  * any number of samples; the ETA extrapolates the elapsed time from that share.
+ * Once the rows are sent, the line names the step the run is in instead of the rate
+ * ("GSE1 [####] 100% 2.0M rows, keys and swap"): those steps take seconds on a big
+ * study, and a bar that vanished would leave the screen blank.
  */
 #include "core/progress.h"
 #include "core/log.h"
@@ -49,10 +52,15 @@ static void draw(gx_progress *p, double now)
 	bar[WIDTH] = '\0';
 	human((double)p->values, vals, sizeof(vals));
 	human(el > 0 ? (double)p->values / el : 0, rate, sizeof(rate));
-	if (frac > 0.01 && frac < 1.0)
-		snprintf(eta, sizeof(eta), " ETA %.0fs", el / frac - el);
-	fprintf(stderr, "\r%-14.14s [%s] %3.0f%% %s rows %s rows/s%s\033[K", p->label, bar,
-	        frac * 100, vals, rate, eta);
+	if (p->phase)
+		fprintf(stderr, "\r%-14.14s [%s] %3.0f%% %s rows, %s\033[K", p->label, bar,
+		        frac * 100, vals, p->phase);
+	else {
+		if (frac > 0.01 && frac < 1.0)
+			snprintf(eta, sizeof(eta), " ETA %.0fs", el / frac - el);
+		fprintf(stderr, "\r%-14.14s [%s] %3.0f%% %s rows %s rows/s%s\033[K", p->label, bar,
+		        frac * 100, vals, rate, eta);
+	}
 	fflush(stderr);
 	p->drawn = 1;
 	p->last_draw = now;
@@ -71,6 +79,14 @@ void gx_progress_update(gx_progress *p, uint64_t done, uint64_t values)
 		draw(p, now);
 }
 
+void gx_progress_phase(gx_progress *p, const char *phase)
+{
+	if (!p->enabled)
+		return;
+	p->phase = phase;
+	draw(p, gx_mono());
+}
+
 void gx_progress_end(gx_progress *p)
 {
 	if (p->enabled && p->drawn) {
@@ -78,4 +94,5 @@ void gx_progress_end(gx_progress *p)
 		fflush(stderr);
 	}
 	p->drawn = 0;
+	p->phase = NULL;
 }

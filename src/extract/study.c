@@ -270,3 +270,72 @@ const gx_study_file *gx_study_find(const gx_study_files *sf, const char *role)
 			return &sf->files[i];
 	return NULL;
 }
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void gx_study_list_free(char **names, size_t n)
+{
+	size_t i;
+
+	for (i = 0; names && i < n; i++)
+		gx_free(names[i]);
+	gx_free(names);
+}
+
+int gx_study_list(const char *data_root, char ***out, size_t *n, gx_err *err)
+{
+	DIR *d = opendir(data_root);
+	struct dirent *de;
+	char **names = NULL;
+	size_t cap = 0;
+	int rc = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!d)
+		return gx_err_set(err, errno == ENOENT || errno == ENOTDIR ? GX_E_CONFIG : GX_E_IO,
+		                  "cannot read the data root '%s': %s", data_root, strerror(errno));
+	while ((de = readdir(d)) != NULL) {
+		gx_buf path = { 0 };
+		struct stat st;
+		int is_dir;
+		/* hidden entries and names no accession can have are not studies */
+		if (!gx_accession_valid(de->d_name))
+			continue;
+		if (gx_buf_printf(&path, "%s/%s", data_root, de->d_name) < 0) {
+			rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+			break;
+		}
+		is_dir = stat(path.data, &st) == 0 && S_ISDIR(st.st_mode);
+		gx_buf_release(&path);
+		if (!is_dir)
+			continue;
+		if (*n == cap) {
+			char **nn = gx_reallocarray(names, cap ? cap * 2 : 16, sizeof(*names));
+			if (!nn) {
+				rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+				break;
+			}
+			names = nn;
+			cap = cap ? cap * 2 : 16;
+		}
+		if (!(names[*n] = gx_strdup(de->d_name))) {
+			rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+			break;
+		}
+		(*n)++;
+	}
+	closedir(d);
+	if (rc) {
+		gx_study_list_free(names, *n);
+		*n = 0;
+		return rc;
+	}
+	if (*n)
+		qsort(names, *n, sizeof(*names), cmp_names);
+	*out = names;
+	return 0;
+}

@@ -45,4 +45,13 @@ const gx_study_file *gx_study_find(const gx_study_files *sf, const char *role);
 
 void gx_study_files_free(gx_study_files *sf);
 
+/*
+ * The studies under the data root (load --all): every directory whose name is a valid
+ * accession, sorted bytewise; hidden entries and files are not studies.  *out holds *n
+ * names, owned by the caller (gx_study_list_free).  A data root that does not exist is
+ * GX_E_CONFIG, one that cannot be read GX_E_IO.
+ */
+int gx_study_list(const char *data_root, char ***out, size_t *n, gx_err *err);
+void gx_study_list_free(char **names, size_t n);
+
 #endif

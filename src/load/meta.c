@@ -42,7 +42,7 @@ int gx_meta_run_finish(gx_sink *s, long run_id, const char *status, const char *
 {
 	char now[32], id[24], ins[24], del[24], chg[24], skp[24], code[16];
 	char msg[GX_ERR_MSG_MAX + 600];
-	const char *p[10];
+	const char *p[11];
 	gx_run_counts zero = { 0, 0, 0, 0 };
 
 	if (!c)
@@ -63,6 +63,7 @@ int gx_meta_run_finish(gx_sink *s, long run_id, const char *status, const char *
 	p[7] = NULL;
 	p[8] = NULL;
 	p[9] = mode;
+	p[10] = failure && failure->sqlstate[0] ? failure->sqlstate : NULL;
 	if (failure && failure->code) {
 		snprintf(code, sizeof(code), "%d", (int)failure->code);
 		p[7] = code;
@@ -72,7 +73,18 @@ int gx_meta_run_finish(gx_sink *s, long run_id, const char *status, const char *
 	return gx_sink_query(s,
 		"UPDATE meta_etl_run SET status = $2, finished_at = $3, rows_inserted = $4, "
 		"rows_deleted = $5, samples_changed = $6, files_skipped = $7, error_code = $8, "
-		"message = $9, mode = $10 WHERE run_id = $1", 10, p, NULL, err);
+		"message = $9, mode = $10, sqlstate = $11 WHERE run_id = $1", 11, p, NULL, err);
+}
+
+int gx_meta_run_attempt(gx_sink *s, long run_id, int attempt, gx_err *err)
+{
+	char id[24], n[16];
+	const char *p[2] = { id, n };
+
+	snprintf(id, sizeof(id), "%ld", run_id);
+	snprintf(n, sizeof(n), "%d", attempt);
+	return gx_sink_query(s, "UPDATE meta_etl_run SET attempt = $2 WHERE run_id = $1", 2, p,
+	                     NULL, err);
 }
 
 int gx_meta_repair_stale(gx_sink *s, const char *study, long run_id, long *n, gx_err *err)

@@ -30,9 +30,13 @@ typedef struct gx_run_counts {
 int gx_meta_run_start(gx_sink *s, const char *study, const char *command, int forced,
                       int dry_run, long *run_id, gx_err *err);
 
-/* Set the final status ('succeeded', 'failed', 'skipped', 'aborted'), counts and error. */
+/* Set the final status ('succeeded', 'failed', 'skipped', 'aborted'), counts and error
+ * (its code, message and SQLSTATE). */
 int gx_meta_run_finish(gx_sink *s, long run_id, const char *status, const char *mode,
                        const gx_run_counts *counts, const gx_err *failure, gx_err *err);
+
+/* Number run_id as attempt 'attempt' (2, 3, ...) of a retried load (the default is 1). */
+int gx_meta_run_attempt(gx_sink *s, long run_id, int attempt, gx_err *err);
 
 /* Mark older 'running' rows of the study as 'aborted'; *n receives how many. */
 int gx_meta_repair_stale(gx_sink *s, const char *study, long run_id, long *n, gx_err *err);

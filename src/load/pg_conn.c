@@ -231,6 +231,9 @@ int pg_open(gx_sink *s, const char *appname, PGconn **out, gx_err *err)
 		erc = gx_err_set(err, GX_E_DB_CONNECT, "cannot connect to PostgreSQL (%s): %s",
 		                 s->url_redacted, clean ? clean : msg);
 		gx_free(clean);
+		/* libpq gives only text here: its SQLSTATE tells a retry worth trying */
+		if (err && gx_pg_state_of_text(msg, 1))
+			snprintf(err->sqlstate, sizeof(err->sqlstate), "%s", gx_pg_state_of_text(msg, 1));
 		return erc;
 	}
 	schema = PQescapeIdentifier(conn, s->cfg->pg_schema, strlen(s->cfg->pg_schema));

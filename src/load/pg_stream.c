@@ -48,10 +48,14 @@ int gx_pg_fail(PGconn *conn, PGresult *res, const char *what, gx_err *err)
 			*nl = '\0';
 		msg = buf;
 	}
-	if (PQstatus(conn) == CONNECTION_BAD)
+	if (PQstatus(conn) == CONNECTION_BAD) {
 		code = GX_E_DB_LOST;
-	else if (state) {
-		if (!strncmp(state, "53", 2))
+		if (!state && !(state = gx_pg_state_of_text(msg, 0)))
+			state = "08006"; /* connection_failure */
+	} else if (state) {
+		if (!strcmp(state, "53300"))
+			code = GX_E_DB_BUSY; /* too many connections: transient, not a full disk */
+		else if (!strncmp(state, "53", 2))
 			code = GX_E_DB_FULL;
 		else if (!strncmp(state, "08", 2) || !strncmp(state, "57P", 3))
 			code = GX_E_DB_LOST;
@@ -69,6 +73,40 @@ int gx_pg_fail(PGconn *conn, PGresult *res, const char *what, gx_err *err)
 	if (err && state)
 		snprintf(err->sqlstate, sizeof(err->sqlstate), "%s", state);
 	return rc;
+}
+
+const char *gx_pg_state_of_text(const char *msg, int connecting)
+{
+	static const struct { const char *text, *state; int connecting; } known[] = {
+		/* the server's FATAL messages (PostgreSQL 13-17) */
+		{ "terminating connection due to administrator command", "57P01", 0 },
+		{ "terminating connection due to unexpected postmaster exit", "57P01", 0 },
+		{ "terminating connection because of crash of another server process", "57P02", 0 },
+		{ "the database system is starting up", "57P03", 0 },
+		{ "the database system is shutting down", "57P03", 0 },
+		{ "the database system is in recovery mode", "57P03", 0 },
+		{ "the database system is not yet accepting connections", "57P03", 0 },
+		{ "the database system is not accepting connections", "57P03", 0 },
+		{ "sorry, too many clients already", "53300", 0 },
+		{ "too many connections for", "53300", 0 },
+		{ "remaining connection slots are reserved", "53300", 0 },
+		/* libpq's own, for a server it could not reach */
+		{ "Connection refused", "08001", 1 },
+		{ "could not connect to server", "08001", 1 },
+		{ "timeout expired", "08001", 1 },
+		{ "Connection timed out", "08001", 1 },
+		{ "No route to host", "08001", 1 },
+		{ "Network is unreachable", "08001", 1 },
+		{ "server closed the connection unexpectedly", "08001", 1 },
+		{ "could not translate host name", "08001", 1 },
+		{ "No such file or directory", "08001", 1 }, /* no server at a Unix socket */
+	};
+	size_t i;
+
+	for (i = 0; msg && i < sizeof(known) / sizeof(known[0]); i++)
+		if ((connecting || !known[i].connecting) && strstr(msg, known[i].text))
+			return known[i].state;
+	return NULL;
 }
 
 int gx_pg_copy_end(PGconn *conn, const char *errmsg, gx_err *err)

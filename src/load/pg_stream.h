@@ -71,8 +71,20 @@ int gx_pg_copy_end(PGconn *conn, const char *errmsg, gx_err *err);
 /*
  * Fill 'err' from a failed libpq call on 'conn' ('res' may be NULL): message, detail and
  * SQLSTATE, classified as lost connection (GX_E_DB_LOST), disk full (GX_E_DB_FULL), lock
- * or serialization conflict (GX_E_DB_BUSY) or GX_E_DB.  Returns the negative code.
+ * or serialization conflict or too many connections (GX_E_DB_BUSY) or GX_E_DB.  A lost
+ * connection always gets a SQLSTATE: the server's, else the one its last words name
+ * (gx_pg_state_of_text), else 08006.  Returns the negative code.
  */
 int gx_pg_fail(PGconn *conn, PGresult *res, const char *what, gx_err *err);
+
+/*
+ * The SQLSTATE that libpq's error text 'msg' stands for when libpq gives only text (a
+ * connection that failed to open, or one the server closed): the server's own FATAL
+ * messages for 57P01, 57P02, 57P03 and 53300, else, 'connecting', libpq's words for a
+ * server it could not reach (08001).  NULL when the text is none of these (a refused
+ * password, an unknown database: not worth a retry).  English messages only: a server
+ * with another lc_messages makes a lost connection 08006 and a refused one final.
+ */
+const char *gx_pg_state_of_text(const char *msg, int connecting);
 
 #endif

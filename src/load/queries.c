@@ -14,16 +14,18 @@
 
 int gx_status_studies(gx_sink *s, gx_rows **out, gx_err *err)
 {
-	static const char sql[] =
+	char sql[1024], t[128];
+
+	/* a study dropped (or never loaded) whose latest run is a drop is not listed */
+	snprintf(sql, sizeof(sql),
 		"SELECT r.study_accession, COALESCE(CAST(st.n_samples AS text), '-'), "
 		"COALESCE(CAST(st.n_genes AS text), '-'), COALESCE(CAST(st.n_values AS text), '-'), "
-		"CAST(r.run_id AS text), r.status, COALESCE(r.mode, '-'), "
-		"CAST(r.finished_at AS text), r.message "
+		"CAST(r.run_id AS text), r.status, COALESCE(r.mode, '-'), %s, r.message "
 		"FROM meta_etl_run r LEFT JOIN dim_study st ON st.accession = r.study_accession "
 		"WHERE r.run_id = (SELECT max(run_id) FROM meta_etl_run r2 "
 		"                  WHERE r2.study_accession = r.study_accession) "
-		"ORDER BY r.study_accession";
-
+		"AND NOT (COALESCE(r.command, '') = 'drop' AND st.study_key IS NULL) "
+		"ORDER BY r.study_accession", gx_sink_iso(s, "r.finished_at", t, sizeof(t)));
 	return gx_sink_query(s, sql, 0, NULL, out, err);
 }
 
@@ -41,13 +43,15 @@ int gx_status_study(gx_sink *s, const char *accession, gx_rows **out, gx_err *er
 int gx_status_runs(gx_sink *s, const char *accession, gx_rows **out, gx_err *err)
 {
 	const char *p[1] = { accession };
+	char sql[512], t[128];
 
-	return gx_sink_query(s,
-		"SELECT CAST(run_id AS text), status, COALESCE(mode, '-'), CAST(started_at AS text), "
+	snprintf(sql, sizeof(sql),
+		"SELECT CAST(run_id AS text), status, COALESCE(mode, '-'), %s, "
 		"CAST(rows_inserted AS text), CAST(rows_deleted AS text), "
 		"CAST(samples_changed AS text), CAST(error_code AS text), message "
 		"FROM meta_etl_run WHERE study_accession = $1 ORDER BY run_id DESC LIMIT 10",
-		1, p, out, err);
+		gx_sink_iso(s, "started_at", t, sizeof(t)));
+	return gx_sink_query(s, sql, 1, p, out, err);
 }
 
 int gx_status_files(gx_sink *s, const char *study_key, gx_rows **out, gx_err *err)

@@ -75,6 +75,26 @@ void gx_sink_close(gx_sink *s)
 	gx_free(s);
 }
 
+int gx_sink_alive(const gx_sink *s)
+{
+	return s && s->impl && (!s->ops->alive || s->ops->alive(s));
+}
+
+int gx_sink_reconnect(gx_sink *s, gx_err *err)
+{
+	int rc;
+
+	if (s->impl)
+		s->ops->close(s);
+	s->in_tx = 0;
+	s->session++;
+	gx_buf_reset(&s->tx_genes);
+	rc = s->ops->connect(s, 0, err);
+	if (!rc)
+		gx_log(GX_LOG_INFO, "connect", "reconnected to %s", s->url_redacted);
+	return rc;
+}
+
 const char *gx_sink_url(const gx_sink *s)
 {
 	return s->url_redacted;
@@ -113,6 +133,16 @@ int gx_sink_key_list(gx_buf *b, const char *brackets, size_t n, const int32_t *k
 		return -1;
 	}
 	return 0;
+}
+
+const char *gx_sink_iso(const gx_sink *s, const char *col, char *buf, size_t cap)
+{
+	if (s->kind == GX_DB_POSTGRESQL)
+		snprintf(buf, cap, "to_char(%s AT TIME ZONE 'UTC', "
+		         "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')", col);
+	else
+		snprintf(buf, cap, "%s", col);
+	return buf;
 }
 
 const char *gx_sink_double(double d, char buf[40])
@@ -189,13 +219,15 @@ int gx_study_lock_acquire(gx_study_lock *l, gx_sink *s, const gx_config *cfg,
 		return rc;
 	}
 	l->s = s;
+	l->session = s ? s->session : 0;
 	l->accession = accession;
 	return 0;
 }
 
 void gx_study_lock_release(gx_study_lock *l)
 {
-	if (l->s)
+	/* a lock taken on a session that was lost went with it */
+	if (l->s && l->s->session == l->session && gx_sink_alive(l->s))
 		l->s->ops->unlock_study(l->s, l->accession);
 	gx_lock_release(l->file);
 	memset(l, 0, sizeof(*l));

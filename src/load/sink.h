@@ -71,6 +71,17 @@ int gx_sink_open(const gx_config *cfg, const char *purpose, int must_exist, gx_s
 /* Close; NULL is accepted. */
 void gx_sink_close(gx_sink *s);
 
+/* 1 while the connection can be used (PostgreSQL: not lost; SQLite: always). */
+int gx_sink_alive(const gx_sink *s);
+/*
+ * Open a new connection in place of a lost one.  Whatever lived on the old session is
+ * gone with it: the open transaction (rolled back by the server), the study locks
+ * (gx_study_lock_release then leaves the database's alone) and prepared statements.
+ * 0, or GX_E_DB_CONNECT (with the SQLSTATE of a transient refusal); after a failure
+ * the sink stays unusable until a reconnect succeeds.
+ */
+int gx_sink_reconnect(gx_sink *s, gx_err *err);
+
 /* The database URL with any password removed, for messages; owned by the sink. */
 const char *gx_sink_url(const gx_sink *s);
 
@@ -91,6 +102,7 @@ int gx_sink_set_run(gx_sink *s, long run_id, gx_err *err);
 typedef struct gx_study_lock {
 	gx_lock *file;
 	gx_sink *s;             /* the database lock is held on this sink, or NULL */
+	unsigned session;       /* ... on this session of it (gx_sink_reconnect) */
 	const char *accession;  /* borrowed from the caller until release */
 } gx_study_lock;
 

@@ -60,6 +60,8 @@ typedef struct gx_sink_ops {
 	int (*statistics)(gx_sink *s, gx_err *err);
 	const char *(*server_version)(gx_sink *s);
 	void (*close)(gx_sink *s);
+	/* 1 while the connection can be used; NULL: always (SQLite) */
+	int (*alive)(const gx_sink *s);
 } gx_sink_ops;
 
 /* Every backend's struct gx_fact_writer starts with its sink ("gx_sink *s;" as first
@@ -76,6 +78,7 @@ struct gx_sink {
 	const gx_config *cfg;
 	char *purpose;      /* "load", "status", ...: part of the PostgreSQL application name */
 	int in_tx;
+	unsigned session;   /* counts reconnects: what a study lock was taken on */
 	gx_buf tx_genes;    /* "k1,k2,..." of the genes resolved in this transaction */
 	void *impl;
 };
@@ -105,6 +108,10 @@ int gx_sink_copy_rows(gx_sink *s, const char *table, const char *const *cols, si
 /* Keys as an array literal: brackets "{}" (PostgreSQL) or "[]" (JSON, for SQLite's
  * json_each).  0, or -1 when out of memory (then b is released). */
 int gx_sink_key_list(gx_buf *b, const char *brackets, size_t n, const int32_t *keys);
+
+/* SQL for timestamp column (or expression) 'col' as the ISO-8601 UTC text SQLite
+ * stores ("2026-01-02T03:04:05.678Z"), on either backend; written into buf. */
+const char *gx_sink_iso(const gx_sink *s, const char *col, char *buf, size_t cap);
 
 /* A double as parameter text: "%.17g" (exact), or NULL (SQL NULL) for NAN. */
 const char *gx_sink_double(double d, char buf[40]);

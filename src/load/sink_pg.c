@@ -37,7 +37,8 @@
  * Files: sink_pg.c (this table: transactions, locks, deletes, the session's name),
  * pg_conn.c (sessions and statements), pg_facts.c (gene keys, the fact writer),
  * pg_stream.c (a range session's COPY thread).
- * Does not: retry after a lost connection (the run fails with exit 75; a re-run is safe).
+ * After a lost connection the run rolls back and its caller may start it again on a new
+ * session (gx_sink_reconnect; the retries are the pipeline's, core/retry.h).
  */
 #include "load/pg_conn.h"
 #include "load/pg_arrays.h"
@@ -185,6 +186,12 @@ static int pg_set_run(gx_sink *s, long run_id, gx_err *err)
 	return pg_query(s, "SELECT set_config('application_name', $1, false)", 1, p, NULL, err);
 }
 
+static int pg_alive(const gx_sink *s)
+{
+	const pg_impl *im = s->impl;
+	return im && im->conn && PQstatus(im->conn) == CONNECTION_OK;
+}
+
 static const char *pg_server_version(gx_sink *s)
 {
 	pg_impl *im = s->impl;
@@ -243,7 +250,7 @@ static int pg_delete_rows(gx_sink *s, const char *sql, int np, const char *const
 	int rc = 0;
 
 	if (!pg_ok_status(res))
-		rc = pg_fail(s, res, "cannot delete changed samples", err);
+		rc = pg_fail(s, res, "cannot delete rows", err);
 	else
 		*deleted = strtoll(PQcmdTuples(res), NULL, 10);
 	PQclear(res);
@@ -289,4 +296,5 @@ const gx_sink_ops gx_sink_pg_ops = {
 	.set_run = pg_set_run,
 	.server_version = pg_server_version,
 	.close = pg_close,
+	.alive = pg_alive,
 };

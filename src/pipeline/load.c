@@ -361,12 +361,12 @@ int pipe_load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_err *e
 		if ((rc = gx_sink_facts_begin(p->s, p->study_key,
 		                              mode_full ? GX_FACTS_REPLACE : GX_FACTS_APPEND, &w, err)))
 			goto fail;
+		/* the bar stays until the commit, naming each step after the rows */
 		gx_progress_begin(&p->prog, p->opts->show_progress, p->acc, p->bytes_total);
-		rc = pipe_scan_all(p, w, err);
-		gx_progress_end(&p->prog);
-		if (rc)
+		if ((rc = pipe_scan_all(p, w, err)))
 			goto fail;
 		pipe_step_time("facts scanned and streamed", &t0);
+		gx_progress_phase(&p->prog, "keys and swap");
 		gx_test_point("swap");
 		rc = gx_sink_facts_finish(w, err);
 		w = NULL;
@@ -375,6 +375,7 @@ int pipe_load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_err *e
 		pipe_step_time("facts finished (keys, swap)", &t0);
 		for (i = 0; i < p->n_samples; i++)
 			p->res->counts.samples_changed += p->samples[i].want;
+		gx_progress_phase(&p->prog, "digests and files");
 		if ((rc = save_digests(p, run_id, err)))
 			goto fail;
 	}
@@ -383,9 +384,11 @@ int pipe_load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_err *e
 	    (rc = gx_meta_files_save(p->s, p->study_key, run_id, p->files, err)))
 		goto fail;
 	pipe_step_time("digests, study and files", &t0);
+	gx_progress_phase(&p->prog, "cohort statistics");
 	if ((rc = store_cohorts(p, mode_full, err)))
 		goto fail;
 	pipe_step_time("cohort statistics", &t0);
+	gx_progress_phase(&p->prog, "validation");
 	if ((rc = pipe_checks_finish(p, run_id, err)))
 		goto fail;
 	pipe_step_time("validation", &t0);
@@ -394,8 +397,10 @@ int pipe_load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_err *e
 	if ((rc = gx_meta_run_finish(p->s, run_id, "succeeded", p->res->mode, &p->res->counts,
 	                             NULL, err)))
 		goto fail;
+	gx_progress_phase(&p->prog, "commit");
 	gx_test_point("commit");
 	rc = gx_sink_commit(p->s, err);
+	gx_progress_end(&p->prog);
 	if (!rc)
 		gx_test_point("committed");
 	pipe_step_time("commit", &t0);

@@ -5,6 +5,7 @@
  * Nothing here decides, prints or touches a database.
  */
 #include "transform/illness_int.h"
+#include "core/buf.h"
 
 #include <jansson.h>
 #include <stdint.h>
@@ -14,17 +15,9 @@
 
 /* ---- reading the results ------------------------------------------------------------- */
 
-static void copy_cut(char *dst, size_t cap, const char *src)
+static void put(char *dst, size_t cap, const char *src)
 {
-	size_t len = strlen(src);
-
-	if (len >= cap) {
-		len = cap - 1;
-		while (len > 0 && ((unsigned char)src[len] & 0xC0) == 0x80)
-			len--;
-	}
-	memcpy(dst, src, len);
-	dst[len] = '\0';
+	gx_utf8_copy(dst, cap, src, strlen(src));
 }
 
 void gx_illness_study_label(const gx_illness_study *st, size_t i, gx_illness_label *out)
@@ -37,23 +30,23 @@ void gx_illness_study_label(const gx_illness_study *st, size_t i, gx_illness_lab
 	out->confidence = sm->conf;
 	if (sm->how == HOW_OVERRIDE) {
 		out->source = sm->ov->sample ? GX_ILLNESS_SAMPLE_OVERRIDE : GX_ILLNESS_STUDY_OVERRIDE;
-		copy_cut(out->decided_by, sizeof(out->decided_by), sm->ov->id);
+		put(out->decided_by, sizeof(out->decided_by), sm->ov->id);
 		out->reason = sm->ov->reason;
 		return;
 	}
 	if (sm->how == HOW_DEFAULT || sm->r < 0) {
 		out->source = GX_ILLNESS_DEFAULT;
-		copy_cut(out->decided_by, sizeof(out->decided_by), "default");
-		copy_cut(out->study, sizeof(out->study), pool_str(st, sm->why));
+		put(out->decided_by, sizeof(out->decided_by), "default");
+		put(out->study, sizeof(out->study), pool_str(st, sm->why));
 		return;
 	}
 	out->source = GX_ILLNESS_RULE;
-	copy_cut(out->decided_by, sizeof(out->decided_by), rd(st, sm->r)->rule->id);
-	copy_cut(out->cls, sizeof(out->cls), rd(st, sm->r)->rule->cls);
-	copy_cut(out->field, sizeof(out->field), fname(st, sm->r));
-	copy_cut(out->text, sizeof(out->text), pool_str(st, rd(st, sm->r)->text));
-	copy_cut(out->value, sizeof(out->value), pool_str(st, rd(st, sm->r)->value));
-	copy_cut(out->study, sizeof(out->study), pool_str(st, sm->why));
+	put(out->decided_by, sizeof(out->decided_by), rd(st, sm->r)->rule->id);
+	put(out->cls, sizeof(out->cls), rd(st, sm->r)->rule->cls);
+	put(out->field, sizeof(out->field), fname(st, sm->r));
+	put(out->text, sizeof(out->text), pool_str(st, rd(st, sm->r)->text));
+	put(out->value, sizeof(out->value), pool_str(st, rd(st, sm->r)->value));
+	put(out->study, sizeof(out->study), pool_str(st, sm->why));
 	out->reason = rd(st, sm->r)->rule->note;
 }
 

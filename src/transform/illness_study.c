@@ -13,6 +13,7 @@
  * to GROUP_MAX per field, and a string pool.  Nothing here prints or touches a database.
  */
 #include "transform/illness_int.h"
+#include "core/buf.h"
 #include "core/hash.h"
 #include "core/mem.h"
 
@@ -27,11 +28,7 @@ uint32_t gx_ist_pool_put(gx_illness_study *st, const char *s, size_t len)
 {
 	size_t off = st->pool.len;
 
-	if (len > POOL_VALUE_MAX) {
-		len = POOL_VALUE_MAX;
-		while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
-			len--;
-	}
+	len = gx_utf8_cut(s, len, POOL_VALUE_MAX);
 	if (off > UINT32_MAX - len - 2 || gx_buf_append(&st->pool, s, len) < 0 ||
 	    gx_buf_putc(&st->pool, '\0') < 0)
 		return IST_NONE;

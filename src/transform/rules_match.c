@@ -9,6 +9,7 @@
  * and the other rules read that copy.  A rule set is read only.
  */
 #include "transform/rules_impl.h"
+#include "core/buf.h"
 #include "core/mem.h"
 
 #include <fnmatch.h>
@@ -39,11 +40,7 @@ static const char *subject(const gx_fields *f, size_t i, size_t *len)
 {
 	const char *v = gx_fields_value(f, i, len);
 
-	if (*len > GX_RULES_MAX_SUBJECT) {
-		*len = GX_RULES_MAX_SUBJECT;
-		while (*len > 0 && ((unsigned char)v[*len] & 0xC0) == 0x80)
-			(*len)--;
-	}
+	*len = gx_utf8_cut(v, *len, GX_RULES_MAX_SUBJECT);
 	return v;
 }
 
@@ -217,18 +214,6 @@ int gx_rules_set_selects(const gx_rules *rs, const char *set, const char *name)
 	return find_named_set(rs, set, &i) && fset_selects(&rs->sets[i], name);
 }
 
-/* Copy at most cap-1 bytes without splitting a UTF-8 character. */
-static void copy_cut(char *dst, size_t cap, const char *src, size_t len)
-{
-	if (len >= cap) {
-		len = cap - 1;
-		while (len > 0 && ((unsigned char)src[len] & 0xC0) == 0x80)
-			len--;
-	}
-	memcpy(dst, src, len);
-	dst[len] = '\0';
-}
-
 static int in_scope(const rule *r, const char *study)
 {
 	size_t i;
@@ -275,16 +260,16 @@ static int try_field(mstate *st, const cand *c, size_t fi, int masked, gx_rule_m
 	m->confidence = c->confidence;
 	m->field_set = rs->sets[c->set].name;
 	m->field_index = fi;
-	copy_cut(m->field, sizeof(m->field), name, strlen(name));
-	copy_cut(m->text, sizeof(m->text), subj + ov[0], ov[1] - ov[0]);
+	gx_utf8_copy(m->field, sizeof(m->field), name, strlen(name));
+	gx_utf8_copy(m->text, sizeof(m->text), subj + ov[0], ov[1] - ov[0]);
 	for (j = 0; j < rs->n_out; j++) {
 		int g = r->cap_group[j];
 		if (g > 0 && (uint32_t)g < (uint32_t)prc && ov[2 * g] != PCRE2_UNSET) {
-			copy_cut(m->out[j], GX_RULES_OUT_MAX, subj + ov[2 * g],
+			gx_utf8_copy(m->out[j], GX_RULES_OUT_MAX, subj + ov[2 * g],
 			         ov[2 * g + 1] - ov[2 * g]);
 			m->out_mask |= 1u << j;
 		} else if (r->set_val[j]) {
-			copy_cut(m->out[j], GX_RULES_OUT_MAX, r->set_val[j], strlen(r->set_val[j]));
+			gx_utf8_copy(m->out[j], GX_RULES_OUT_MAX, r->set_val[j], strlen(r->set_val[j]));
 			m->out_mask |= 1u << j;
 		}
 	}

@@ -87,7 +87,8 @@ like "$(cat "$T/o")" "url: user=someone dbname=gx host=db.example sslmode=requir
 is $? 78 "an unsupported URL scheme: exit 78"
 
 # database unavailable
-"$GXLOAD_BIN" --config "$T/gxload.yaml" --db "postgresql://nobody@127.0.0.1:1/x?connect_timeout=2" load GSE1001 > "$T/o" 2>&1
+"$GXLOAD_BIN" --config "$T/gxload.yaml" --db "postgresql://nobody@127.0.0.1:1/x?connect_timeout=2" \
+	--set postgresql.retries=0 load GSE1001 > "$T/o" 2>&1
 is $? 69 "unreachable PostgreSQL: exit 69"
 "$GXLOAD_BIN" --config "$T/gxload.yaml" --db "sqlite:$T/none.db" status > "$T/o" 2>&1
 is $? 69 "status on a missing SQLite file: exit 69"

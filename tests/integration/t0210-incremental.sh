@@ -39,7 +39,7 @@ is "$(changed_samples "$T/before" "$M")" 1 "the edit changed one sample (awk)"
 snap=$(db_snapshot)
 gx load --dry-run GSE1001
 is "$rc" 0 "--dry-run after one sample changed"
-is "$out" "GSE1001: dry run: would do a partial load of 5 samples" "--dry-run decides a partial run"
+is "$out" "GSE1001: dry run: would do a partial load of 1 sample" "--dry-run decides a partial run of the one changed sample"
 is "$(q "SELECT count(*) FROM meta_etl_run")" "$runs" "--dry-run records no run"
 is "$(db_snapshot)" "$snap" "--dry-run changes nothing"
 gx load GSE1001; is "$rc" 0 "load after one sample changed"
@@ -123,8 +123,8 @@ facts_before=$(q "SELECT count(*), sum(value) FROM fact_gene_expression")
 sed -i 's/patient 2, day 1/patient 2, day 2/' "$MD"
 snap=$(db_snapshot); runs=$(q "SELECT count(*) FROM meta_etl_run")
 gx load --dry-run GSE1001
-is "$(printf '%s\n' "$out" | grep -v '^gxload: warning: ')" "GSE1001: dry run: would do a metadata load of 5 samples" \
-   "--dry-run decides a metadata-only run"
+is "$(printf '%s\n' "$out" | grep -v '^gxload: warning: ')" "GSE1001: dry run: would do a metadata load of 1 sample" \
+   "--dry-run decides a metadata-only run of the one changed sample"
 is "$(q "SELECT count(*) FROM meta_etl_run")" "$runs" "--dry-run records no run"
 is "$(db_snapshot)" "$snap" "--dry-run changes nothing"
 gx load GSE1001; is "$rc" 0 "load after a metadata change"

@@ -62,16 +62,17 @@ bg_wait verify
 is "$bg_rc" 0 "verify ran after the load and agrees"
 like "$bg_out" "^GSE1001: all 5 samples agree" "verify's summary"
 
-# the first failure's exit code among several accessions; the others still run (paused
-# before its load transaction: on SQLite the other studies' runs could not write)
+# the worst exit code among several accessions (65 bad input is worse than 75 busy,
+# whatever the order); the others still run (paused before its load transaction: on
+# SQLite the other studies' runs could not write)
 bg_start first locked load --force GSE1001
 bg_paused first; ok $? "GSE1001 is held by a paused run"
 gx load GSE9999 GSE1001 SRP2002
-is "$rc" 65 "unknown study (65), then a locked one (75): exit 65, the first failure's"
+is "$rc" 65 "unknown study (65), then a locked one (75): exit 65, the worst"
 like "$out" "^SRP2002: succeeded \(full\) 3 samples, 40 genes, 120 values \(linear\)" "the study after them still loads"
 is "$(printf '%s\n' "$out" | grep -c '^gxload: error:')" 2 "both failures are reported"
 gx load GSE1001 GSE9999
-is "$rc" 75 "a locked study (75), then an unknown one (65): exit 75"
+is "$rc" 65 "a locked study (75), then an unknown one (65): exit 65, the worst"
 like "$out" "^gxload: error: GSE9999: unknown accession 'GSE9999'" "the second is still tried"
 bg_release first; bg_wait first; is "$bg_rc" 0 "the held run succeeds"
 

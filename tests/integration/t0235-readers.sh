@@ -111,15 +111,7 @@ for point in begin facts swap commit committed; do
 	reader "$point" v2 "$T/gxload.yaml" load
 done
 if [ "$BACKEND" = pg ]; then
-	cat > "$T/s.yaml" <<EOC
-data_root: data
-lock_dir: lock
-log:
-  level: warning
-postgresql:
-  copy_streams: 2
-  copy_streams_min_rows: 1
-EOC
+	streams_config "$T/s.yaml" 2
 	for point in facts staged commit; do
 		reader "$point" v3 "$T/s.yaml" load --force
 	done

@@ -1,11 +1,13 @@
 #!/bin/sh
 # t0270-connection-lost.sh - the PostgreSQL session of a load is terminated while the run
 # is paused at a point of its load transaction (pg_terminate_backend, found by its
-# application name): the run exits 75 with the server's reason, nothing is visible, and
-# the next run converges to a clean load.
+# application name), with retries off (postgresql.retries 0; t0275 retries): the run
+# exits 75 with the server's reason, is recorded as failed (4003, SQLSTATE 57P01) on a
+# new session, nothing is visible, and the next run converges to a clean load.
 # backends: pg
 . "$GXLOAD_TOP/tests/lib/lib.sh"
 
+printf 'postgresql:\n  retries: 0\n' >> "$T/gxload.yaml"
 M="$DATA/GSE1001/GSE1001.tsv"
 gx load GSE1001; is "$rc" 0 "initial load"
 before=$(db_snapshot)
@@ -20,8 +22,9 @@ for point in facts swap commit; do
 	bg_release run; bg_wait run # the run then meets the dead connection
 	is "$bg_rc" 75 "$point: the run fails as retryable (exit 75)"
 	printf '%s\n' "$bg_out" > "$T/msg.$point"
-	is "$(q "SELECT status FROM meta_etl_run ORDER BY run_id DESC LIMIT 1")" running \
-	   "$point: its run row is left running (the connection that would record it is gone)"
+	is "$(q "SELECT status || '|' || error_code || '|' || sqlstate FROM meta_etl_run
+	         ORDER BY run_id DESC LIMIT 1")" "failed|4003|57P01" \
+	   "$point: its run is recorded failed with 4003 and the SQLSTATE (on a new session)"
 	is "$(db_snapshot)" "$before" "$point: nothing of the run is visible"
 	wait_no_sessions
 done
@@ -43,6 +46,6 @@ gx load GSE1001; is "$rc" 0 "the next run succeeds"
 like "$out" "^GSE1001: succeeded \(partial\) 5 samples, 30 genes, 150 values \(log2\); 30 rows inserted, 30 deleted, 1 samples changed \[run 5, " \
      "and rewrites the changed sample"
 is "$(q "SELECT count(*) FROM meta_etl_run WHERE status = 'running'")" 0 "no run is left running"
-is "$(q "SELECT count(*) FROM meta_etl_run WHERE status = 'aborted'")" 3 "the three lost runs are marked aborted"
+is "$(q "SELECT count(*) FROM meta_etl_run WHERE status = 'failed' AND error_code = 4003")" 3 "the three lost runs are recorded failed"
 ref_check "after the lost connections"
 done_testing

@@ -10,16 +10,7 @@
 M="$DATA/GSE1001/GSE1001.tsv"
 # the fixtures are small: make every study "big" (copy_streams_min_rows 1)
 streams() { # N: load through N range sessions
-	cat > "$T/s.yaml" <<EOC
-data_root: data
-lock_dir: lock
-log:
-  level: warning
-postgresql:
-  copy_streams: $1
-  copy_streams_min_rows: 1
-  maintenance_work_mem_mb: 64
-EOC
+	streams_config "$T/s.yaml" "$1" "  maintenance_work_mem_mb: 64"
 }
 gxs() { # like gx, with the streams config
 	"$GXLOAD_BIN" --config "$T/s.yaml" --db "$DB" "$@" >"$T/out" 2>&1

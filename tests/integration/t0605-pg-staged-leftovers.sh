@@ -7,15 +7,7 @@
 . "$GXLOAD_TOP/tests/lib/lib.sh"
 
 M="$DATA/GSE1001/GSE1001.tsv"
-cat > "$T/s.yaml" <<EOC
-data_root: data
-lock_dir: lock
-log:
-  level: warning
-postgresql:
-  copy_streams: 2
-  copy_streams_min_rows: 1
-EOC
+streams_config "$T/s.yaml" 2
 gxs() { "$GXLOAD_BIN" --config "$T/s.yaml" --db "$DB" "$@" >"$T/out" 2>&1; rc=$?; out=$(cat "$T/out"); }
 staged() { q "SELECT count(*) FROM pg_class WHERE relkind = 'r' AND NOT relispartition
               AND relname ~ '^fact_gene_expression_p[0-9]+_s[0-9]+$'"; }

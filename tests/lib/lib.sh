@@ -310,6 +310,20 @@ bg_wait() { # NAME: wait for the run to end; its exit status in $bg_rc, its outp
 	bg_out=$(cat "$T/$1.out")
 }
 
+streams_config() { # FILE N [EXTRA-LINE]: a PostgreSQL config whose every study, however
+	# small, loads through N range sessions (copy_streams_min_rows 1)
+	cat > "$1" <<EOC
+data_root: data
+lock_dir: lock
+log:
+  level: warning
+postgresql:
+  copy_streams: $2
+  copy_streams_min_rows: 1
+${3:-}
+EOC
+}
+
 wait_no_sessions() { # PostgreSQL: until the server dropped every gxload session of $DB
 	[ "$BACKEND" = pg ] || return 0
 	_i=0
