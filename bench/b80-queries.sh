@@ -158,7 +158,7 @@ done
 		echo
 	done
 } > "$res"
-python3 - "$tsvout" "$BENCH_RESULTS/b80-queries.svg" <<'EOF'
+/usr/bin/python3 - "$tsvout" "$BENCH_RESULTS/b80-queries.svg" <<'EOF' || echo "b80: no plot (python3-matplotlib missing?)" >&2
 import sys
 import matplotlib
 matplotlib.use("Agg")
