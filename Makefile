@@ -19,7 +19,7 @@ VARDIR   ?= /var/lib/gxload
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 GITREV   := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
-PKGS      = libpq sqlite3 libpcre2-8 yaml-0.1 libxxhash hdf5 jansson liblzf
+PKGS      = libpq sqlite3 libpcre2-8 yaml-0.1 libxxhash hdf5 jansson liblzf openblas
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -173,6 +173,7 @@ install: gxload                              ## install binary, share files, man
 	sed -e 's|\.\./var/|$(VARDIR)/|' -e 's|\.\./examples/data|$(VARDIR)/data|' \
 	  configs/gxload.yaml > $(DESTDIR)$(SHAREDIR)/configs/gxload.yaml
 	chmod 0644 $(DESTDIR)$(SHAREDIR)/configs/gxload.yaml
+	install -m 0644 configs/features.yaml $(DESTDIR)$(SHAREDIR)/configs/features.yaml
 	install -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
 	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SHAREDIR)/deploy
 	sed 's|/usr/local/share/|$(PREFIX)/share/|g' docs/gxload.1 > $(DESTDIR)$(MANDIR)/man1/gxload.1

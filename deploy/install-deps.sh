@@ -5,15 +5,18 @@
 # through sudo when available).  Called by `make deps`, hence by `make run` and `make test`.
 set -eu
 
-# build: compiler, pkg-config and the -dev packages of every linked library
+# build: compiler, pkg-config and the -dev packages of every linked library (OpenBLAS:
+# the correlation's matrix products; its pthread build, whose pkg-config file is
+# 'openblas' and which also backs libblas.so.3, so numpy runs on the same library)
 BUILD_PKGS="gcc make pkg-config libpq-dev libsqlite3-dev libcsv-dev libpcre2-dev
-libxxhash-dev libhdf5-dev libyaml-dev libjansson-dev liblzf-dev"
+libxxhash-dev libhdf5-dev libyaml-dev libjansson-dev liblzf-dev libopenblas-dev"
 # run and test: the sqlite3 and psql clients, a PostgreSQL 15 server for the tests, jq
 # (the tests check the JSON of `gxload report`), script(1) of bsdutils (a terminal for the
 # progress bar test), promtool of prometheus (the metrics file), mandoc and man-db (the
-# man page's lint), systemd-analyze of systemd (the installed units)
+# man page's lint), systemd-analyze of systemd (the installed units), python3 with numpy
+# and scipy (the analysis statistics are checked against them: tests/stats/compare.py)
 RUN_PKGS="sqlite3 postgresql-15 postgresql-client-15 util-linux bsdutils procps jq
-prometheus mandoc man-db systemd"
+prometheus mandoc man-db systemd python3 python3-numpy python3-scipy"
 # mutation testing (`make mutate` runs tests/mutate/run.py)
 MUTATE_PKGS="python3"
 # bench peers and plotting

@@ -59,6 +59,8 @@ static int read_state(pipe *p, gx_err *err)
 	p->old_n_values = st.n_values;
 	memcpy(p->old_scale, st.value_scale, sizeof(p->old_scale));
 	memcpy(p->old_facts_fp, st.facts_fp, sizeof(p->old_facts_fp));
+	snprintf(p->old_cohort_by, sizeof(p->old_cohort_by), "%s", st.cohort_by);
+	memcpy(p->old_features_hash, st.features_hash, sizeof(p->old_features_hash));
 	return 0;
 }
 
@@ -88,14 +90,15 @@ static int read_samples(pipe *p, gx_err *err)
 			sm->key = r[j].key;
 			memcpy(sm->old_digest, r[j].digest, sizeof(sm->old_digest));
 			sm->old_n_values = r[j].n_values;
-			memcpy(sm->old_illness, r[j].illness_key, sizeof(sm->old_illness));
+			sm->old_cohort = r[j].cohort; /* taken over */
+			r[j].cohort = NULL;
 			memcpy(sm->old_content_hash, r[j].content_hash, sizeof(sm->old_content_hash));
 			break;
 		}
 		if (!found) {
 			p->gone[p->n_gone].key = r[j].key;
-			memcpy(p->gone[p->n_gone].illness, r[j].illness_key,
-			       sizeof(p->gone[p->n_gone].illness));
+			p->gone[p->n_gone].cohort = r[j].cohort; /* taken over */
+			r[j].cohort = NULL;
 			p->n_gone++;
 		}
 	}
@@ -148,6 +151,7 @@ static void fingerprint(pipe *p)
 	dup_setting(p, &b);
 	gx_buf_printf(&b, "\npair_top_n=%ld pair_min_stddev=%.17g pair_min_samples=%ld\n",
 	              p->cfg->pair_top_n, p->cfg->pair_min_stddev, p->cfg->pair_min_samples);
+	pipe_analysis_fingerprint(p, &b);
 	gx_hash128_hex(gx_hash_bytes(b.data ? b.data : "", b.len), p->fingerprint);
 	gx_buf_release(&b);
 }
@@ -244,14 +248,18 @@ static void pipe_release(pipe *p)
 	gx_free(p->dups);
 	gx_free(p->mats);
 	gx_free(p->col_sample);
-	for (i = 0; i < p->n_samples; i++)
+	for (i = 0; i < p->n_samples; i++) {
 		gx_free(p->samples[i].meta_json);
+		gx_free(p->samples[i].old_cohort);
+	}
 	gx_free(p->samples);
 	gx_metadata_free(p->md);
 	gx_study_meta_free(p->sm);
 	gx_hset_release(&p->gene_keys);
 	gx_code_keys_free(p->illness_keys);
 	gx_code_keys_free(p->platform_keys);
+	for (i = 0; i < p->n_gone; i++)
+		gx_free(p->gone[i].cohort);
 	gx_free(p->gone);
 	gx_free(p->plats);
 	gx_hset_release(&p->plat_ix);
@@ -415,7 +423,9 @@ static int load_once(gx_sink *s, const gx_config *cfg, const char *accession,
 	p.acc = accession;
 	gx_log_set_context(0, accession);
 
-	if ((rc = gx_accession_check(accession, err))) {
+	if ((rc = gx_accession_check(accession, err)) ||
+	    (rc = gx_cohort_def_parse(opts->cohort_by ? opts->cohort_by : cfg->cohort_by, &p.cdef,
+	                              err))) {
 		/* an error before the lock: still leave a failed run row */
 		gx_err e2;
 		gx_err_clear(&e2);

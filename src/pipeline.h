@@ -16,6 +16,7 @@
 #include "core/hash.h"
 #include "load/meta.h"
 #include "load/sink.h"
+#include "analyze/feature_set.h"
 #include "transform/rulebook.h"
 
 typedef struct gx_load_opts {
@@ -24,6 +25,8 @@ typedef struct gx_load_opts {
 	const char *file;       /* load this one matrix file as the study (--file) */
 	int show_progress;
 	const gx_rulebook *rules; /* illness and platform rules (labels every sample) */
+	const char *cohort_by;  /* --cohort-by: overrides analysis.cohort_by; NULL: config */
+	const gx_feature_set *features; /* per-sample features (analysis.features), or NULL */
 } gx_load_opts;
 
 typedef struct gx_load_result {
@@ -48,6 +51,42 @@ typedef struct gx_load_result {
  */
 int gx_pipeline_load(gx_sink *s, const gx_config *cfg, const char *accession,
                      const gx_load_opts *opts, gx_load_result *res, gx_err *err);
+
+/* What `gxload analyze` computes (docs/CLI.md); unset fields take analysis.* of config. */
+typedef struct gx_analyze_opts {
+	const char *cohort_by;      /* NULL: the study's own definition (dim_study.cohort_by) */
+	const char *cohort;         /* correlate this cohort only; NULL: every cohort */
+	int correlate;              /* all-pairs correlation within each cohort */
+	int differential;           /* differential statistics between pairs of cohorts */
+	const char *method;         /* "pearson" | "spearman"; NULL: analysis.method */
+	long top_k;                 /* < 0: analysis.top_k */
+	double min_abs_r;           /* NaN: analysis.min_abs_r */
+	const char *genes_file;     /* only these genes (one id a line); NULL: every gene */
+	char *const *compare;       /* "A:B"; none: analysis.compare, else each illness
+	                             * against CONTROL */
+	size_t n_compare;
+} gx_analyze_opts;
+
+typedef struct gx_analyze_result {
+	long run_id;
+	char status[16];            /* succeeded | failed | aborted */
+	size_t n_cohorts, n_genes, n_samples;
+	size_t correlated, compared; /* cohorts correlated, pairs of cohorts compared */
+	uint64_t pairs_tested, pairs_kept;
+	int64_t rows;               /* rows written */
+	double seconds, read_s, corr_s, diff_s;
+	size_t peak_bytes;          /* the correlation's own high-water mark */
+	int threads;                /* BLAS threads it ran with */
+} gx_analyze_result;
+
+/*
+ * Analyze study 'accession' as the database holds it, under the study's lock: its log2
+ * values are read into a scratch file, correlated and compared, and the rows replace
+ * those of the same cohorts (and method) in one transaction with the run's meta_etl_run
+ * row (command 'analyze').  Returns 0 or negative with 'err' filled.
+ */
+int gx_pipeline_analyze(gx_sink *s, const gx_config *cfg, const char *accession,
+                        const gx_analyze_opts *opts, gx_analyze_result *res, gx_err *err);
 
 /* A sample's digest and value count (core/hash.h), as a load computes them. */
 typedef struct gx_sample_digest {

@@ -140,7 +140,7 @@ SELECT r.run_id,
 FROM dim_sample s
 JOIN meta_etl_run r ON r.run_id = s.facts_run_id;
 
--- the symbols next to the ids
+-- the symbols next to the ids (the views of 0007 with one more column each)
 CREATE OR REPLACE VIEW vw_expression_by_cohort AS
 SELECT st.accession AS study_accession,
        i.code AS illness_code,
@@ -150,33 +150,44 @@ SELECT st.accession AS study_accession,
        c.stddev,
        c.min,
        c.max,
+       c.cohort_by,
+       c.cohort,
        g.gene_symbol
 FROM fact_cohort_gene_stats c
 JOIN dim_study st ON st.study_key = c.study_key
-JOIN dim_illness i ON i.illness_key = c.illness_key
+LEFT JOIN dim_illness i ON i.illness_key = c.illness_key
 JOIN dim_gene g ON g.gene_key = c.gene_key;
 
 CREATE OR REPLACE VIEW vw_gene_pairs_candidate AS
 SELECT st.accession AS study_accession,
-       i.code AS illness_code,
+       CASE WHEN p.cohort_by = 'illness' THEN p.cohort END AS illness_code,
        ga.gene_id AS gene_a,
        gb.gene_id AS gene_b,
-       a.candidate_rank AS rank_a,
-       b.candidate_rank AS rank_b,
-       a.n AS n_a,
-       b.n AS n_b,
-       a.stddev AS stddev_a,
-       b.stddev AS stddev_b,
+       ca.candidate_rank AS rank_a,
+       cb.candidate_rank AS rank_b,
+       ca.n AS n_a,
+       cb.n AS n_b,
+       ca.stddev AS stddev_a,
+       cb.stddev AS stddev_b,
+       p.cohort_by,
+       p.cohort,
+       p.method,
+       p.n,
+       p.r,
+       p.p_value,
+       p.q_value,
+       p.pair_rank,
+       p.n_tested,
        ga.gene_symbol AS symbol_a,
        gb.gene_symbol AS symbol_b
-FROM fact_cohort_gene_stats a
-JOIN fact_cohort_gene_stats b ON b.study_key = a.study_key AND b.illness_key = a.illness_key
-     AND b.candidate_rank > a.candidate_rank
-JOIN dim_study st ON st.study_key = a.study_key
-JOIN dim_illness i ON i.illness_key = a.illness_key
-JOIN dim_gene ga ON ga.gene_key = a.gene_key
-JOIN dim_gene gb ON gb.gene_key = b.gene_key
-WHERE a.candidate_rank IS NOT NULL;
+FROM fact_gene_pair_stats p
+JOIN dim_study st ON st.study_key = p.study_key
+JOIN dim_gene ga ON ga.gene_key = p.gene_a_key
+JOIN dim_gene gb ON gb.gene_key = p.gene_b_key
+LEFT JOIN fact_cohort_gene_stats ca ON ca.study_key = p.study_key AND ca.cohort = p.cohort
+     AND ca.gene_key = p.gene_a_key AND ca.cohort_by = p.cohort_by
+LEFT JOIN fact_cohort_gene_stats cb ON cb.study_key = p.study_key AND cb.cohort = p.cohort
+     AND cb.gene_key = p.gene_b_key AND cb.cohort_by = p.cohort_by;
 
 -- Genes as analysts name them: dim_gene keeps the organism (the study's, as
 -- HOMO_SAPIENS; '' unknown), the id as the file gives it, the symbol, the stable id with

@@ -1,10 +1,10 @@
 /*
- * cohort.c - per-study cohort statistics accumulated and ranked (see cohort.h).
+ * cohort.c - per-study cohorts: defined, their statistics accumulated and ranked (see
+ * cohort.h).
  *
  * gx_cohort_rank numbers, per cohort, the genes with n >= analysis.pair_min_samples and
  * stddev >= analysis.pair_min_stddev (and > 0) by stddev (ties by gene id, bytewise):
- * the first analysis.pair_top_n keep their rank as candidate_rank - the rule that
- * load/cohort_store.c's SQL ranking follows too.
+ * the first analysis.pair_top_n keep their rank as candidate_rank.
  * Does not: write (load/cohort_store.c does), or compute correlations
  * (fact_gene_pair_stats belongs to the analysis step).
  */
@@ -14,6 +14,68 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+int gx_cohort_def_parse(const char *text, gx_cohort_def *d, gx_err *err)
+{
+	const char *field = text;
+	int n;
+
+	memset(d, 0, sizeof(*d));
+	if (!text || !text[0])
+		return gx_err_set(err, GX_E_CONFIG, "cohort definition is empty: 'illness', 'none' "
+		                  "or a sample field");
+	if (!strcmp(text, "illness") || !strcmp(text, "none")) {
+		d->kind = text[0] == 'i' ? GX_COHORT_ILLNESS : GX_COHORT_NONE;
+		snprintf(d->text, sizeof(d->text), "%s", text);
+		return 0;
+	}
+	if (!strncmp(text, "field:", 6))
+		field = text + 6;
+	if (!field[0])
+		return gx_err_set(err, GX_E_CONFIG, "cohort definition '%s' names no field", text);
+	n = snprintf(d->text, sizeof(d->text), "field:%s", field);
+	if (n < 0 || (size_t)n >= sizeof(d->text))
+		return gx_err_set(err, GX_E_CONFIG, "cohort definition '%.40s...' is longer than %d "
+		                  "bytes", text, GX_COHORT_DEF_MAX - 1);
+	d->kind = GX_COHORT_FIELD;
+	d->field = d->text + 6;
+	return 0;
+}
+
+const char *gx_cohort_of(const gx_cohort_def *d, const char *illness_code,
+                         const char *field_value)
+{
+	switch (d->kind) {
+	case GX_COHORT_ILLNESS: return illness_code && illness_code[0] ? illness_code : NULL;
+	case GX_COHORT_NONE: return GX_COHORT_ALL;
+	case GX_COHORT_FIELD: break;
+	}
+	return field_value && field_value[0] ? field_value : GX_COHORT_NO_VALUE;
+}
+
+void gx_cohort_acc_add_zeros(gx_cohort_acc *a, size_t row, size_t col, int64_t k)
+{
+	gx_cohort_cell *c = &a->cells[row * a->n_cohorts + col];
+	double n, d;
+
+	if (k <= 0)
+		return;
+	if (c->n == 0) {
+		c->n = k;
+		c->mean = c->m2 = c->min = c->max = 0;
+		return;
+	}
+	/* two groups merged (Chan et al.): this one and k values of 0 (mean 0, m2 0) */
+	n = (double)(c->n + k);
+	d = -c->mean;
+	c->m2 += d * d * (double)c->n * (double)k / n;
+	c->mean += d * (double)k / n;
+	c->n += k;
+	if (c->min > 0)
+		c->min = 0;
+	if (c->max < 0)
+		c->max = 0;
+}
 
 void gx_cohort_acc_reset(gx_cohort_acc *a)
 {

@@ -11,6 +11,8 @@
  * rewritten (metrics.textfile, cmd/metrics.h).
  */
 #include "cmd/cmd.h"
+#include "analyze/cohort.h"
+#include "analyze/feature_set.h"
 #include "cmd/metrics.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -27,9 +29,10 @@
 
 static void usage(FILE *out)
 {
-	fputs("usage: gxload load [--force] [--dry-run] [--json] ACCESSION...\n"
-	      "       gxload load [--force] [--dry-run] [--json] --all\n"
-	      "       gxload load [--force] [--dry-run] [--json] --file PATH --study ACCESSION\n"
+	fputs("usage: gxload load [--force] [--dry-run] [--json] [--cohort-by DEF] ACCESSION...\n"
+	      "       gxload load [--force] [--dry-run] [--json] [--cohort-by DEF] --all\n"
+	      "       gxload load [--force] [--dry-run] [--json] [--cohort-by DEF] --file PATH\n"
+	      "                   --study ACCESSION\n"
 	      "\n"
 	      "Load each study <data_root>/ACCESSION/ (ACCESSION.tsv, metadata_ACCESSION.tsv,\n"
 	      "optional aggregated_metadata.json and HDF5 matrices) into the database.\n"
@@ -44,6 +47,9 @@ static void usage(FILE *out)
 	      "  --json         the summary as one JSON object per study and line\n"
 	      "  --file PATH    load one matrix file (TSV or HDF5) as the study named by --study\n"
 	      "  --study ACC    the accession for --file\n"
+	      "  --cohort-by DEF  group the samples into cohorts by DEF: illness (default:\n"
+	      "                 analysis.cohort_by), none (the whole study), or a sample field:\n"
+	      "                 a metadata column or an h5ad obs column (field:NAME or NAME)\n"
 	      "\n"
 	      "Exit code: the worst of the studies' (docs/CLI.md).\n", out);
 }
@@ -195,7 +201,7 @@ static void write_metrics(gx_ctx *ctx, gx_sink *s, int *metrics_failed, gx_err *
 
 int cmd_load(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 {
-	enum { OPT_FORCE = 256, OPT_DRY, OPT_FILE, OPT_STUDY, OPT_ALL, OPT_JSON };
+	enum { OPT_FORCE = 256, OPT_DRY, OPT_FILE, OPT_STUDY, OPT_ALL, OPT_JSON, OPT_COHORT_BY };
 	static const struct option longopts[] = {
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "dry-run", no_argument, NULL, OPT_DRY },
@@ -203,6 +209,7 @@ int cmd_load(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 		{ "study", required_argument, NULL, OPT_STUDY },
 		{ "all", no_argument, NULL, OPT_ALL },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "cohort-by", required_argument, NULL, OPT_COHORT_BY },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -210,6 +217,8 @@ int cmd_load(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 	const char *study = NULL;
 	gx_sink *s = NULL;
 	gx_rulebook *rules = NULL;
+	gx_feature_set *features = NULL;
+	gx_cohort_def def;
 	char **list = NULL;
 	size_t nlist = 0, i;
 	gx_err worst;
@@ -226,6 +235,7 @@ int cmd_load(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 		case OPT_STUDY: study = optarg; break;
 		case OPT_ALL: all = 1; break;
 		case OPT_JSON: json = 1; break;
+		case OPT_COHORT_BY: opts.cohort_by = optarg; break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -247,6 +257,18 @@ int cmd_load(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 	if ((rc = gx_rulebook_load(ctx->cfg, &rules, err)))
 		goto out;
 	opts.rules = rules;
+	/* so do the cohort definition and the features file */
+	if ((rc = gx_cohort_def_parse(opts.cohort_by ? opts.cohort_by : ctx->cfg->cohort_by, &def,
+	                              err))) {
+		if (opts.cohort_by) { /* the command line's, not the config's */
+			err->code = GX_E_USAGE;
+			rc = -GX_E_USAGE;
+		}
+		goto out;
+	}
+	if ((rc = gx_feature_set_load(ctx->cfg->features, &features, err)))
+		goto out;
+	opts.features = features;
 
 	if (opts.dry_run)
 		s = dry_run_sink(ctx);
@@ -290,6 +312,7 @@ int cmd_load(gx_ctx *ctx, int argc, char **argv, gx_err *err)
 out:
 	gx_sink_close(s);
 	gx_rulebook_free(rules);
+	gx_feature_set_free(features);
 	gx_study_list_free(list, nlist);
 	return rc;
 }

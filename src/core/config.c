@@ -48,6 +48,8 @@ static const char *const progress_modes[] = { "auto", "always", "never", NULL };
 static const char *const scales[] = { "auto", "log2", "linear", NULL };
 static const char *const syncs[] = { "off", "normal", "full", NULL };
 static const char *const dup_policies[] = { "refuse", "first", "mean", "sum", "suffix", NULL };
+static const char *const booleans[] = { "false", "true", NULL };
+static const char *const corr_methods[] = { "pearson", "spearman", NULL };
 
 #define OFF(f) offsetof(gx_config, f)
 
@@ -116,6 +118,26 @@ static const keydef keys[] = {
 	  "vw_gene_pairs_candidate: a gene needs at least this stddev of log2_value" },
 	{ "analysis.pair_min_samples", K_LONG, OFF(pair_min_samples), "3", NULL, 2, 100000000,
 	  "vw_gene_pairs_candidate: a cohort needs this many values of a gene" },
+	{ "analysis.cohort_by", K_STR, OFF(cohort_by), "illness", NULL, 0, 0,
+	  "cohorts: illness, none (the study) or a sample field (field:NAME or NAME)" },
+	{ "analysis.correlate_after_load", K_ENUM, OFF(correlate_after_load), "false", booleans,
+	  0, 0, "each load that changes a study correlates its genes within each cohort" },
+	{ "analysis.differential_after_load", K_ENUM, OFF(differential_after_load), "false",
+	  booleans, 0, 0, "each load that changes a study compares its cohorts (analysis.compare)" },
+	{ "analysis.method", K_ENUM, OFF(corr_method), "pearson", corr_methods, 0, 0,
+	  "correlation of log2 values: pearson or spearman" },
+	{ "analysis.top_k", K_LONG, OFF(corr_top_k), "1000", NULL, 0, 100000000,
+	  "fact_gene_pair_stats keeps the K pairs with the largest |r| of each cohort" },
+	{ "analysis.min_abs_r", K_DOUBLE, OFF(corr_min_abs_r), "1.1", NULL, 0, 2,
+	  "... and every pair with |r| at least this (above 1: none)" },
+	{ "analysis.compare", K_STRLIST, OFF(compare), "", NULL, 0, 0,
+	  "cohort pairs A:B for the differential statistics; empty = each illness vs CONTROL" },
+	{ "analysis.features", K_PATH, OFF(features), "configs/features.yaml", NULL, 0, 0,
+	  "per-sample features (fact_feature_values); empty = none" },
+	{ "analysis.memory_mb", K_LONG, OFF(analysis_memory_mb), "256", NULL, 16, 1048576,
+	  "memory budget of the correlation (MB)" },
+	{ "analysis.threads", K_LONG, OFF(analysis_threads), "0", NULL, 0, 1024,
+	  "OpenBLAS threads of the correlation (0 = one per core)" },
 	{ "load.lock_timeout_s", K_DOUBLE, OFF(lock_timeout_s), "0", NULL, 0, 86400,
 	  "seconds to wait for a study's lock before exiting 75" },
 	{ "load.full_reload_fraction", K_DOUBLE, OFF(full_reload_fraction), "0.5", NULL, 0, 1,

@@ -63,6 +63,18 @@ typedef struct gx_config {
 	long pair_top_n;                /* analysis.pair_top_n */
 	double pair_min_stddev;         /* analysis.pair_min_stddev */
 	long pair_min_samples;          /* analysis.pair_min_samples */
+	/* cohorts, correlation, differential statistics, features (docs/ANALYSIS.md) */
+	char *cohort_by;                /* analysis.cohort_by: illness | none | field:NAME */
+	char *correlate_after_load;     /* analysis.correlate_after_load: true | false */
+	char *differential_after_load;  /* analysis.differential_after_load: true | false */
+	char *corr_method;              /* analysis.method: pearson | spearman */
+	long corr_top_k;                /* analysis.top_k */
+	double corr_min_abs_r;          /* analysis.min_abs_r (above 1: none by value) */
+	char **compare;                 /* analysis.compare: "A:B" cohort pairs */
+	size_t n_compare;
+	char *features;                 /* analysis.features: features file ("" = none) */
+	long analysis_memory_mb;        /* analysis.memory_mb: the analysis step's budget */
+	long analysis_threads;          /* analysis.threads: BLAS threads (0 = every core) */
 
 	double lock_timeout_s;  /* load.lock_timeout_s */
 	double full_reload_fraction; /* load.full_reload_fraction */

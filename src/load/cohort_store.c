@@ -3,13 +3,11 @@
  *
  * gx_cohort_store writes the loader's accumulated statistics in bulk
  * (gx_sink_copy_rows: COPY on PostgreSQL), candidate ranks included (computed by
- * analyze/cohort.c, gx_cohort_rank); gx_cohort_refresh computes the same rows with one
- * INSERT ... SELECT aggregate over the study's facts (count, avg, stddev_samp - SQLite's
- * comes from load/sqlite_func.c - min, max), then rank_candidates numbers them in SQL.
- * Both number, per cohort, the genes with n >= analysis.pair_min_samples and
- * stddev >= analysis.pair_min_stddev (and > 0) by stddev (ties by gene id, bytewise):
- * the first analysis.pair_top_n keep their rank as candidate_rank.
- * Does not: compute the statistics of a scan (analyze/cohort.c does), or correlations.
+ * analyze/cohort.c, gx_cohort_rank), and keeps the rows of the cohorts a partial run did
+ * not change after checking them.  Every row is the accumulator's: a run that writes no
+ * facts scans the matrices for its cohorts (pipeline/load.c), so that the rows are those
+ * of a clean load bit for bit, sparse matrices' zeros included.
+ * Does not: compute statistics (analyze/cohort.c does), or correlations.
  */
 #include "load/cohort_store.h"
 #include "load/sink_impl.h"
@@ -21,47 +19,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define COLS 9 /* study_key, illness_key, gene_key, n, mean, stddev, min, max, candidate_rank */
-
-/* Number the study's candidate genes per cohort (see the file comment), in SQL.  Ties
- * go by gene id bytewise on both backends (SQLite's default; "C" on PostgreSQL), as in
- * gx_cohort_rank. */
-static int rank_candidates(gx_sink *s, const gx_config *cfg, const char *sk, gx_err *err)
-{
-	char top[24], sd[40], ns[24], sql[1024];
-	const char *par[4] = { sk, ns, sd, top };
-
-	snprintf(ns, sizeof(ns), "%ld", cfg->pair_min_samples);
-	snprintf(sd, sizeof(sd), "%.17g", cfg->pair_min_stddev);
-	snprintf(top, sizeof(top), "%ld", cfg->pair_top_n);
-	snprintf(sql, sizeof(sql),
-		"UPDATE fact_cohort_gene_stats SET candidate_rank = r.rk "
-		"FROM (SELECT c.illness_key, c.gene_key, "
-		"             row_number() OVER (PARTITION BY c.illness_key "
-		"                                ORDER BY c.stddev DESC, g.gene_id%s) AS rk "
-		"      FROM fact_cohort_gene_stats c JOIN dim_gene g ON g.gene_key = c.gene_key "
-		"      WHERE c.study_key = CAST($1 AS integer) AND c.n >= CAST($2 AS integer) "
-		"      AND c.stddev > 0 AND c.stddev >= CAST($3 AS double precision)) r "
-		"WHERE fact_cohort_gene_stats.study_key = CAST($1 AS integer) "
-		"AND fact_cohort_gene_stats.illness_key = r.illness_key "
-		"AND fact_cohort_gene_stats.gene_key = r.gene_key "
-		"AND r.rk <= CAST($4 AS integer)", s->kind == GX_DB_POSTGRESQL ? " COLLATE \"C\"" : "");
-	return gx_sink_query(s, sql, 4, par, NULL, err);
-}
+/* study_key, cohort_by, cohort, illness_key, gene_key, n, mean, stddev, min, max,
+ * candidate_rank */
+#define COLS 11
 
 /* Rows of gx_cohort_store go to the sink in batches of this many. */
 #define BATCH 4096
 
 static const char *const store_cols[COLS] = {
-	"study_key", "illness_key", "gene_key", "n", "mean", "stddev", "min", "max", "candidate_rank"
+	"study_key", "cohort_by", "cohort", "illness_key", "gene_key", "n", "mean", "stddev", "min",
+	"max", "candidate_rank"
 };
 
 /* Cohorts whose stored rows must be kept: not changed, and the stored rows are the ones
  * 'a' gives (row and rank counts per cohort, and every stored rank).  Clears keep[c]
  * where the check fails. */
 static int check_kept(gx_sink *s, const char *sk, const gx_cohort_acc *a,
-                      const gx_hset *gene_keys, const char *const *illness_keys,
-                      const int32_t *rank, unsigned char *keep, gx_err *err)
+                      const gx_hset *gene_keys, const int32_t *rank, unsigned char *keep,
+                      gx_err *err)
 {
 	const char *par[1] = { sk };
 	gx_rows *r = NULL;
@@ -69,8 +44,8 @@ static int check_kept(gx_sink *s, const char *sk, const gx_cohort_acc *a,
 	size_t g, c, i;
 	int rc;
 
-	if ((rc = gx_sink_query(s, "SELECT CAST(illness_key AS text), count(*), count(candidate_rank) "
-	                        "FROM fact_cohort_gene_stats WHERE study_key = $1 GROUP BY illness_key",
+	if ((rc = gx_sink_query(s, "SELECT cohort, count(*), count(candidate_rank) "
+	                        "FROM fact_cohort_gene_stats WHERE study_key = $1 GROUP BY cohort",
 	                        1, par, &r, err)))
 		return rc;
 	for (c = 0; c < a->n_cohorts; c++) {
@@ -82,7 +57,7 @@ static int check_kept(gx_sink *s, const char *sk, const gx_cohort_acc *a,
 			want_ranks += rank[g * a->n_cohorts + c] > 0;
 		}
 		for (i = 0; i < r->nrows; i++) {
-			if (!strcmp(gx_rows_get(r, i, 0), illness_keys[c])) {
+			if (!strcmp(gx_rows_get(r, i, 0), a->codes[c])) {
 				got_rows = atol(gx_rows_get(r, i, 1));
 				got_ranks = atol(gx_rows_get(r, i, 2));
 			}
@@ -101,13 +76,13 @@ static int check_kept(gx_sink *s, const char *sk, const gx_cohort_acc *a,
 			return gx_err_set(err, GX_E_NOMEM, "out of memory");
 		}
 	}
-	if (!(rc = gx_sink_query(s, "SELECT CAST(illness_key AS text), gene_key, candidate_rank "
+	if (!(rc = gx_sink_query(s, "SELECT cohort, gene_key, candidate_rank "
 	                         "FROM fact_cohort_gene_stats WHERE study_key = $1 "
 	                         "AND candidate_rank IS NOT NULL", 1, par, &r, err))) {
 		for (i = 0; i < r->nrows; i++) {
 			uint64_t row;
 			for (c = 0; c < a->n_cohorts; c++)
-				if (keep[c] && !strcmp(gx_rows_get(r, i, 0), illness_keys[c]))
+				if (keep[c] && !strcmp(gx_rows_get(r, i, 0), a->codes[c]))
 					break;
 			if (c == a->n_cohorts)
 				continue;
@@ -121,33 +96,39 @@ static int check_kept(gx_sink *s, const char *sk, const gx_cohort_acc *a,
 	return rc;
 }
 
-/* Delete the study's rows but those of the kept cohorts (keep[c] for illness_keys[c],
- * c < n_cohorts; with n_cohorts 0, every row). */
+/* Delete the study's rows but those of the kept cohorts (keep[c] for labels[c],
+ * c < n_cohorts; with n_cohorts 0, every row).  The labels are bound, never SQL text. */
 static int delete_unkept(gx_sink *s, const char *sk, size_t n_cohorts,
-                         const char *const *illness_keys, const unsigned char *keep,
-                         gx_err *err)
+                         const char *const *labels, const unsigned char *keep, gx_err *err)
 {
-	const char *par[1] = { sk };
+	const char **par = gx_calloc(n_cohorts + 1, sizeof(*par));
 	gx_buf sql = { 0 };
 	size_t c, n = 0;
 	int rc;
 
+	if (!par)
+		return gx_err_set(err, GX_E_NOMEM, "out of memory");
+	par[n++] = sk;
 	gx_buf_puts(&sql, "DELETE FROM fact_cohort_gene_stats WHERE study_key = $1");
-	for (c = 0; c < n_cohorts; c++)
-		if (keep[c])
-			gx_buf_printf(&sql, "%s%ld", n++ ? ", " : " AND illness_key NOT IN (",
-			              atol(illness_keys[c]));
-	if (n)
+	for (c = 0; c < n_cohorts; c++) {
+		if (!keep[c])
+			continue;
+		gx_buf_printf(&sql, "%s$%zu", n > 1 ? ", " : " AND cohort NOT IN (", n + 1);
+		par[n++] = labels[c];
+	}
+	if (n > 1)
 		gx_buf_putc(&sql, ')');
 	if (!gx_buf_cstr(&sql))
-		return gx_err_set(err, GX_E_NOMEM, "out of memory");
-	rc = gx_sink_query(s, sql.data, 1, par, NULL, err);
+		rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+	else
+		rc = gx_sink_query(s, sql.data, (int)n, par, NULL, err);
 	gx_buf_release(&sql);
+	gx_free(par);
 	return rc;
 }
 
 int gx_cohort_store(gx_sink *s, int32_t study_key, const gx_cohort_acc *a,
-                    const int32_t *rank, const gx_hset *gene_keys,
+                    const int32_t *rank, const gx_hset *gene_keys, const char *cohort_by,
                     const char *const *illness_keys, const unsigned char *changed,
                     long *n_rows, gx_err *err)
 {
@@ -169,10 +150,10 @@ int gx_cohort_store(gx_sink *s, int32_t study_key, const gx_cohort_acc *a,
 		goto out;
 	}
 	for (c = 0; changed && c < a->n_cohorts; c++)
-		keep[c] = !changed[c] && illness_keys[c];
-	if (changed && (rc = check_kept(s, sk, a, gene_keys, illness_keys, rank, keep, err)))
+		keep[c] = !changed[c];
+	if (changed && (rc = check_kept(s, sk, a, gene_keys, rank, keep, err)))
 		goto out;
-	if ((rc = delete_unkept(s, sk, a->n_cohorts, illness_keys, keep, err)))
+	if ((rc = delete_unkept(s, sk, a->n_cohorts, a->codes, keep, err)))
 		goto out;
 	for (g = 0; g < a->n_genes; g++) {
 		uint64_t key;
@@ -184,22 +165,24 @@ int gx_cohort_store(gx_sink *s, int32_t study_key, const gx_cohort_acc *a,
 			const gx_cohort_cell *cell = &a->cells[g * a->n_cohorts + c];
 			char (*t)[32] = txt[pending];
 			const char **row = &cells[pending * COLS];
-			if (!cell->n || !illness_keys[c] || keep[c])
+			if (!cell->n || keep[c])
 				continue;
-			snprintf(t[2], 32, "%d", (int)(int32_t)key);
-			snprintf(t[3], 32, "%lld", (long long)cell->n);
-			snprintf(t[4], 32, "%.17g", cell->mean);
+			snprintf(t[4], 32, "%d", (int)(int32_t)key);
+			snprintf(t[5], 32, "%lld", (long long)cell->n);
+			snprintf(t[6], 32, "%.17g", cell->mean);
 			if (cell->n > 1)
-				snprintf(t[5], 32, "%.17g", gx_cohort_stddev(cell));
-			snprintf(t[6], 32, "%.17g", cell->min);
-			snprintf(t[7], 32, "%.17g", cell->max);
-			snprintf(t[8], 32, "%d", (int)rank[g * a->n_cohorts + c]);
-			row[0] = sk;
-			row[1] = illness_keys[c];
-			for (k = 2; k < COLS; k++)
+				snprintf(t[7], 32, "%.17g", gx_cohort_stddev(cell));
+			snprintf(t[8], 32, "%.17g", cell->min);
+			snprintf(t[9], 32, "%.17g", cell->max);
+			snprintf(t[10], 32, "%d", (int)rank[g * a->n_cohorts + c]);
+			for (k = 4; k < COLS; k++)
 				row[k] = t[k];
-			row[5] = cell->n > 1 ? t[5] : NULL; /* stddev_samp of one value is NULL */
-			row[8] = rank[g * a->n_cohorts + c] ? t[8] : NULL;
+			row[0] = sk;
+			row[1] = cohort_by;
+			row[2] = a->codes[c];
+			row[3] = illness_keys ? illness_keys[c] : NULL;
+			row[7] = cell->n > 1 ? t[7] : NULL; /* stddev_samp of one value is NULL */
+			row[10] = rank[g * a->n_cohorts + c] ? t[10] : NULL;
 			n++;
 			if (++pending == BATCH) {
 				if ((rc = gx_sink_copy_rows(s, "fact_cohort_gene_stats", store_cols, COLS,
@@ -216,49 +199,11 @@ int gx_cohort_store(gx_sink *s, int32_t study_key, const gx_cohort_acc *a,
 		*n_rows = n;
 	for (c = 0; c < a->n_cohorts; c++)
 		kept += keep[c];
-	gx_log(GX_LOG_INFO, "load", "cohort statistics: %ld illness x gene rows written in %.3f s "
+	gx_log(GX_LOG_INFO, "load", "cohort statistics: %ld cohort x gene rows written in %.3f s "
 	       "(%zu of %zu cohorts unchanged, kept)", n, gx_mono() - t0, kept, a->n_cohorts);
 out:
 	gx_free(txt);
 	gx_free(cells);
 	gx_free(keep);
 	return rc;
-}
-
-int gx_cohort_refresh(gx_sink *s, const gx_config *cfg, int32_t study_key, long *n_rows,
-                      gx_err *err)
-{
-	char sk[16];
-	const char *par[1] = { sk };
-	double t0 = gx_mono();
-	long n = 0;
-	int rc;
-
-	snprintf(sk, sizeof(sk), "%d", (int)study_key);
-	if ((rc = delete_unkept(s, sk, 0, NULL, NULL, err)))
-		return rc;
-	/* the finite-range test leaves out NaN and infinities on both backends, as the
-	 * accumulator does (SQLite stores NaN as NULL; PostgreSQL sorts NaN above all) */
-	if ((rc = gx_sink_query(s,
-		"INSERT INTO fact_cohort_gene_stats (study_key, illness_key, gene_key, n, mean, "
-		"stddev, min, max) "
-		"SELECT f.study_key, s.illness_key, f.gene_key, count(*), avg(f.log2_value), "
-		"       stddev_samp(f.log2_value), min(f.log2_value), max(f.log2_value) "
-		"FROM fact_gene_expression f "
-		"JOIN dim_sample s ON s.sample_key = f.sample_key "
-		"WHERE f.study_key = CAST($1 AS integer) AND s.study_key = CAST($1 AS integer) "
-		"AND s.illness_key IS NOT NULL "
-		"AND f.log2_value BETWEEN -1.7976931348623157e308 AND 1.7976931348623157e308 "
-		"GROUP BY f.study_key, s.illness_key, f.gene_key", 1, par, NULL, err)))
-		return rc;
-	if ((rc = rank_candidates(s, cfg, sk, err)))
-		return rc;
-	if ((rc = gx_sink_query_long(s, "SELECT count(*) FROM fact_cohort_gene_stats "
-	                             "WHERE study_key = $1", 1, par, &n, err)))
-		return rc;
-	if (n_rows)
-		*n_rows = n;
-	gx_log(GX_LOG_INFO, "load", "cohort statistics: %ld illness x gene rows from the facts in "
-	       "%.3f s", n, gx_mono() - t0);
-	return 0;
 }

@@ -87,7 +87,8 @@ int gx_dim_study_state(gx_sink *s, const char *accession, gx_study_state *st, gx
 
 	memset(st, 0, sizeof(*st));
 	rc = gx_sink_query(s, "SELECT study_key, input_fingerprint, n_values, value_scale, "
-	                   "facts_fingerprint FROM dim_study WHERE accession = $1", 1, par, &r, err);
+	                   "facts_fingerprint, cohort_by, features_hash FROM dim_study "
+	                   "WHERE accession = $1", 1, par, &r, err);
 	if (rc)
 		return rc;
 	if (r->nrows) {
@@ -99,6 +100,10 @@ int gx_dim_study_state(gx_sink *s, const char *accession, gx_study_state *st, gx
 		         gx_rows_get(r, 0, 3) ? gx_rows_get(r, 0, 3) : "");
 		snprintf(st->facts_fp, sizeof(st->facts_fp), "%s",
 		         gx_rows_get(r, 0, 4) ? gx_rows_get(r, 0, 4) : "");
+		snprintf(st->cohort_by, sizeof(st->cohort_by), "%s",
+		         gx_rows_get(r, 0, 5) ? gx_rows_get(r, 0, 5) : "");
+		snprintf(st->features_hash, sizeof(st->features_hash), "%s",
+		         gx_rows_get(r, 0, 6) ? gx_rows_get(r, 0, 6) : "");
 	}
 	gx_rows_free(r);
 	return 0;
@@ -135,22 +140,22 @@ int gx_dim_study_upsert(gx_sink *s, const gx_dim_study *d, int32_t *study_key, g
 }
 
 int gx_dim_study_finish(gx_sink *s, int32_t study_key, const char *fingerprint,
-                        const char *facts_fp, const char *rules_hash,
+                        const char *facts_fp, const char *rules_hash, const char *cohort_by,
                         const char *value_scale, long n_genes, gx_err *err)
 {
 	char sk[16], now[32];
-	const char *par[6] = { sk, fingerprint, now, value_scale, rules_hash, facts_fp };
+	const char *par[7] = { sk, fingerprint, now, value_scale, rules_hash, facts_fp, cohort_by };
 	int rc;
 
 	snprintf(sk, sizeof(sk), "%d", (int)study_key);
 	gx_sink_now(now);
 	rc = gx_sink_query(s,
 		"UPDATE dim_study SET input_fingerprint = $2, updated_at = $3, rules_hash = $5, "
-		"value_scale = COALESCE($4, value_scale), facts_fingerprint = $6, "
+		"value_scale = COALESCE($4, value_scale), facts_fingerprint = $6, cohort_by = $7, "
 		"n_samples = (SELECT count(*) FROM dim_sample s WHERE s.study_key = dim_study.study_key), "
 		"n_values = (SELECT COALESCE(sum(n_values), 0) FROM dim_sample s "
 		"            WHERE s.study_key = dim_study.study_key) "
-		"WHERE study_key = $1", 6, par, NULL, err);
+		"WHERE study_key = $1", 7, par, NULL, err);
 	if (rc || !value_scale)
 		return rc;
 	{
@@ -324,7 +329,7 @@ static const char *const sample_cols[] = {
 	"disease_raw", "source_database", "metadata", "content_hash", "created_at", "updated_at",
 	"illness_key", "illness_source", "illness_rule_id", "illness_confidence", "illness_field",
 	"illness_matched_text", "platform_key", "platform_accession", "platform_rule_id",
-	"illness_evidence", NULL
+	"illness_evidence", "cohort", "sparse", NULL
 };
 static const dim_def sample_def = { "dim_sample", sample_cols, 2, "sample_key" };
 
@@ -332,8 +337,10 @@ void gx_stored_samples_free(gx_stored_sample *d, size_t n)
 {
 	size_t i;
 
-	for (i = 0; d && i < n; i++)
+	for (i = 0; d && i < n; i++) {
 		gx_free(d[i].accession);
+		gx_free(d[i].cohort);
+	}
 	gx_free(d);
 }
 
@@ -351,7 +358,7 @@ int gx_dim_samples_read(gx_sink *s, int32_t study_key, gx_stored_sample **out, s
 	*n = 0;
 	snprintf(sk, sizeof(sk), "%d", (int)study_key);
 	rc = gx_sink_query(s, "SELECT sample_key, accession, value_digest, n_values, "
-	                   "CAST(illness_key AS text), content_hash FROM dim_sample "
+	                   "cohort, content_hash FROM dim_sample "
 	                   "WHERE study_key = $1", 1, par, &r, err);
 	if (rc)
 		return rc;
@@ -361,8 +368,9 @@ int gx_dim_samples_read(gx_sink *s, int32_t study_key, gx_stored_sample **out, s
 	}
 	for (j = 0; j < r->nrows; j++) {
 		gx_stored_sample *x = &d[j];
-		if (!(x->accession = gx_strdup(gx_rows_get(r, j, 1)))) {
-			gx_stored_samples_free(d, j);
+		if (!(x->accession = gx_strdup(gx_rows_get(r, j, 1))) ||
+		    (gx_rows_get(r, j, 4) && !(x->cohort = gx_strdup(gx_rows_get(r, j, 4))))) {
+			gx_stored_samples_free(d, j + 1);
 			gx_rows_free(r);
 			return gx_err_set(err, GX_E_NOMEM, "out of memory");
 		}
@@ -370,8 +378,6 @@ int gx_dim_samples_read(gx_sink *s, int32_t study_key, gx_stored_sample **out, s
 		snprintf(x->digest, sizeof(x->digest), "%s",
 		         gx_rows_get(r, j, 2) ? gx_rows_get(r, j, 2) : "");
 		x->n_values = atol(gx_rows_get(r, j, 3));
-		snprintf(x->illness_key, sizeof(x->illness_key), "%s",
-		         gx_rows_get(r, j, 4) ? gx_rows_get(r, j, 4) : "");
 		snprintf(x->content_hash, sizeof(x->content_hash), "%s",
 		         gx_rows_get(r, j, 5) ? gx_rows_get(r, j, 5) : "");
 	}
@@ -385,7 +391,7 @@ int gx_dim_sample_upsert(gx_sink *s, const gx_dim_sample *d, const char *now, in
                          gx_err *err)
 {
 	char sk[16], conf[32];
-	const char *par[22];
+	const char *par[24];
 	long k = 0;
 	int rc;
 
@@ -413,6 +419,8 @@ int gx_dim_sample_upsert(gx_sink *s, const gx_dim_sample *d, const char *now, in
 	par[19] = d->platform_accession;
 	par[20] = d->platform_rule_id;
 	par[21] = d->illness_evidence;
+	par[22] = d->cohort;
+	par[23] = d->sparse ? "1" : "0";
 	rc = upsert_hashed(s, &sample_def, par, &k, err);
 	*key = (int32_t)k;
 	return rc;

@@ -31,6 +31,8 @@ typedef struct gx_study_state {
 	int64_t n_values;
 	char value_scale[8];            /* "linear" | "log2", "" if none */
 	char facts_fp[GX_HASH_HEX];     /* facts_fingerprint of its last success, "" if none */
+	char cohort_by[256];            /* cohort definition of its statistics, "" if none */
+	char features_hash[GX_HASH_HEX]; /* of the features its samples have, "" if none */
 } gx_study_state;
 
 /* Fill *st for study 'accession' (zeroed when the study is unknown). */
@@ -52,12 +54,12 @@ int gx_dim_study_upsert(gx_sink *s, const gx_dim_study *d, int32_t *study_key, g
 
 /*
  * Close the study's row after a load: input fingerprint and its facts part (facts_fp),
- * rules hash, and the sample and
- * value counts summed from dim_sample.  When the facts were written, value_scale
- * ("linear" | "log2") and n_genes too; value_scale NULL keeps both.
+ * rules hash, cohort definition (cohort_by) and the sample and value counts summed from
+ * dim_sample.  When the facts were written, value_scale ("linear" | "log2") and n_genes
+ * too; value_scale NULL keeps both.
  */
 int gx_dim_study_finish(gx_sink *s, int32_t study_key, const char *fingerprint,
-                        const char *facts_fp, const char *rules_hash,
+                        const char *facts_fp, const char *rules_hash, const char *cohort_by,
                         const char *value_scale, long n_genes, gx_err *err);
 
 /* The study's value scale (*linear: 1 linear, 0 log2 or unknown) and gene count; both
@@ -106,7 +108,7 @@ typedef struct gx_stored_sample {
 	char *accession;
 	char digest[GX_HASH_HEX];       /* value_digest, "" if none */
 	long n_values;
-	char illness_key[16];           /* as text, "" if none */
+	char *cohort;                   /* its cohort, NULL if none */
 	char content_hash[GX_HASH_HEX]; /* "" if none */
 } gx_stored_sample;
 
@@ -137,6 +139,8 @@ typedef struct gx_dim_sample {
 	const char *platform_accession;
 	const char *platform_rule_id;
 	const char *illness_evidence;   /* the label's evidence chain, JSON (migration 0006) */
+	const char *cohort;             /* its cohort under the study's cohort_by, or NULL */
+	int sparse;                     /* its matrix stores no zeros (10x, sparse h5ad) */
 } gx_dim_sample;
 
 /* Insert or update the row ('now': created_at of a new row and updated_at); *key

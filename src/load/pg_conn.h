@@ -1,6 +1,7 @@
 /*
  * pg_conn.h - inside the PostgreSQL backend: its session state and the statement
- * helpers its files share (private to src/load/: sink_pg.c, pg_conn.c, pg_facts.c).
+ * helpers its files share (private to src/load/: sink_pg.c, pg_conn.c, pg_facts.c,
+ * pg_read.c).
  */
 #ifndef GX_PG_CONN_H
 #define GX_PG_CONN_H
@@ -50,6 +51,9 @@ int pg_query(gx_sink *s, const char *sql, int nparams, const char *const *params
              gx_rows **out, gx_err *err);
 /* Open another session like the main one (search_path, names); *out owned by caller. */
 int pg_open(gx_sink *s, const char *appname, PGconn **out, gx_err *err);
+/* gx_sink_ops.facts_read: a study's facts by binary COPY out (pg_read.c). */
+int pg_facts_read(gx_sink *s, int32_t study_key, const char *genes, gx_facts_read_fn fn,
+                  void *ctx, gx_err *err);
 /* gx_sink_ops.copy_rows: COPY text into 'table'. */
 int pg_copy_rows(gx_sink *s, const char *table, const char *const *cols, size_t ncols,
                  size_t nrows, const char *const *cells, gx_err *err);

@@ -113,6 +113,12 @@ int gx_sink_query(gx_sink *s, const char *sql, int nparams, const char *const *p
 	return s->ops->query(s, sql, nparams, params, out, err);
 }
 
+int gx_sink_facts_read(gx_sink *s, int32_t study_key, const char *genes, gx_facts_read_fn fn,
+                       void *ctx, gx_err *err)
+{
+	return s->ops->facts_read(s, study_key, genes, fn, ctx, err);
+}
+
 int gx_sink_copy_rows(gx_sink *s, const char *table, const char *const *cols, size_t ncols,
                       size_t nrows, const char *const *cells, gx_err *err)
 {

@@ -27,6 +27,11 @@ typedef struct gx_delete_sql {
 	                         * gene-major copies (NULL: none) */
 } gx_delete_sql;
 
+/* A chunk of a study's facts read back (gx_sink_facts_read): n rows of sample key, gene
+ * key and log2_value (NaN for NULL).  A negative return stops the read with it. */
+typedef int (*gx_facts_read_fn)(void *ctx, size_t n, const int32_t *sample,
+                                const int32_t *gene, const double *log2, gx_err *err);
+
 typedef struct gx_sink_ops {
 	const char *name;
 	/* fill s->impl; must_exist: see gx_sink_open */
@@ -55,6 +60,11 @@ typedef struct gx_sink_ops {
 	 * (an identifier from code, not from input) */
 	int (*copy_rows)(gx_sink *s, const char *table, const char *const *cols, size_t ncols,
 	                 size_t nrows, const char *const *cells, gx_err *err);
+	/* every fact of the study in (gene_key, sample_key) order - only those of the genes in
+	 * the key list 'genes' ("{1,2}" / "[1,2]", gx_sink_key_list) unless NULL - in chunks
+	 * to fn, values as stored (binary, no text on the way) */
+	int (*facts_read)(gx_sink *s, int32_t study_key, const char *genes, gx_facts_read_fn fn,
+	                  void *ctx, gx_err *err);
 	int (*set_run)(gx_sink *s, long run_id, gx_err *err);
 	/* gx_sink_statistics (NULL: nothing to do) */
 	int (*statistics)(gx_sink *s, gx_err *err);
@@ -104,6 +114,10 @@ int gx_sink_query_long(gx_sink *s, const char *sql, int nparams, const char *con
  */
 int gx_sink_copy_rows(gx_sink *s, const char *table, const char *const *cols, size_t ncols,
                       size_t nrows, const char *const *cells, gx_err *err);
+
+/* s->ops->facts_read (see gx_sink_ops). */
+int gx_sink_facts_read(gx_sink *s, int32_t study_key, const char *genes, gx_facts_read_fn fn,
+                       void *ctx, gx_err *err);
 
 /* Keys as an array literal: brackets "{}" (PostgreSQL) or "[]" (JSON, for SQLite's
  * json_each).  0, or -1 when out of memory (then b is released). */

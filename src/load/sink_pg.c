@@ -293,6 +293,7 @@ const gx_sink_ops gx_sink_pg_ops = {
 	.facts_finish = pg_facts_finish,
 	.facts_abort = pg_facts_abort,
 	.copy_rows = pg_copy_rows,
+	.facts_read = pg_facts_read,
 	.set_run = pg_set_run,
 	.server_version = pg_server_version,
 	.close = pg_close,

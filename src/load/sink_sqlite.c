@@ -597,6 +597,55 @@ static int sq_statistics(gx_sink *s, gx_err *err)
 	return sq_exec(s, "PRAGMA analysis_limit = 1000; ANALYZE", err);
 }
 
+/* rows per callback of sq_facts_read */
+#define READ_ROWS 65536
+
+static int sq_facts_read(gx_sink *s, int32_t study_key, const char *genes, gx_facts_read_fn fn,
+                         void *ctx, gx_err *err)
+{
+	int32_t *sk = gx_malloc(READ_ROWS * sizeof(*sk)), *gk = gx_malloc(READ_ROWS * sizeof(*gk));
+	double *lv = gx_malloc(READ_ROWS * sizeof(*lv));
+	sqlite3_stmt *st = NULL;
+	size_t n = 0;
+	int rc, step;
+
+	if (!sk || !gk || !lv) {
+		rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+		goto out;
+	}
+	/* the primary key's order: no sort */
+	if ((rc = prepare(s, genes ? "SELECT sample_key, gene_key, log2_value FROM fact_gene_expression "
+	                             "WHERE study_key = ?1 AND gene_key IN (SELECT value FROM "
+	                             "json_each(?2)) ORDER BY gene_key, sample_key"
+	                           : "SELECT sample_key, gene_key, log2_value FROM fact_gene_expression "
+	                             "WHERE study_key = ?1 ORDER BY gene_key, sample_key", &st, err)))
+		goto out;
+	sqlite3_bind_int(st, 1, (int)study_key);
+	if (genes)
+		sqlite3_bind_text(st, 2, genes, -1, SQLITE_STATIC);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		sk[n] = (int32_t)sqlite3_column_int(st, 0);
+		gk[n] = (int32_t)sqlite3_column_int(st, 1);
+		lv[n] = sqlite3_column_type(st, 2) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 2);
+		if (++n == READ_ROWS) {
+			if ((rc = fn(ctx, n, sk, gk, lv, err)) < 0)
+				goto out;
+			n = 0;
+		}
+	}
+	if (step != SQLITE_DONE)
+		rc = sq_fail(s, step, "cannot read the facts", err);
+	else if (n && (rc = fn(ctx, n, sk, gk, lv, err)) > 0)
+		rc = 0;
+out:
+	if (st)
+		sqlite3_reset(st);
+	gx_free(sk);
+	gx_free(gk);
+	gx_free(lv);
+	return rc < 0 ? rc : 0;
+}
+
 static int sq_set_run(gx_sink *s, long run_id, gx_err *err)
 {
 	(void)s, (void)run_id, (void)err;
@@ -704,6 +753,7 @@ const gx_sink_ops gx_sink_sqlite_ops = {
 	.facts_finish = sq_facts_finish,
 	.facts_abort = sq_facts_abort,
 	.copy_rows = sq_copy_rows,
+	.facts_read = sq_facts_read,
 	.set_run = sq_set_run,
 	.statistics = sq_statistics,
 	.server_version = sq_server_version,

@@ -172,6 +172,8 @@ static int upsert_samples(pipe *p, long *meta_changed, gx_err *err)
 		d.platform_key = pl->key[0] ? gx_code_keys_find(p->platform_keys, pl->key) : NULL;
 		d.platform_accession = pl->accession[0] ? pl->accession : NULL;
 		d.platform_rule_id = pl->rule_id[0] ? pl->rule_id : NULL;
+		d.cohort = sm->cohort;
+		d.sparse = sm->sparse;
 		/* the label's evidence chain next to it (rules explain reads it back) */
 		if (gx_illness_label_json(&sm->ill, &ev) < 0) {
 			rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
@@ -256,64 +258,85 @@ static int save_digests(pipe *p, long run_id, gx_err *err)
 static int finish_study(pipe *p, int facts_written, gx_err *err)
 {
 	return gx_dim_study_finish(p->s, p->study_key, p->fingerprint, p->facts_fp,
-	                           p->opts->rules->hash,
+	                           p->opts->rules->hash, p->cdef.text,
 	                           facts_written ? (p->linear ? "linear" : "log2") : NULL,
 	                           p->res->n_genes, err);
 }
 
+static int same_cohort(const char *a, const char *b)
+{
+	return a && b && !strcmp(a, b);
+}
+
 /*
- * Whether a partial run changed what cohort 'key' (illness_key as text) aggregates: a
- * rewritten or new sample in it, a sample relabelled into or out of it, or a vanished
- * sample of it.  Its rows are rewritten then; the others are kept.
+ * Whether a partial run changed what cohort 'label' aggregates: a rewritten or new
+ * sample in it, a sample that moved into or out of it, or a vanished sample of it.  Its
+ * rows are rewritten then; the others are kept.
  */
-static int cohort_changed(const pipe *p, const char *key)
+static int cohort_changed(const pipe *p, const char *label)
 {
 	size_t i;
 
 	for (i = 0; i < p->n_samples; i++) {
 		const sample *sm = &p->samples[i];
-		const char *now = sm->ill.code ? gx_code_keys_find(p->illness_keys, sm->ill.code) : NULL;
-		int in_now = now && !strcmp(now, key), in_old = !strcmp(sm->old_illness, key);
+		int in_now = same_cohort(sm->cohort, label), in_old = same_cohort(sm->old_cohort, label);
 		if ((in_now || in_old) && (sm->want || !sm->existed || in_now != in_old))
 			return 1;
 	}
 	for (i = 0; i < p->n_gone; i++)
-		if (!strcmp(p->gone[i].illness, key))
+		if (same_cohort(p->gone[i].cohort, label))
 			return 1;
 	return 0;
 }
 
-/* The study's cohort statistics: from the scan when one saw every sample, else from SQL.
- * A partial run rewrites only the cohorts it changed (cohort_changed). */
+/*
+ * The study's cohort statistics, always from the loader's accumulator: from the scan
+ * when one saw every sample, else (a run that wrote no facts: relabelled samples, a new
+ * cohort definition) from a scan of the matrices for the cohorts alone - the facts of a
+ * sparse matrix lack its zeros, and the same scan as a clean load's gives the same rows
+ * bit for bit.  A partial run rewrites only the cohorts it changed (cohort_changed), and
+ * every cohort when the definition changed.
+ */
 static int store_cohorts(pipe *p, int mode_full, gx_err *err)
 {
 	const gx_cohort_acc *a = p->cohort;
-	const char **keys;
+	const char **ill;
 	unsigned char *changed = NULL;
 	int32_t *rank;
 	size_t i;
 	int rc;
 
-	if (!p->cohort_done)
-		return gx_cohort_refresh(p->s, p->cfg, p->study_key, NULL, err);
-	keys = gx_calloc(a->n_cohorts ? a->n_cohorts : 1, sizeof(*keys));
+	if (!p->cohort_done) {
+		double t0 = gx_mono();
+
+		p->linear = !strcmp(p->old_scale, "linear"); /* the facts' scale: they stand */
+		if ((rc = pipe_pre_resolve_genes(p, err)) || (rc = pipe_scan_cohorts(p, err)))
+			return rc;
+		mode_full = 1;
+		gx_log(GX_LOG_INFO, "load", "cohort statistics: the matrices read again (no facts "
+		       "written) in %.3f s", gx_mono() - t0);
+	}
+	if (strcmp(p->old_cohort_by, p->cdef.text))
+		mode_full = 1;
+	ill = gx_calloc(a->n_cohorts ? a->n_cohorts : 1, sizeof(*ill));
 	rank = gx_calloc(a->n_genes * a->n_cohorts + 1, sizeof(*rank));
-	if (!keys || !rank || (!mode_full && !(changed = gx_calloc(a->n_cohorts + 1, 1)))) {
-		gx_free(keys);
+	if (!ill || !rank || (!mode_full && !(changed = gx_calloc(a->n_cohorts + 1, 1)))) {
+		gx_free(ill);
 		gx_free(rank);
 		return gx_err_set(err, GX_E_NOMEM, "out of memory");
 	}
 	for (i = 0; i < a->n_cohorts; i++) {
-		keys[i] = gx_code_keys_find(p->illness_keys, a->codes[i]);
+		if (p->cdef.kind == GX_COHORT_ILLNESS)
+			ill[i] = gx_code_keys_find(p->illness_keys, a->codes[i]);
 		if (changed)
-			changed[i] = (unsigned char)(keys[i] && cohort_changed(p, keys[i]));
+			changed[i] = (unsigned char)cohort_changed(p, a->codes[i]);
 	}
 	if (!(rc = gx_cohort_rank(a, p->cfg, rank, err)))
-		rc = gx_cohort_store(p->s, p->study_key, a, rank, &p->gene_keys, keys, changed, NULL,
-		                     err);
+		rc = gx_cohort_store(p->s, p->study_key, a, rank, &p->gene_keys, p->cdef.text, ill,
+		                     changed, NULL, err);
 	gx_free(changed);
 	gx_free(rank);
-	gx_free(keys);
+	gx_free(ill);
 	return rc;
 }
 
@@ -388,6 +411,9 @@ int pipe_load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_err *e
 	if ((rc = store_cohorts(p, mode_full, err)))
 		goto fail;
 	pipe_step_time("cohort statistics", &t0);
+	if ((rc = pipe_features(p, write_facts, err)) || (rc = pipe_analyze_after_load(p, err)))
+		goto fail;
+	pipe_step_time("features and analysis", &t0);
 	gx_progress_phase(&p->prog, "validation");
 	if ((rc = pipe_checks_finish(p, run_id, err)))
 		goto fail;

@@ -44,16 +44,18 @@ typedef struct sample {
 	int existed;
 	char old_digest[GX_HASH_HEX];
 	long old_n_values;
-	char old_illness[16];       /* illness_key stored for it, "" if none */
+	char *old_cohort;           /* the cohort stored for it, NULL if none (owned) */
 	char old_content_hash[GX_HASH_HEX]; /* stored content_hash, "" if none */
 	gx_illness_label ill;       /* illness label and what decided it */
+	const char *cohort;         /* its cohort under p->cdef (gx_cohort_of), NULL if none */
+	int sparse;                 /* its matrix stores no zeros: an absent value is a 0 */
 	size_t plat;                /* its normalized platform: index in pipe.plats */
 	int want;                   /* facts of this sample are (re)written */
 	int tile;                   /* not rewritten, but its values are passed to the
 	                             * backend's gene-major copy (its block has a changed
 	                             * sample: gx_sink_sample_block) */
 	gx_digest dig;
-	size_t cohort;              /* column in the cohort statistics, SIZE_MAX if none */
+	size_t cohort_col;          /* column in the cohort statistics, SIZE_MAX if none */
 	long n_values;
 	char digest[GX_HASH_HEX];
 } sample;
@@ -61,7 +63,7 @@ typedef struct sample {
 /* A sample of the study's last load that the files no longer have. */
 typedef struct vanished {
 	int32_t key;
-	char illness[16];           /* its illness_key as text, "" if none */
+	char *cohort;               /* its stored cohort, NULL if none (owned) */
 } vanished;
 
 typedef struct pipe {
@@ -88,6 +90,9 @@ typedef struct pipe {
 	char facts_fp[GX_HASH_HEX];     /* what decides the facts: matrices and settings */
 	int64_t old_n_values;
 	char old_scale[8];          /* value_scale of the loaded study, "" if none */
+	gx_cohort_def cdef;         /* how this run groups the samples into cohorts */
+	char old_cohort_by[GX_COHORT_DEF_MAX]; /* the stored statistics' definition, "" if none */
+	char old_features_hash[GX_HASH_HEX];   /* dim_study.features_hash, "" if none */
 	int linear;                 /* value scale: 1 linear, 0 log2 */
 	gx_hset gene_keys;          /* gene hash -> gene_key, for this run */
 	gx_dups **dups;             /* per matrix: its repeated gene ids (genes.duplicates),
@@ -142,6 +147,9 @@ int pipe_pre_resolve_genes(pipe *p, gx_err *err);
 int pipe_plan_dups(pipe *p, gx_err *err);
 /* Scan every matrix: digests of the wanted samples and, with a writer, their facts. */
 int pipe_scan_all(pipe *p, gx_fact_writer *w, gx_err *err);
+/* Scan every matrix for the cohort statistics alone (every sample; digests, facts and
+ * validation untouched): a run that writes no facts. */
+int pipe_scan_cohorts(pipe *p, gx_err *err);
 /* Decide the value scale (p->linear) from config, the loaded study or the first cells. */
 int pipe_detect_scale(pipe *p, gx_err *err);
 
@@ -149,6 +157,17 @@ int pipe_detect_scale(pipe *p, gx_err *err);
 
 /* The load transaction: everything of the run that is published, committed at once. */
 int pipe_load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_err *err);
+
+/* ---- analyze_run.c, features.c: the analysis stage of a load ---- */
+
+/* Append what the analysis stage depends on to the input fingerprint's text. */
+void pipe_analysis_fingerprint(const pipe *p, gx_buf *b);
+/* In the load transaction, after the cohort statistics: the study's pairs and
+ * differential rows replaced by what analysis.*_after_load asks for (none: removed). */
+int pipe_analyze_after_load(pipe *p, gx_err *err);
+/* In the load transaction: the features of the samples whose values were written (every
+ * sample when the feature set changed), the vanished samples' removed. */
+int pipe_features(pipe *p, int write_facts, gx_err *err);
 
 /* ---- checks.c ---- */
 

@@ -102,13 +102,14 @@ static int intern_platform(pipe *p, const gx_platform *pl, size_t *ix, gx_err *e
 	return 0;
 }
 
-/* The dimension row's hash: identity, metadata, and what the rules made of them (the
- * label's evidence chain included, so a changed reason rewrites the row). */
+/* The dimension row's hash: identity, metadata, what the rules made of them (the label's
+ * evidence chain included, so a changed reason rewrites the row), its cohort and whether
+ * its matrix stores zeros. */
 static int sample_hash(const pipe *p, sample *sm, gx_err *err)
 {
 	const gx_platform *pl = plat_of(p, sm);
 	char conf[32];
-	const char *f[12];
+	const char *f[14];
 	gx_buf ev = { 0 };
 	int rc = 0;
 
@@ -124,13 +125,47 @@ static int sample_hash(const pipe *p, sample *sm, gx_err *err)
 	f[8] = pl->key;
 	f[9] = pl->accession;
 	f[10] = pl->rule_id;
+	f[11] = sm->cohort;
+	f[12] = sm->sparse ? "sparse" : "dense";
 	if (gx_illness_label_json(&sm->ill, &ev) < 0)
 		rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
-	f[11] = gx_buf_cstr(&ev); /* the evidence chain stored with the label */
-	if (!rc && gx_hash_fields(sm->content_hash, 12, f) < 0)
+	f[13] = gx_buf_cstr(&ev); /* the evidence chain stored with the label */
+	if (!rc && gx_hash_fields(sm->content_hash, 14, f) < 0)
 		rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
 	gx_buf_release(&ev);
 	return rc;
+}
+
+/* The column of sample i in its matrix. */
+static size_t sample_col(const pipe *p, size_t i)
+{
+	const sample *sm = &p->samples[i];
+	const gx_matrix_info *info = gx_matrix_info_of(p->mats[sm->matrix]);
+	size_t j, col = 0;
+
+	for (j = 0; j < info->n_samples; j++)
+		if (p->col_sample[sm->matrix][j] == i)
+			col = j;
+	return col;
+}
+
+/* The sample's value of field 'name': its metadata row's, else (empty or absent there)
+ * the matrix's own attribute for its column; NULL when neither has one.  The same
+ * precedence as the sample's metadata JSON (pipe_sample_json). */
+static const char *field_value(const pipe *p, const sample *sm, size_t col, const char *name)
+{
+	const gx_matrix_info *info = gx_matrix_info_of(p->mats[sm->matrix]);
+	size_t j;
+	int c;
+
+	if (sm->row && (c = gx_metadata_col(p->md, name)) >= 0 && sm->row->values[c][0])
+		return sm->row->values[c];
+	for (j = 0; j < info->attrs.n_attrs; j++) {
+		const char *v = info->attrs.values[col * info->attrs.n_attrs + j];
+		if (!strcmp(info->attrs.names[j], name) && v && v[0])
+			return v;
+	}
+	return NULL;
 }
 
 /*
@@ -159,16 +194,13 @@ static int label_samples(pipe *p, gx_err *err)
 	for (i = 0; i < p->n_samples && !rc; i++) {
 		sample *sm = &p->samples[i];
 		const gx_matrix_info *info = gx_matrix_info_of(p->mats[sm->matrix]);
-		size_t col = 0;
+		size_t col = sample_col(p, i);
 
 		gx_fields_clear(f);
 		if (sm->row)
 			for (j = 0; j < p->md->n_cols && !rc; j++)
 				if (sm->row->values[j][0])
 					rc = gx_fields_add_raw(f, p->md->cols[j], sm->row->values[j], err);
-		for (j = 0; j < info->n_samples; j++)
-			if (p->col_sample[sm->matrix][j] == i)
-				col = j;
 		for (j = 0; j < info->attrs.n_attrs && !rc; j++) {
 			const char *v = info->attrs.values[col * info->attrs.n_attrs + j];
 			if (v && v[0] && !(sm->row && gx_metadata_col(p->md, info->attrs.names[j]) >= 0))
@@ -189,6 +221,9 @@ static int label_samples(pipe *p, gx_err *err)
 		sample *sm = &p->samples[i];
 		gx_illness_study_label(ist, i, &sm->ill);
 		unknown += !strcmp(sm->ill.code, gx_illness_default(rb->illness));
+		sm->sparse = gx_matrix_info_of(p->mats[sm->matrix])->sparse;
+		sm->cohort = gx_cohort_of(&p->cdef, sm->ill.code, p->cdef.field ?
+		                          field_value(p, sm, sample_col(p, i), p->cdef.field) : NULL);
 		/* the metadata JSON is hashed now and built again only if the row is written */
 		if (!(rc = pipe_sample_json(p, sm, err)))
 			rc = sample_hash(p, sm, err);

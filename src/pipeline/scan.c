@@ -8,6 +8,10 @@
  * of facts that goes to the sink's writer when full; validation counts every batch
  * (transform/validate.h).  A first pass may only probe the first cells for the value
  * scale (pipe_detect_scale).
+ * Cohort statistics count every sample of a cohort: a sparse matrix passes only its
+ * stored cells, so the scan counts them per gene x cohort and, when the matrix ends,
+ * adds the rest of the cohort's samples in it as measured zeros (log2_value 0 on both
+ * scales), for every gene of the matrix, all-zero genes included.
  * Invariant: digests do not depend on the file format or column order.
  * Does not: detect structural errors (the readers do), or know SQL.
  */
@@ -43,6 +47,14 @@ typedef struct scan {
 	gx_dups *dups;              /* the matrix's repeated gene ids, or NULL */
 	gx_cohort_acc *acc;         /* accumulate cohort statistics, or NULL */
 	size_t *grow;               /* per gene of the table: row in acc */
+	int cohort_only;            /* every sample for acc alone: no digest, no validation */
+	/* the sparse matrix being scanned (acc set): its zeros are added when it ends */
+	int zeros;
+	uint32_t *stored;           /* acc rows x cohorts: cells of this matrix counted */
+	uint32_t *stamp;            /* per acc row: matrix + 1 of the last sparse one listing it */
+	size_t zrows;               /* rows 'stored' and 'stamp' have room for */
+	size_t *mrows, n_mrows, cap_mrows; /* the acc rows this matrix lists */
+	int64_t *in_cohort;         /* per cohort: this matrix's samples in it */
 	long n_genes;
 	int64_t n_values;
 } scan;
@@ -226,9 +238,9 @@ static inline int on_cell(scan *sc, sample *sm, size_t g, const gx_cells *c, siz
 {
 	double v = c->value[i], l;
 
-	if ((!sm->want && !sm->tile) || (c->missing && c->missing[i]))
+	if ((!sm->want && !sm->tile && !sc->cohort_only) || (c->missing && c->missing[i]))
 		return 0;
-	if (!sm->want) {
+	if (!sm->want && !sc->cohort_only) {
 		/* a tile: its value for the backend's gene-major copy, nothing else */
 		if (!sc->emit)
 			return 0;
@@ -239,14 +251,19 @@ static inline int on_cell(scan *sc, sample *sm, size_t g, const gx_cells *c, siz
 		sc->ft[sc->fn] = 1;
 		return ++sc->fn == FACT_BATCH ? flush_facts(sc, err) : 0;
 	}
-	gx_digest_add(&sm->dig, gx_record_hash(sc->ghash[g], v));
-	sm->n_values++;
-	sc->n_values++;
+	if (!sc->cohort_only) {
+		gx_digest_add(&sm->dig, gx_record_hash(sc->ghash[g], v));
+		sm->n_values++;
+		sc->n_values++;
+	}
 	if (!sc->emit && !sc->acc)
 		return 0;
 	l = !sc->p->linear ? v : v >= 0 ? log2(v + 1.0) : NAN;
-	if (sc->acc && sm->cohort != SIZE_MAX)
-		gx_cohort_acc_add(sc->acc, sc->grow[g], sm->cohort, l);
+	if (sc->acc && sm->cohort_col != SIZE_MAX) {
+		gx_cohort_acc_add(sc->acc, sc->grow[g], sm->cohort_col, l);
+		if (sc->zeros)
+			sc->stored[sc->grow[g] * sc->acc->n_cohorts + sm->cohort_col]++;
+	}
 	if (!sc->emit)
 		return 0;
 	sc->fs[sc->fn] = sm->key;
@@ -257,6 +274,92 @@ static inline int on_cell(scan *sc, sample *sm, size_t g, const gx_cells *c, siz
 	if (++sc->fn == FACT_BATCH)
 		return flush_facts(sc, err);
 	return 0;
+}
+
+/* A new gene table of a sparse matrix: room for its rows' counts, and its rows listed
+ * once each for the zeros at the matrix's end. */
+static int zeros_table(scan *sc, size_t n, gx_err *err)
+{
+	size_t nc = sc->acc->n_cohorts, rows = sc->acc->n_genes, i;
+	uint32_t mark = (uint32_t)sc->mat + 1;
+
+	if (rows > sc->zrows) {
+		size_t cap = rows > 2 * sc->zrows ? rows : 2 * sc->zrows;
+		uint32_t *st = gx_reallocarray(sc->stored, cap * (nc ? nc : 1), sizeof(*st));
+		uint32_t *sp = st ? gx_reallocarray(sc->stamp, cap, sizeof(*sp)) : NULL;
+
+		if (st)
+			sc->stored = st;
+		if (!sp)
+			return gx_err_set(err, GX_E_NOMEM, "out of memory");
+		sc->stamp = sp;
+		memset(st + sc->zrows * nc, 0, (cap - sc->zrows) * nc * sizeof(*st));
+		memset(sp + sc->zrows, 0, (cap - sc->zrows) * sizeof(*sp));
+		sc->zrows = cap;
+	}
+	for (i = 0; i < n; i++) {
+		size_t r = sc->grow[i];
+
+		if (sc->stamp[r] == mark)
+			continue;
+		if (sc->n_mrows == sc->cap_mrows) {
+			size_t cap = sc->cap_mrows ? 2 * sc->cap_mrows : 1024;
+			size_t *m = gx_reallocarray(sc->mrows, cap, sizeof(*m));
+
+			if (!m)
+				return gx_err_set(err, GX_E_NOMEM, "out of memory");
+			sc->mrows = m;
+			sc->cap_mrows = cap;
+		}
+		sc->stamp[r] = mark;
+		sc->mrows[sc->n_mrows++] = r;
+	}
+	return 0;
+}
+
+/* Before a matrix's scan: whether its zeros are counted, and its samples per cohort. */
+static int zeros_begin(scan *sc, size_t m, gx_err *err)
+{
+	const pipe *p = sc->p;
+	const gx_matrix_info *info = gx_matrix_info_of(p->mats[m]);
+	size_t nc, i;
+
+	sc->zeros = sc->acc && info->sparse;
+	sc->n_mrows = 0;
+	if (!sc->zeros)
+		return 0;
+	nc = sc->acc->n_cohorts;
+	if (!sc->in_cohort && !(sc->in_cohort = gx_calloc(nc ? nc : 1, sizeof(*sc->in_cohort))))
+		return gx_err_set(err, GX_E_NOMEM, "out of memory");
+	memset(sc->in_cohort, 0, (nc ? nc : 1) * sizeof(*sc->in_cohort));
+	for (i = 0; i < info->n_samples; i++) {
+		size_t col = p->samples[p->col_sample[m][i]].cohort_col;
+
+		if (col != SIZE_MAX)
+			sc->in_cohort[col]++;
+	}
+	return 0;
+}
+
+/* After a sparse matrix's scan: each of its genes, in each cohort, has the cohort's
+ * samples in this matrix that stored no value of it as zeros. */
+static void zeros_end(scan *sc)
+{
+	size_t nc, k, c;
+
+	if (!sc->zeros)
+		return;
+	nc = sc->acc->n_cohorts;
+	for (k = 0; k < sc->n_mrows; k++) {
+		size_t r = sc->mrows[k];
+
+		for (c = 0; c < nc; c++) {
+			gx_cohort_acc_add_zeros(sc->acc, r, c, sc->in_cohort[c] - sc->stored[r * nc + c]);
+			sc->stored[r * nc + c] = 0;
+		}
+	}
+	sc->n_mrows = 0;
+	sc->zeros = 0;
 }
 
 static int on_cells(void *ctx, const gx_cells *c, gx_err *err)
@@ -291,6 +394,8 @@ static int on_cells(void *ctx, const gx_cells *c, gx_err *err)
 			                                          &sc->grow[i], err)))
 				return rc;
 		}
+		if (sc->zeros && (rc = zeros_table(sc, c->n_genes, err)))
+			return rc;
 		if (sc->emit && (rc = gene_keys(p, c->n_genes, c->gene_ids, c->gene_symbols,
 		                                sc->ghash, sc->gkey, err)))
 			return rc;
@@ -311,7 +416,8 @@ static int on_cells(void *ctx, const gx_cells *c, gx_err *err)
 		sc->probe_left -= (long)c->n;
 		return sc->probe_left <= 0 ? PROBE_STOP : 0;
 	}
-	gx_valid_cells(p->val, c, colmap, ns);
+	if (!sc->cohort_only)
+		gx_valid_cells(p->val, c, colmap, ns);
 	if (!c->gene && !c->sample) {
 		/* dense, row-major: walk rows and columns (no division per cell) */
 		size_t g, col;
@@ -338,6 +444,10 @@ static int scan_cells(void *ctx, const gx_cells *c, gx_err *err)
 
 static void scan_release(scan *sc)
 {
+	gx_free(sc->stored);
+	gx_free(sc->stamp);
+	gx_free(sc->mrows);
+	gx_free(sc->in_cohort);
 	gx_free(sc->gkey);
 	gx_free(sc->ghash);
 	gx_free(sc->grow);
@@ -348,7 +458,7 @@ static void scan_release(scan *sc)
 	gx_free(sc->ft);
 }
 
-/* Start cohort statistics for a scan of every sample: one column per illness label. */
+/* Start cohort statistics for a scan of every sample: one column per cohort. */
 static int cohort_begin(pipe *p, gx_err *err)
 {
 	size_t i;
@@ -358,12 +468,54 @@ static int cohort_begin(pipe *p, gx_err *err)
 	p->cohort_done = 0;
 	for (i = 0; i < p->n_samples; i++) {
 		sample *sm = &p->samples[i];
-		sm->cohort = SIZE_MAX;
-		if (sm->ill.code && sm->ill.code[0] && (rc = gx_cohort_acc_cohort(p->cohort, sm->ill.code,
-		                                                   &sm->cohort, err)))
+		sm->cohort_col = SIZE_MAX;
+		if (sm->cohort && (rc = gx_cohort_acc_cohort(p->cohort, sm->cohort, &sm->cohort_col,
+		                                               err)))
 			return rc;
 	}
 	return 0;
+}
+
+/* Stream every matrix to on_cells (the wanted samples' cells; every sample's when the
+ * scan is for the cohorts alone), counting sparse matrices' zeros in the cohorts. */
+static int scan_matrices(pipe *p, scan *sc, gx_err *err)
+{
+	size_t m, i;
+	int rc = 0;
+
+	p->bytes_before = 0;
+	for (m = 0; m < p->n_mats && !rc; m++) {
+		const gx_matrix_info *info = gx_matrix_info_of(p->mats[m]);
+		unsigned char *want = gx_calloc(info->n_samples ? info->n_samples : 1, 1);
+		if (!want)
+			return gx_err_set(err, GX_E_NOMEM, "out of memory");
+		for (i = 0; i < info->n_samples; i++) {
+			const sample *sm = &p->samples[p->col_sample[m][i]];
+			want[i] = (unsigned char)(sc->cohort_only || sm->want || (sc->emit && sm->tile));
+		}
+		sc->mat = m;
+		p->mats[m]->opts.progress = scan_progress;
+		p->mats[m]->opts.progress_ctx = sc;
+		sc->gcap = 0; /* a new matrix has a new gene table */
+		sc->dups = p->dups ? p->dups[m] : NULL;
+		if (sc->dups)
+			gx_dups_scan_begin(sc->dups);
+		if (!(rc = zeros_begin(sc, m, err)) &&
+		    !(rc = gx_matrix_scan(p->mats[m], want, scan_cells, sc, err))) {
+			if (sc->dups) {
+				sc->gcap = 0; /* the merged ids are a table of their own */
+				if (!(rc = gx_dups_scan_end(sc->dups, on_cells, sc, err)) &&
+				    gx_dup_policy_of(p->cfg->genes_duplicates) != GX_DUP_SUFFIX)
+					sc->n_genes -= (long)gx_dups_rows(sc->dups); /* rows that are not genes */
+			}
+			if (!rc)
+				zeros_end(sc);
+		}
+		p->mats[m]->opts.progress = NULL; /* sc dies after the scan; others report nothing */
+		gx_free(want);
+		p->bytes_before += info->bytes;
+	}
+	return rc;
 }
 
 /*
@@ -374,7 +526,7 @@ static int cohort_begin(pipe *p, gx_err *err)
 int pipe_scan_all(pipe *p, gx_fact_writer *w, gx_err *err)
 {
 	scan sc;
-	size_t m, i, wanted = 0;
+	size_t i, wanted = 0;
 	int rc = 0;
 
 	if ((rc = pipe_plan_dups(p, err)))
@@ -409,36 +561,7 @@ int pipe_scan_all(pipe *p, gx_fact_writer *w, gx_err *err)
 			p->samples[i].n_values = 0;
 		}
 	}
-	p->bytes_before = 0;
-	for (m = 0; m < p->n_mats && !rc; m++) {
-		const gx_matrix_info *info = gx_matrix_info_of(p->mats[m]);
-		unsigned char *want = gx_calloc(info->n_samples ? info->n_samples : 1, 1);
-		if (!want) {
-			rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
-			break;
-		}
-		for (i = 0; i < info->n_samples; i++) {
-			const sample *sm = &p->samples[p->col_sample[m][i]];
-			want[i] = (unsigned char)(sm->want || (sc.emit && sm->tile));
-		}
-		sc.mat = m;
-		p->mats[m]->opts.progress = scan_progress;
-		p->mats[m]->opts.progress_ctx = &sc;
-		sc.gcap = 0; /* a new matrix has a new gene table */
-		sc.dups = p->dups ? p->dups[m] : NULL;
-		if (sc.dups)
-			gx_dups_scan_begin(sc.dups);
-		rc = gx_matrix_scan(p->mats[m], want, scan_cells, &sc, err);
-		if (!rc && sc.dups) {
-			sc.gcap = 0; /* the merged ids are a table of their own */
-			if (!(rc = gx_dups_scan_end(sc.dups, on_cells, &sc, err)) &&
-			    gx_dup_policy_of(p->cfg->genes_duplicates) != GX_DUP_SUFFIX)
-				sc.n_genes -= (long)gx_dups_rows(sc.dups); /* rows that are not genes */
-		}
-		p->mats[m]->opts.progress = NULL; /* &sc dies here; other scans report nothing */
-		gx_free(want);
-		p->bytes_before += info->bytes;
-	}
+	rc = scan_matrices(p, &sc, err);
 	if (!rc && sc.emit)
 		rc = flush_facts(&sc, err);
 	if (!rc) {
@@ -451,6 +574,23 @@ int pipe_scan_all(pipe *p, gx_fact_writer *w, gx_err *err)
 		if (sc.emit)
 			p->res->counts.rows_inserted += sc.n_values;
 	}
+	scan_release(&sc);
+	return rc;
+}
+
+int pipe_scan_cohorts(pipe *p, gx_err *err)
+{
+	scan sc;
+	int rc;
+
+	if ((rc = pipe_plan_dups(p, err))) /* the cohorts see the rows the facts hold */
+		return rc;
+	memset(&sc, 0, sizeof(sc));
+	sc.p = p;
+	sc.cohort_only = 1;
+	sc.acc = p->cohort;
+	if (!(rc = cohort_begin(p, err)) && !(rc = scan_matrices(p, &sc, err)))
+		p->cohort_done = 1;
 	scan_release(&sc);
 	return rc;
 }

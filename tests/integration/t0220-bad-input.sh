@@ -48,7 +48,7 @@ expect "overflow" 2012 "line 10, column 3: value is too large for a double"
 sed -i '11s/\t[^\t]*/\t/2' "$M"
 expect "empty cell" 2011 "line 11, column 3: value is not a number \(sample 'GSM5001'\): \"\" \(empty cells are only accepted when extract.na_values lists \"\"\)$"
 sed -n '2p' "$M" >> "$M"
-sets="--set genes.duplicates=refuse" # the default renames a repeat (t0810-duplicates)
+sets="--set genes.duplicates=refuse" # the default renames a repeat (t0815-duplicates)
 expect "duplicate gene id" 2013 "GSE1001.tsv', line 32, column 1: duplicate gene id \"ENSG00000000003\" \(first on line 2\)"
 sets=""
 sed -i '1s/GSM5005/GSM5001/' "$M"

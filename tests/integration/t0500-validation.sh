@@ -197,7 +197,7 @@ integrity_fail() { # NAME CHECK
 	is "$(db_snapshot)" "$good" "$1: database unchanged"
 	reset
 }
-sets="--set genes.duplicates=refuse" # the default renames a repeat (t0810-duplicates)
+sets="--set genes.duplicates=refuse" # the default renames a repeat (t0815-duplicates)
 sed -n '2p' "$M" >> "$M"; integrity_fail "duplicate gene id" duplicate_gene_ids
 sets=""
 sed -i '5s/\t[^\t]*/\tabc/2' "$M"; integrity_fail "non-numeric cell" non_numeric_values
@@ -228,8 +228,8 @@ gx load --force GSE1001; is "$(check "$(run_of GSE1001)" missing_values)" "quali
 # the migrations apply to a database with rows of before
 share="$T/share"; mkdir -p "$share"
 cp -R "$GXLOAD_TOP/migrations" "$GXLOAD_TOP/configs" "$GXLOAD_TOP/rules" "$share/"
-for f in "$share"/migrations/*/*.sql; do # every migration after 0002
-	case ${f##*/} in 0001_*|0002_*) ;; *) rm "$f" ;; esac
+for f in "$share"/migrations/*/*.sql; do # every migration after 0002 (later ones build on them)
+	case "$(basename "$f")" in 0001_*|0002_*) ;; *) rm "$f" ;; esac
 done
 if [ "$BACKEND" = pg ]; then
 	psql -X -q -h 127.0.0.1 -p "$GXTEST_PGPORT" -U gxtest -d postgres -c "CREATE DATABASE ${PGDB}_old" >/dev/null

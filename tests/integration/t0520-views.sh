@@ -105,16 +105,18 @@ cohorts_match "$S" "$T/none" 1 SRP2002 "vw_expression_by_cohort: SRP2002 over lo
 is "$(q "SELECT count(*) FROM vw_expression_by_cohort WHERE study_accession = 'GSE1001' AND illness_code = 'CONTROL'")" \
    "$(awk 'END { print NR - 1 }' "$M")" "one row per gene of a cohort"
 
-# vw_gene_pairs_candidate: the 4 most variable genes of each cohort of 3 or more samples
+# candidate_rank: the 4 most variable genes of each cohort of 3 or more samples
+cands() { # ACC COHORT -> the candidates' gene ids, rank 1 first
+	q "SELECT g.gene_id FROM fact_cohort_gene_stats c JOIN dim_gene g ON g.gene_key = c.gene_key
+	   JOIN dim_study st ON st.study_key = c.study_key WHERE st.accession = '$1'
+	   AND c.cohort = '$2' AND c.candidate_rank IS NOT NULL ORDER BY c.candidate_rank"
+}
 cohort_stats "$M" "$T/cohorts" 0 | awk -F'|' '$1 == "CONTROL" && $3 >= 3 && $5 >= 0.1 { print $5 "|" $2 }' |
 	sort -t'|' -k1,1gr -k2,2 | head -4 | cut -d'|' -f2 > "$T/top"
-pairs=$(awk '{ g[NR] = $0 } END { for (i = 1; i <= NR; i++) for (j = i + 1; j <= NR; j++) print g[i] "|" g[j] }' "$T/top")
-is "$(q "SELECT gene_a || '|' || gene_b FROM vw_gene_pairs_candidate
-        WHERE study_accession = 'GSE1001' AND illness_code = 'CONTROL' ORDER BY rank_a, rank_b")" "$pairs" \
-   "vw_gene_pairs_candidate: the pairs of the 4 most variable genes, the more variable first"
-is "$(q "SELECT count(*) FROM vw_gene_pairs_candidate WHERE study_accession = 'GSE1001' AND illness_code = 'SEPTIC_SHOCK'")" 0 \
-   "a cohort of 2 samples (< analysis.pair_min_samples) has no pairs"
-is "$(q "SELECT min(rank_a) || '|' || max(rank_b) || '|' || min(n_a) FROM vw_gene_pairs_candidate WHERE study_accession = 'E-GEOD-3003'")" \
+is "$(cands GSE1001 CONTROL)" "$(cat "$T/top")" "candidate_rank: the 4 most variable genes, the more variable first"
+is "$(cands GSE1001 SEPTIC_SHOCK)" "" "a cohort of 2 samples (< analysis.pair_min_samples) has no candidates"
+is "$(q "SELECT min(candidate_rank) || '|' || max(candidate_rank) || '|' || min(n) FROM fact_cohort_gene_stats c
+        JOIN dim_study st ON st.study_key = c.study_key WHERE st.accession = 'E-GEOD-3003'")" \
    "1|4|3" "ranks 1..4, 3 values each"
 
 # run review: known run ids (a fresh database numbers runs from 1)
@@ -148,44 +150,44 @@ is "$(q "SELECT CAST(observed AS integer) || '<' || CAST(threshold AS integer) F
         WHERE run_id = 4 AND check_status = 'FAIL'")" "5<6" "vw_etl_failures: observed and threshold"
 
 # cohort statistics stay right through partial and metadata-only runs (the loader
-# accumulates them in its scans of every sample, or aggregates the facts in SQL)
+# accumulates them in its scans of every sample; a run that writes no facts scans the
+# matrix for them alone)
 mode() { q "SELECT mode FROM meta_etl_run WHERE study_accession = '$1' ORDER BY run_id DESC LIMIT 1"; }
 set_cell 3 3 9.75
 "$GXLOAD_BIN" --config "$T/gxload.yaml" --db "$DB" $TOP load GSE1001 > "$T/o" 2>&1
 is "$? $(mode GSE1001)" "0 partial" "one value of GSM5001 changed: a partial run"
 cohorts_match "$M" "$T/cohorts" 0 GSE1001 "vw_expression_by_cohort after the partial run: the new matrix's statistics"
 cohort_source() { # how the last run of GSE1001 computed its cohort statistics
-	q "SELECT CASE WHEN message LIKE '%written%' THEN 'scan' WHEN message LIKE '%from the facts%' THEN 'sql' END
+	q "SELECT CASE WHEN count(*) = 2 THEN 'rescan' WHEN count(*) = 1 THEN 'scan' END
 	   FROM meta_etl_process_log WHERE message LIKE 'cohort statistics:%' AND run_id =
 	   (SELECT max(run_id) FROM meta_etl_run WHERE study_accession = 'GSE1001')"
 }
-is "$(cohort_source)" scan "the partial run took them from its digest pass, not from an aggregate over the facts"
+is "$(cohort_source)" scan "the partial run took them from its digest pass, without another scan"
 ref_check "a partial run" $TOP
 sed '/^GSM5002/{s/\tseptic shock\t/\thealthy\t/;s/\tsepsis\t/\tcontrol\t/;}' "$MD" > "$T/m" && mv "$T/m" "$MD"
 "$GXLOAD_BIN" --config "$T/gxload.yaml" --db "$DB" $TOP load GSE1001 > "$T/o" 2>&1
 is "$? $(mode GSE1001)" "0 metadata" "GSM5002 relabelled: a metadata-only run"
 sed 's/^GSM5002\tSEPTIC_SHOCK$/GSM5002\tCONTROL/' "$T/cohorts" > "$T/cohorts2"
 cohorts_match "$M" "$T/cohorts2" 0 GSE1001 "vw_expression_by_cohort after relabelling: GSM5002 counts in CONTROL"
-is "$(cohort_source)" sql "the metadata-only run aggregated the facts"
-ranks() { # GSE1001's candidates: cohort|rank|gene, ranked in SQL or in the loader
-	q "SELECT illness_code || '|' || rank_a || '|' || gene_a FROM vw_gene_pairs_candidate
-	   WHERE study_accession = 'GSE1001' UNION
-	   SELECT illness_code || '|' || rank_b || '|' || gene_b FROM vw_gene_pairs_candidate
-	   WHERE study_accession = 'GSE1001'" | sort
+is "$(cohort_source)" rescan "the metadata-only run read the matrix again for them"
+ranks() { # GSE1001's candidates: cohort|rank|gene
+	q "SELECT c.cohort || '|' || c.candidate_rank || '|' || g.gene_id FROM fact_cohort_gene_stats c
+	   JOIN dim_gene g ON g.gene_key = c.gene_key JOIN dim_study st ON st.study_key = c.study_key
+	   WHERE st.accession = 'GSE1001' AND c.candidate_rank IS NOT NULL" | sort
 }
 is "$(q "SELECT count(*) FROM vw_expression_by_cohort WHERE study_accession = 'GSE1001' AND n = 1
-         AND stddev IS NULL")" "$(nrows "$M")" "SEPTIC_SHOCK has one sample left: stddev NULL for each of its genes (SQL)"
-ranks > "$T/ranks_sql"
-is "$(cat "$T/ranks_sql")" "$(want_ranks "$T/cohorts2")" "the SQL ranks the candidates as awk does"
+         AND stddev IS NULL")" "$(nrows "$M")" "SEPTIC_SHOCK has one sample left: stddev NULL for each of its genes"
+ranks > "$T/ranks_meta"
+is "$(cat "$T/ranks_meta")" "$(want_ranks "$T/cohorts2")" "the relabelled cohorts' candidates are awk's"
 ref_check "relabelled (metadata-only run)" $TOP
 "$GXLOAD_BIN" --config "$T/gxload.yaml" --db "$DB" $TOP load --force GSE1001 > "$T/o" 2>&1
 view_cohorts GSE1001 > "$T/got2"
-close_enough "$T/got" "$T/got2"; ok $? "a forced full load (statistics from the scan) equals the SQL aggregate"
+close_enough "$T/got" "$T/got2"; ok $? "a forced full load gives the statistics of the metadata-only run"
 is "$(cohort_source)" scan "the forced full load took them from its scan"
 is "$(q "SELECT count(*) FROM vw_expression_by_cohort WHERE study_accession = 'GSE1001' AND n = 1
          AND stddev IS NULL")" "$(nrows "$M")" "and its stddev of a one-sample cohort is NULL too"
-is "$(ranks)" "$(cat "$T/ranks_sql")" \
-	"the loader ranks the candidates as the SQL does (the same genes, in the same order)"
+is "$(ranks)" "$(cat "$T/ranks_meta")" \
+	"and the same candidates, in the same order"
 kept() { # "kept of cohorts" from the last run's cohort message
 	q "SELECT message FROM meta_etl_process_log WHERE message LIKE 'cohort statistics:%' AND run_id =
 	   (SELECT max(run_id) FROM meta_etl_run WHERE study_accession = 'GSE1001')" |
@@ -206,7 +208,19 @@ cohorts_match "$M" "$T/cohorts" 0 GSE1001 "vw_expression_by_cohort after relabel
 is "$(ranks)" "$(want_ranks "$T/cohorts")" "the partial run's ranks are awk's"
 ref_check "relabelled in a partial run" $TOP
 
-# every example query of docs/VIEWS.md runs and returns rows
+# every example query of docs/VIEWS.md runs and returns rows: the analysis views need
+# gene pairs, differential statistics (GSE1001's two cohorts) and features
+cat > "$T/features.yaml" <<EOF
+kind: features
+features:
+  - name: g3_minus_g5
+    definition: log2_diff(ENSG00000000003, ENSG00000000010)
+EOF
+"$GXLOAD_BIN" --config "$T/gxload.yaml" --db "$DB" $TOP --set analysis.features="$T/features.yaml" \
+	--set analysis.correlate_after_load=true --set analysis.differential_after_load=true \
+	load GSE1001 > "$T/o" 2>&1
+is "$? $(q "SELECT count(*) FROM vw_feature_values") $(q "SELECT count(*) FROM vw_cohort_differential")" \
+   "0 5 30" "GSE1001 with its features (5 samples), correlations and differential statistics (30 genes)"
 awk '/^```sql$/ { on = 1; q = ""; next } /^```$/ && on { on = 0; n++; print q > (dir "/ex" n ".sql"); next }
      on { q = q $0 "\n" }' dir="$T" "$GXLOAD_TOP/docs/VIEWS.md"
 n=0

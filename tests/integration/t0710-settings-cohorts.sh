@@ -2,9 +2,10 @@
 # t0710-settings-cohorts.sh - a linear study's cohort statistics and the settings that
 # change stored rows: log2_value of zero is 0 and of a negative value NULL (on both
 # backends); a NULL log2 value is not counted in a cohort; a cohort of one sample has a
-# NULL stddev; a gene without spread is no candidate; the SQL refresh of a metadata-only
-# run gives the same rows as the loader's scan; extract.na_values, transform.value_scale
-# and analysis.pair_top_n are part of the input fingerprint (a change is not skipped).
+# NULL stddev; a gene without spread is no candidate; a metadata-only run (the matrix
+# scanned for the cohorts alone) gives the same rows as a full load; extract.na_values,
+# transform.value_scale and analysis.pair_top_n are part of the input fingerprint (a
+# change is not skipped).
 # Expected values are computed from the file with awk.
 # backends: sqlite pg
 . "$GXLOAD_TOP/tests/lib/lib.sh"
@@ -77,11 +78,11 @@ is "$(q "SELECT count(candidate_rank) FROM fact_cohort_gene_stats c JOIN dim_ill
          WHERE i.code = 'CONTROL'")" 3 "CONTROL ranks its 3 genes with n >= 3 and spread"
 full=$(cohorts)
 
-# a metadata-only run recomputes the statistics in SQL: the same rows
+# a metadata-only run recomputes the statistics from a scan for them alone: the same rows
 sed -i 's/patient 4/patient four/' "$MD"
 gx load "$A"; is "$rc" 0 "load after a title changed"
 is "$(run_status)" "succeeded|metadata" "a metadata-only run"
-is "$(cohorts)" "$full" "the SQL refresh gives the rows the loader's scan gave"
+is "$(cohorts)" "$full" "the metadata-only run gives the rows the full load gave"
 is "$(stored_n CONTROL)" "$(expect_n L1 L2 L3)" "and does not count the NULL log2_value"
 
 # settings that change what is stored are part of the fingerprint: never skipped

@@ -14,9 +14,10 @@
 #   qdb DB SQL        the same on another database of the test (a gxload --db URL)
 #   db_dump [DB]      every user-visible row of DB (default $DB) by natural keys: studies,
 #                     samples with their labels and statistics, genes, illnesses,
-#                     platforms, facts (also as the gene-major and sample-major views
-#                     give them), cohort statistics, source files, and the checks
-#                     and attrition of each study's latest successful run; run ids, times
+#                     platforms, features, facts (also as the gene-major and sample-major
+#                     views give them), cohort statistics, gene pairs, differential
+#                     statistics, feature values, source files, and the checks and
+#                     attrition of each study's latest successful load; run ids, times
 #                     and surrogate keys left out
 #   db_snapshot       a hash of db_dump: compare before and after a step
 #   ref_check NAME [--config F] [--set K=V]... [ACC...]
@@ -147,23 +148,24 @@ SELECT 'gene', gene_id, gene_symbol FROM dim_gene ORDER BY gene_id;
 SELECT 'illness', code, label, description, content_hash FROM dim_illness ORDER BY code;
 SELECT 'platform', code, accession, name, manufacturer, technology, accessions, known,
        content_hash FROM dim_platform ORDER BY code;
+SELECT 'feature', feature_id, name, kind, definition FROM dim_feature ORDER BY feature_id;
 EOS
 }
 _dump_main_sql() {
 	# the checks and attrition of each study's latest successful run
 	_last="SELECT max(r.run_id) FROM meta_etl_run r JOIN dim_study d ON d.accession = r.study_accession
-	       WHERE r.status = 'succeeded' GROUP BY r.study_accession"
+	       WHERE r.status = 'succeeded' AND r.command LIKE 'load%' GROUP BY r.study_accession"
 	cat <<EOS
 SELECT 'study', accession, title, description, technology, organism, source_database,
        value_scale, n_samples, n_genes, n_values, metadata, content_hash, rules_hash,
-       input_fingerprint, facts_fingerprint
+       input_fingerprint, facts_fingerprint, cohort_by, features_hash
 FROM dim_study ORDER BY accession;
 SELECT 'sample', st.accession, s.accession, s.column_name, s.title, s.platform_raw, s.organism,
        s.disease_raw, s.source_database, s.metadata, s.content_hash, s.value_digest, s.n_values,
        i.code, s.illness_source, s.illness_rule_id, $(vexpr s.illness_confidence),
        s.illness_field, s.illness_matched_text, p.code, s.platform_accession,
        s.platform_rule_id, s.n_missing, s.n_negative, $(vexpr s.value_min), $(vexpr s.value_max),
-       CAST(s.illness_evidence AS text)
+       CAST(s.illness_evidence AS text), s.cohort, s.sparse
 FROM dim_sample s LEFT JOIN dim_study st ON st.study_key = s.study_key
 LEFT JOIN dim_illness i ON i.illness_key = s.illness_key
 LEFT JOIN dim_platform p ON p.platform_key = s.platform_key
@@ -177,12 +179,29 @@ SELECT 'by_gene', study_accession, sample_accession, gene_id, $(vexpr value), $(
 FROM vw_expression_by_gene ORDER BY study_accession, sample_accession, gene_id;
 SELECT 'by_sample', study_accession, sample_accession, gene_id, $(vexpr value), $(vexpr log2_value)
 FROM vw_expression_by_sample ORDER BY study_accession, sample_accession, gene_id;
-SELECT 'cohort', st.accession, i.code, g.gene_id, c.n, $(vround c.mean), $(vround c.stddev),
-       $(vexpr c.min), $(vexpr c.max), c.candidate_rank
+SELECT 'cohort', st.accession, c.cohort_by, c.cohort, i.code, g.gene_id, c.n, $(vround c.mean),
+       $(vround c.stddev), $(vexpr c.min), $(vexpr c.max), c.candidate_rank
 FROM fact_cohort_gene_stats c LEFT JOIN dim_study st ON st.study_key = c.study_key
 LEFT JOIN dim_illness i ON i.illness_key = c.illness_key
 LEFT JOIN dim_gene g ON g.gene_key = c.gene_key
-ORDER BY st.accession, i.code, g.gene_id;
+ORDER BY st.accession, c.cohort, g.gene_id;
+SELECT 'pair', st.accession, p.cohort_by, p.cohort, p.method, ga.gene_id, gb.gene_id, p.n,
+       $(vexpr p.r), $(vexpr p.p_value), $(vexpr p.q_value), p.pair_rank, p.n_tested
+FROM fact_gene_pair_stats p LEFT JOIN dim_study st ON st.study_key = p.study_key
+LEFT JOIN dim_gene ga ON ga.gene_key = p.gene_a_key LEFT JOIN dim_gene gb ON gb.gene_key = p.gene_b_key
+ORDER BY st.accession, p.cohort_by, p.cohort, p.method, p.pair_rank;
+SELECT 'diff', st.accession, d.cohort_by, d.cohort_a, d.cohort_b, g.gene_id, d.n_a, d.n_b,
+       $(vexpr d.mean_a), $(vexpr d.mean_b), $(vexpr d.mean_diff), $(vexpr d.welch_t),
+       $(vexpr d.welch_df), $(vexpr d.welch_p), $(vexpr d.welch_q), $(vexpr d.mwu_u),
+       $(vexpr d.mwu_p), $(vexpr d.mwu_q), d.mwu_exact
+FROM fact_cohort_differential d LEFT JOIN dim_study st ON st.study_key = d.study_key
+LEFT JOIN dim_gene g ON g.gene_key = d.gene_key
+ORDER BY st.accession, d.cohort_by, d.cohort_a, d.cohort_b, g.gene_id;
+SELECT 'feature_value', st.accession, s.accession, f.definition, $(vexpr v.value)
+FROM fact_feature_values v LEFT JOIN dim_study st ON st.study_key = v.study_key
+LEFT JOIN dim_sample s ON s.sample_key = v.sample_key
+LEFT JOIN dim_feature f ON f.feature_id = v.feature_id
+ORDER BY st.accession, s.accession, f.definition;
 SELECT 'file', st.accession, f.path, f.role, f.format, f.size_bytes, f.mtime, f.content_hash,
        f.hash_algorithm
 FROM meta_source_file f LEFT JOIN dim_study st ON st.study_key = f.study_key
@@ -264,11 +283,11 @@ ref_check() { # NAME [--config FILE] [--set KEY=VALUE]... [ACC...]
 	# (PostgreSQL) see no trace of it
 	_ref_fresh || _helper_error "cannot remove the reference database"
 	# the rows of the shared dimensions the reference has, the database must have too
-	grep -E '^(gene|illness|platform)\|' "$T/dump.ref" | LC_ALL=C sort > "$T/shared.ref"
-	grep -E '^(gene|illness|platform)\|' "$T/dump.db" | LC_ALL=C sort > "$T/shared.db"
+	grep -E '^(gene|illness|platform|feature)\|' "$T/dump.ref" | LC_ALL=C sort > "$T/shared.ref"
+	grep -E '^(gene|illness|platform|feature)\|' "$T/dump.db" | LC_ALL=C sort > "$T/shared.db"
 	LC_ALL=C comm -23 "$T/shared.ref" "$T/shared.db" > "$T/shared.missing"
-	grep -vE '^(gene|illness|platform)\|' "$T/dump.ref" > "$T/main.ref"
-	grep -vE '^(gene|illness|platform)\|' "$T/dump.db" > "$T/main.db"
+	grep -vE '^(gene|illness|platform|feature)\|' "$T/dump.ref" > "$T/main.ref"
+	grep -vE '^(gene|illness|platform|feature)\|' "$T/dump.db" > "$T/main.db"
 	if [ $_s1 -eq 0 ] && [ $_s2 -eq 0 ] && cmp -s "$T/main.ref" "$T/main.db" &&
 	   [ ! -s "$T/shared.missing" ] && [ -s "$T/main.ref" ]; then
 		_tap_result 0 "$_rname: equals a clean load"

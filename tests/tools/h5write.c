@@ -1,15 +1,17 @@
 /*
  * h5write.c - write a TSV matrix as an HDF5 file in one of the layouts gxload reads, for
- * the integration tests (tests/integration/t0400-hdf5.sh, t0810-duplicates.sh).
+ * the integration tests (tests/integration/t0400-hdf5.sh, t0815-duplicates.sh).
  *
- *   h5write LAYOUT IN.tsv OUT [--col-attr NAME=v1,v2,...]
+ *   h5write LAYOUT IN.tsv OUT [--col-attr NAME=v1,v2,...] [--nonzero]
  *   LAYOUT: 10x3 10x2 h5ad h5ad-csr h5ad-csc h5ad7 h5ad6 loom3 loom2 archs4
  *
  * Every cell of the TSV is stored (sparse layouts included, zeros too) as a 64-bit
  * float, so the HDF5 file holds exactly the doubles of the TSV and a load of either gives
- * the same facts and the same per-sample digests.  Gene ids the TSV repeats are repeated
- * in the file.  --col-attr adds a per-sample text
- * column (Loom col_attrs only).  The fixture writers are those of the unit tests
+ * the same facts and the same per-sample digests; with --nonzero a sparse layout stores
+ * only the nonzero cells, as real 10x and sparse h5ad files do.  --col-attr adds a
+ * per-sample text column: a Loom col_attrs dataset, or a categorical h5ad obs column
+ * (layouts h5ad, h5ad-csr, h5ad-csc).  Gene ids the TSV repeats are repeated in the
+ * file.  The fixture writers are those of the unit tests
  * (tests/unit/h5fix.h).
  */
 #include "h5fix.h"
@@ -41,6 +43,36 @@ static int on_cells(void *ctx, const gx_cells *c, gx_err *err)
 	return 0;
 }
 
+/* a categorical obs column NAME of AnnData 0.8 (categories in order of appearance) */
+static void obs_column(hid_t f, const char *name, size_t ns, const char **vals)
+{
+	const char **cats = calloc(ns + 1, sizeof(*cats));
+	const char *order[1] = { name };
+	int64_t *codes = calloc(ns + 1, sizeof(*codes));
+	size_t i, j, nc = 0;
+	char path[256];
+
+	for (i = 0; i < ns; i++) {
+		for (j = 0; j < nc && strcmp(cats[j], vals[i]); j++)
+			;
+		if (j == nc)
+			cats[nc++] = vals[i];
+		codes[i] = (int64_t)j;
+	}
+	H5Adelete_by_name(f, "/obs", "column-order", H5P_DEFAULT);
+	fx_attr_strs(f, "/obs", "column-order", 1, order);
+	snprintf(path, sizeof path, "/obs/%s", name);
+	fx_group(f, path);
+	fx_enc(f, path, "categorical", "0.2.0");
+	fx_attr_bool(f, path, "ordered", 0);
+	snprintf(path, sizeof path, "/obs/%s/codes", name);
+	fx_ints(f, path, H5T_STD_I64LE, ns, codes, NULL);
+	snprintf(path, sizeof path, "/obs/%s/categories", name);
+	fx_strs(f, path, nc, cats, 1, NULL);
+	free(cats);
+	free(codes);
+}
+
 int main(int argc, char **argv)
 {
 	gx_matrix *m = NULL;
@@ -51,14 +83,23 @@ int main(int argc, char **argv)
 	fx_opts o;
 	unsigned char *stored;
 	const char *layout, *attr = NULL;
+	int nonzero = 0, a;
 	size_t i;
 
-	if (argc != 4 && !(argc == 6 && !strcmp(argv[4], "--col-attr"))) {
-		fprintf(stderr, "usage: h5write LAYOUT IN.tsv OUT [--col-attr NAME=v1,v2,...]\n");
+	for (a = 4; a < argc; a++) {
+		if (!strcmp(argv[a], "--col-attr") && a + 1 < argc)
+			attr = argv[++a];
+		else if (!strcmp(argv[a], "--nonzero"))
+			nonzero = 1;
+		else
+			break;
+	}
+	if (argc < 4 || a < argc) {
+		fprintf(stderr, "usage: h5write LAYOUT IN.tsv OUT [--col-attr NAME=v1,v2,...] "
+		        "[--nonzero]\n");
 		return 64;
 	}
 	layout = argv[1];
-	attr = argc == 6 ? argv[5] : NULL;
 	memset(&k, 0, sizeof k);
 	gx_err_clear(&err);
 	memset(&mo, 0, sizeof mo);
@@ -73,7 +114,7 @@ int main(int argc, char **argv)
 	               gx_matrix_info_of(m)->sample_ids, k.v);
 	stored = malloc(k.ng * k.ns + 1);
 	memset(stored, 1, k.ng * k.ns + 1);
-	fm.stored = stored;
+	fm.stored = nonzero ? NULL : stored;
 	memset(&o, 0, sizeof o);
 	o.val_type = H5T_IEEE_F64LE;
 	if (!strcmp(layout, "10x3")) fx_10x_v3(argv[3], &fm, &o);
@@ -97,8 +138,11 @@ int main(int argc, char **argv)
 		char path[256];
 		hid_t f;
 		size_t n = 0;
-		if (!eq || strncmp(layout, "loom", 4)) {
-			fprintf(stderr, "h5write: --col-attr NAME=v1,... works with loom layouts\n");
+		int h5ad = !strcmp(layout, "h5ad") || !strcmp(layout, "h5ad-csr") ||
+		           !strcmp(layout, "h5ad-csc");
+		if (!eq || (strncmp(layout, "loom", 4) && !h5ad)) {
+			fprintf(stderr, "h5write: --col-attr NAME=v1,... works with loom and h5ad "
+			        "layouts\n");
 			return 64;
 		}
 		*eq = '\0';
@@ -108,9 +152,13 @@ int main(int argc, char **argv)
 			fprintf(stderr, "h5write: --col-attr needs %zu values\n", k.ns);
 			return 64;
 		}
-		snprintf(path, sizeof path, "/col_attrs/%s", name);
 		f = fx_reopen(argv[3]);
-		fx_strs(f, path, k.ns, vals, 1, NULL);
+		if (h5ad)
+			obs_column(f, name, k.ns, vals);
+		else {
+			snprintf(path, sizeof path, "/col_attrs/%s", name);
+			fx_strs(f, path, k.ns, vals, 1, NULL);
+		}
 		H5Fclose(f);
 		free(vals);
 		free(name);

@@ -86,6 +86,7 @@ static const struct {
 	{ "extract/h5_text.h", "extract/" },
 	{ "extract/h5.h", "extract/" },
 	{ "transform/rules_impl.h", "transform/rules" },
+	{ "analyze/corr_impl.h", "analyze/corr" },
 	{ "transform/illness_int.h", "transform/illness" },
 	{ "cmd/rules_int.h", "cmd/rules" },
 };

@@ -1,5 +1,5 @@
 #!/bin/sh
-# t0810-duplicates.sh - genes.duplicates: each policy gives the rows awk computes from
+# t0815-duplicates.sh - genes.duplicates: each policy gives the rows awk computes from
 # the file, the same for a TSV and for HDF5 files (dense h5ad, sparse 10x v2); the
 # duplicate_gene_ids check counts the repeats and `report` shows them; verify agrees
 # with the policy's result; changing the policy reloads the facts; refuse fails the run
