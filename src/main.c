@@ -32,6 +32,7 @@ static const gx_cmd commands[] = {
 	{ "rules", cmd_rules, 1, "check and evaluate the rule files (check, eval, explain, test)" },
 	{ "report", cmd_report, 1, "a run's validation checks, counts and timings (RUN_ID|ACCESSION)" },
 	{ "verify", cmd_verify, 1, "compare the database with the files, per sample (ACCESSION...)" },
+	{ "genes", cmd_genes, 1, "import a gene annotation table (import [--organism NAME] FILE)" },
 	{ "analyze", cmd_analyze, 1, "gene-pair correlations and differential statistics (ACCESSION...)" },
 	{ "studies", cmd_studies, 1, "list the loaded studies with their samples and values ([--json])" },
 	{ "drop", cmd_drop, 1, "remove studies from the database (ACCESSION... [--dry-run])" },

@@ -106,6 +106,15 @@ static int read_samples(pipe *p, gx_err *err)
 	return 0;
 }
 
+/* genes.duplicates, unless it is the default (suffix): a study without repeated ids
+ * loads the same under every policy, and studies loaded before the setting existed
+ * (when repeats were refused) keep their fingerprints */
+static void dup_setting(const pipe *p, gx_buf *b)
+{
+	if (strcmp(p->cfg->genes_duplicates, "suffix"))
+		gx_buf_printf(b, "\ngenes.duplicates=%s", p->cfg->genes_duplicates);
+}
+
 /*
  * The input fingerprint (every file, the rules, the settings that change stored rows)
  * and its part that decides the facts: the matrix files, the hash version (digests) and
@@ -126,6 +135,7 @@ static void fingerprint(pipe *p)
 	              p->cfg->value_scale, p->cfg->linear_threshold, p->cfg->scale_probe_rows);
 	for (i = 0; i < p->cfg->n_na_values; i++)
 		gx_buf_printf(&b, "[%s]", p->cfg->na_values[i]);
+	dup_setting(p, &b);
 	gx_hash128_hex(gx_hash_bytes(b.data ? b.data : "", b.len), p->facts_fp);
 	gx_buf_reset(&b);
 
@@ -138,6 +148,7 @@ static void fingerprint(pipe *p)
 	              p->cfg->value_scale, p->cfg->linear_threshold, p->cfg->scale_probe_rows);
 	for (i = 0; i < p->cfg->n_na_values; i++)
 		gx_buf_printf(&b, "[%s]", p->cfg->na_values[i]);
+	dup_setting(p, &b);
 	gx_buf_printf(&b, "\npair_top_n=%ld pair_min_stddev=%.17g pair_min_samples=%ld\n",
 	              p->cfg->pair_top_n, p->cfg->pair_min_stddev, p->cfg->pair_min_samples);
 	pipe_analysis_fingerprint(p, &b);
@@ -231,7 +242,10 @@ static void pipe_release(pipe *p)
 		gx_matrix_close(p->mats ? p->mats[i] : NULL);
 		if (p->col_sample)
 			gx_free(p->col_sample[i]);
+		if (p->dups)
+			gx_dups_free(p->dups[i]);
 	}
+	gx_free(p->dups);
 	gx_free(p->mats);
 	gx_free(p->col_sample);
 	for (i = 0; i < p->n_samples; i++) {

@@ -30,6 +30,7 @@ int cmd_rules(gx_ctx *ctx, int argc, char **argv, gx_err *err);
 int cmd_version(gx_ctx *ctx, int argc, char **argv, gx_err *err);
 int cmd_report(gx_ctx *ctx, int argc, char **argv, gx_err *err);
 int cmd_verify(gx_ctx *ctx, int argc, char **argv, gx_err *err);
+int cmd_genes(gx_ctx *ctx, int argc, char **argv, gx_err *err);
 int cmd_analyze(gx_ctx *ctx, int argc, char **argv, gx_err *err);
 int cmd_drop(gx_ctx *ctx, int argc, char **argv, gx_err *err);
 int cmd_studies(gx_ctx *ctx, int argc, char **argv, gx_err *err);

@@ -47,6 +47,7 @@ static const char *const log_levels[] = { "debug", "info", "warning", "error", N
 static const char *const progress_modes[] = { "auto", "always", "never", NULL };
 static const char *const scales[] = { "auto", "log2", "linear", NULL };
 static const char *const syncs[] = { "off", "normal", "full", NULL };
+static const char *const dup_policies[] = { "refuse", "first", "mean", "sum", "suffix", NULL };
 static const char *const booleans[] = { "false", "true", NULL };
 static const char *const corr_methods[] = { "pearson", "spearman", NULL };
 
@@ -77,6 +78,8 @@ static const keydef keys[] = {
 	  "auto scale: linear if a probed value exceeds this" },
 	{ "transform.scale_probe_rows", K_LONG, OFF(scale_probe_rows), "64", NULL, 1, 1000000,
 	  "auto scale: number of leading gene rows examined" },
+	{ "genes.duplicates", K_ENUM, OFF(genes_duplicates), "suffix", dup_policies, 0, 0,
+	  "a gene id on several rows: refuse, first, mean, sum or suffix (X-1, X-2)" },
 	{ "rules.illness", K_PATH, OFF(rules_illness), "rules/illness.yaml", NULL, 0, 0,
 	  "illness categories, rules and overrides (kind: illness)" },
 	{ "rules.platforms", K_PATH, OFF(rules_platforms), "rules/platforms.yaml", NULL, 0, 0,

@@ -38,6 +38,8 @@ typedef struct gx_config {
 	double linear_threshold; /* transform.linear_threshold */
 	long scale_probe_rows;  /* transform.scale_probe_rows */
 
+	char *genes_duplicates; /* genes.duplicates: refuse | first | mean | sum | suffix */
+
 	char *rules_illness;    /* rules.illness */
 	char *rules_platforms;  /* rules.platforms */
 	char *rules_overrides_dir; /* rules.overrides_dir ("" = none) */

@@ -11,6 +11,7 @@
  *   gx_sample_stats  a sample's value statistics    transform -> load -> transform
  *   gx_check ...     a run's checks and attrition   transform -> load
  *   gx_cohort_acc    cohort statistics              analyze -> load
+ *   gx_gene_notes    a gene annotation table        extract -> load
  * The functions that make and free them live with their makers (extract/metadata.h,
  * extract/study.h, transform/stats.h, transform/validate.h, analyze/cohort.h); the
  * read-only accessors every reader needs are here (records.c).
@@ -37,6 +38,8 @@ typedef struct gx_cells {
 	const char *const *gene_symbols; /* parallel to gene_ids; NULL if the file has none */
 	int genes_unchanged;  /* 1: gene_ids/gene_symbols are the same table as in the previous
 	                         batch of this scan (lets the caller reuse per-gene lookups) */
+	size_t gene_row0;     /* the file's gene row (0-based, the order gx_matrix_genes
+	                         streams) of gene_ids[0]; the table is consecutive rows */
 	/* cells */
 	size_t n;
 	const uint32_t *gene;   /* index into gene_ids; NULL means dense, row-major:
@@ -176,6 +179,34 @@ typedef struct gx_run_checks {
 	const gx_step_time *steps;
 	size_t n_steps;
 } gx_run_checks;
+
+/* ---- genes ---- */
+
+/*
+ * The version-free form of a stable gene id: an Ensembl id (ENS<species>G + 11 digits,
+ * e.g. ENSG00000000003 or ENSMUSG00000000001) without its ".<version>".  Returns 1 and
+ * fills out (cap >= the id's length + 1) when 'id' is such an id, else 0: anything else
+ * (a symbol, a clone name like AL627309.1) is not taken for a stable id by its shape.
+ */
+int gx_gene_base_id(const char *id, char *out, size_t cap);
+
+/* An organism as dim_gene keys it: trimmed, upper case, spaces and hyphens as '_'
+ * ("Homo sapiens" -> "HOMO_SAPIENS"); "" for NULL or empty. */
+void gx_organism_key(const char *in, char *out, size_t cap);
+
+/* One row of a gene annotation table (BioMart, GENCODE): ids and what they are called. */
+typedef struct gx_gene_note {
+	char *stable_id;    /* as the table gives it, with its version when it has one */
+	char *base_id;      /* the same without the version */
+	char *symbol;       /* NULL if the table has none for it */
+	char *biotype;      /* NULL if none */
+} gx_gene_note;
+
+typedef struct gx_gene_notes {
+	size_t n;
+	gx_gene_note *rows;
+	long n_skipped;     /* rows without an id */
+} gx_gene_notes;
 
 /* ---- cohort statistics (analyze/cohort.h accumulates them, load writes them) ---- */
 

@@ -196,7 +196,7 @@ static int v2_add(gx_h5_layout *L, const char *g, gx_hset *bc_seen, int have_sym
 		               gene_path, g);
 		goto out;
 	}
-	if ((rc = gx_h5_check_ids(&L->h, bc_path, 0, bcs, n_bc, GX_H5_UNIQUE_REQUIRED, NULL, err)))
+	if ((rc = gx_h5_check_ids(&L->h, bc_path, 0, bcs, n_bc, GX_H5_UNIQUE_REQUIRED, err)))
 		goto out;
 	if (!genes) {
 		L->genes_from_names = 1;

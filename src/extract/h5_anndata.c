@@ -18,10 +18,10 @@
  * mask) are missing where the mask is set.  Other encodings are skipped.
  *
  *   samples = obs index;  attrs = obs columns.
- *   genes   = the first var column of gene_ids, gene_id, ensembl_id, ... (ids, must be
- *             unique), symbols = var index;  without such a column the var index is
- *             the id (repeated names become X-1, X-2, as var_names_make_unique does) and
- *             symbols come from gene_symbols, feature_name, ... when present.
+ *   genes   = the first var column of gene_ids, gene_id, ensembl_id, ... (ids),
+ *             symbols = var index;  without such a column the var index is the id and
+ *             symbols come from gene_symbols, feature_name, ... when present, else from
+ *             the index.  Repeated ids are handled by genes.duplicates (transform/dups.c).
  * Not here: reading values (h5_sparse.c, h5_dense.c).
  */
 #include "extract/h5_layout.h"

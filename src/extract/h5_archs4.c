@@ -4,8 +4,8 @@
  *
  *   genes   = /meta/genes/<id> (ensembl_gene, ensembl_gene_id, gene_ensemblid, ...) or
  *             v1's /meta/gene_ensemblid; else the symbols (/meta/genes/symbol,
- *             gene_symbol, genes, or v1's /meta/genes dataset) as ids, repeats renamed
- *             Symbol-1, Symbol-2, ...;  symbols = the symbol column when present.
+ *             gene_symbol, genes, or v1's /meta/genes dataset) as ids (and symbols);
+ *             symbols = the symbol column when present.  Repeated ids: genes.duplicates.
  *   samples = /meta/samples/geo_accession (v2) or /meta/Sample_geo_accession (v1).
  *   attrs   = every other per-sample column: the datasets in /meta/samples (v2), or
  *             those named /meta/Sample_... (v1, the prefix dropped from the name).

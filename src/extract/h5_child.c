@@ -246,7 +246,7 @@ static int child_table(child *c, const gx_cells *cl, uint32_t *flags, uint64_t *
 /* cells [i0, i0 + n) of an indexed batch, or rows [r0, r0 + rows) of a dense one, into a
  * slot; the message tells the parent */
 static void child_piece(child *c, const gx_cells *cl, size_t i0, size_t n, uint32_t flags,
-                        uint64_t goff, size_t n_genes)
+                        uint64_t goff, size_t n_genes, uint64_t row0)
 {
 	int k = child_slot(c);
 	slot *s = &c->shm->slots[k];
@@ -269,6 +269,7 @@ static void child_piece(child *c, const gx_cells *cl, size_t i0, size_t n, uint3
 	h.a = n;
 	h.b = n_genes;
 	h.c = goff;
+	h.row0 = row0;
 	child_send(c, &h, NULL, 0);
 }
 
@@ -287,7 +288,7 @@ static int child_cells(void *ctx, const gx_cells *cl, gx_err *err)
 	if (cl->gene) {
 		for (i0 = 0; i0 < cl->n; i0 += SLOT_CELLS)
 			child_piece(c, cl, i0, cl->n - i0 < SLOT_CELLS ? cl->n - i0 : SLOT_CELLS, flags,
-			            goff, cl->n_genes);
+			            goff, cl->n_genes, cl->gene_row0);
 		return 0;
 	}
 	/* dense: whole rows per slot (a batch is at most one slot as the engines make them;
@@ -299,7 +300,8 @@ static int child_cells(void *ctx, const gx_cells *cl, gx_err *err)
 		per = SLOT_CELLS / ns;
 		for (r = 0; r < cl->n_genes; r += per) {
 			size_t rows = cl->n_genes - r < per ? cl->n_genes - r : per;
-			child_piece(c, cl, r * ns, rows * ns, flags | B_DENSE, goff + r, rows);
+			child_piece(c, cl, r * ns, rows * ns, flags | B_DENSE, goff + r, rows,
+			            cl->gene_row0 + r);
 		}
 	}
 	return 0;

@@ -73,6 +73,7 @@ static int emit_dense(gx_h5_batch *s, size_t g0, size_t gcnt, const double *gm,
 		memset(&c, 0, sizeof(c));
 		c.n_genes = rows;
 		c.gene_ids = (const char *const *)L->gene_ids + g0 + r;
+		c.gene_row0 = g0 + r;
 		c.gene_symbols = L->gene_symbols ? (const char *const *)L->gene_symbols + g0 + r
 		                                 : NULL;
 		c.n = rows * L->n_samples;

@@ -58,7 +58,7 @@ int gx_h5_layout_genes(gx_h5_layout *L, const char *id_path, const char *name_pa
 		rc = gx_h5_read_text(&L->h, id_path, NULL, n, flags, &L->gene_ids, err);
 		L->gene_src = id_path;
 	} else {
-		/* a second array over the same strings: finish renames repeats in this one */
+		/* a second array over the same strings: the ids, the names their symbols */
 		L->gene_ids = gx_malloc((n ? n : 1) * sizeof(*L->gene_ids));
 		rc = L->gene_ids ? 0 : gx_err_set(err, GX_E_NOMEM, "out of memory");
 		if (!rc)
@@ -128,15 +128,22 @@ int gx_h5_layout_finish(gx_h5_layout *L, gx_err *err)
 		                 "the matrix has %zu genes and %zu samples; at most %u of each are "
 		                 "supported", L->n_genes, L->n_samples, (unsigned)GX_H5_SKIP - 1);
 	rc = gx_h5_check_ids(&L->h, L->sample_src ? L->sample_src : "(sample ids)", 0,
-	                     L->sample_ids, L->n_samples, GX_H5_UNIQUE_REQUIRED, NULL, err);
+	                     L->sample_ids, L->n_samples, GX_H5_UNIQUE_REQUIRED, err);
 	if (rc)
 		return rc;
 	rc = gx_h5_check_ids(&L->h, L->gene_src ? L->gene_src : "(gene ids)", 1, L->gene_ids,
 	                     L->n_genes,
-	                     L->genes_from_names ? GX_H5_UNIQUE_SUFFIX : GX_H5_UNIQUE_REQUIRED,
-	                     &L->genes_renamed, err);
+	                     L->opts->allow_dup_genes ? GX_H5_UNIQUE_ALLOWED : GX_H5_UNIQUE_REQUIRED,
+	                     err);
 	if (rc)
 		return rc;
+	if (L->genes_from_names && !L->gene_symbols) {
+		/* the ids are names: they are the genes' symbols too */
+		L->gene_symbols = gx_malloc((L->n_genes ? L->n_genes : 1) * sizeof(*L->gene_symbols));
+		if (!L->gene_symbols)
+			return gx_err_set(err, GX_E_NOMEM, "out of memory");
+		memcpy(L->gene_symbols, L->gene_ids, L->n_genes * sizeof(*L->gene_ids));
+	}
 	if (L->gene_symbols) {
 		for (i = 0; i < L->n_genes; i++)
 			if (!L->gene_symbols[i] &&

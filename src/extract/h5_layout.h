@@ -44,8 +44,7 @@ typedef struct gx_h5_layout {
 	char **gene_ids;
 	char **gene_symbols;      /* NULL if the file has none */
 	const char *gene_src;     /* dataset the ids came from, for messages */
-	int genes_from_names;     /* ids are names (symbols): duplicates get -1, -2 suffixes */
-	size_t genes_renamed;     /* how many were renamed */
+	int genes_from_names;     /* ids are names (symbols) */
 
 	size_t n_samples;
 	char **sample_ids;
@@ -88,8 +87,8 @@ gx_h5_part *gx_h5_layout_add_part(gx_h5_layout *L, const char *data, const char 
 
 /*
  * Check what a layout filled in: at least one sample and one gene, fewer than 2^32 of
- * each, sample ids and gene ids valid and unique (gene ids from names made unique), and
- * lay the attributes out row-major.
+ * each, sample ids and gene ids valid and unique (repeated gene ids allowed when
+ * opts->allow_dup_genes), and lay the attributes out row-major.
  */
 int gx_h5_layout_finish(gx_h5_layout *L, gx_err *err);
 
@@ -106,7 +105,7 @@ const char *gx_h5_pick(gx_h5_layout *L, const char *group, const char *const *na
 /*
  * Fill the gene table from an id column and/or a symbol column of n strings (flags as
  * gx_h5_read_text): ids from 'id_path' when there is one, else the symbols serve as ids
- * (genes_from_names: finish renames repeats); symbols from 'name_path' (may be NULL).
+ * (genes_from_names); symbols from 'name_path' (may be NULL).
  */
 int gx_h5_layout_genes(gx_h5_layout *L, const char *id_path, const char *name_path,
                        size_t n, unsigned flags, gx_err *err);

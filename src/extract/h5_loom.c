@@ -2,9 +2,10 @@
  * h5_loom.c - Loom files (loompy 2.x and 3.0): a dense '/matrix' of genes x cells with
  * per-gene '/row_attrs' and per-cell '/col_attrs'.
  *
- *   genes   = the first of row_attrs Accession, gene_ids, ... (ids, must be unique); else
- *             row_attrs Gene (symbols used as ids: repeats become Gene-1, Gene-2, as
- *             anndata's read_loom + var_names_make_unique do); no such column: refused.
+ *   genes   = the first of row_attrs Accession, gene_ids, ... (ids); else row_attrs Gene
+ *             (symbols used as ids); no such column: refused.  Repeated ids are handled
+ *             by genes.duplicates (transform/dups.c; suffix renames them Gene-1, Gene-2,
+ *             as anndata's read_loom + var_names_make_unique do).
  *   symbols = row_attrs Gene (or gene_name, Symbol, ...), when present.
  *   samples = col_attrs CellID (text or integers; must be valid and unique); else the
  *             first of cell_id, Cell, obs_names, barcode, ... whose values are valid and
@@ -96,7 +97,7 @@ int gx_h5_open_loom(gx_h5_layout *L, gx_err *err)
 			continue; /* not text */
 		if (i == 0) {
 			L->sample_ids = ids; /* checked, strictly, by finish */
-		} else if (gx_h5_check_ids(h, cell_path, 0, ids, n_cells, GX_H5_UNIQUE_REQUIRED, NULL,
+		} else if (gx_h5_check_ids(h, cell_path, 0, ids, n_cells, GX_H5_UNIQUE_REQUIRED,
 		                           &trial) == 0) {
 			L->sample_ids = ids;
 		} else {

@@ -605,6 +605,7 @@ static int proc_scan(gx_matrix *m, const unsigned char *want, gx_cells_fn fn, vo
 		last_n = h.b;
 		last_gen = p->tab_gen;
 		c.n = (size_t)h.a;
+		c.gene_row0 = (size_t)h.row0;
 		c.gene = h.flags & B_DENSE ? NULL : s->gene;
 		c.sample = h.flags & B_DENSE ? NULL : s->sample;
 		c.value = s->value;

@@ -43,6 +43,7 @@ typedef struct msg_hdr {
 	uint32_t flags;
 	uint32_t pad;
 	uint64_t a, b, c;  /* MSG_BATCH: cells, genes, gene offset; MSG_PROGRESS: done, total */
+	uint64_t row0;     /* MSG_BATCH: the file's gene row of the batch's first gene */
 	uint64_t len;      /* payload bytes that follow */
 } msg_hdr;
 

@@ -6,8 +6,9 @@
  * fixed-length strings, whatever their length.  Strings are checked (UTF-8, length)
  * and copied into the file's pool; numbers are formatted as the shortest text that
  * reads back to the same value.  Id tables are checked for what would make them bad
- * keys (empty, padded, control characters, duplicates) or made unique the way anndata
- * does.  Not here: what a column means (the layout modules).
+ * keys (empty, padded, control characters, duplicates).  Repeated gene ids are passed on
+ * when allowed (transform/dups.c applies genes.duplicates).  Not here: what a column
+ * means (the layout modules).
  */
 #include "extract/h5_text.h"
 #include "core/buf.h"
@@ -496,66 +497,22 @@ static int id_bad(gx_h5 *h, const char *src, const char *what, size_t i, const c
 	return 0;
 }
 
-/* anndata's make_index_unique: the k-th repeat of X becomes X-k, skipping taken names */
-static int make_unique(gx_h5 *h, gx_hset *seen, char **ids, size_t n, const uint8_t *dup,
-                       size_t *renamed, gx_err *err)
-{
-	uint32_t *count = gx_calloc(n ? n : 1, sizeof(*count));
-	gx_buf name = { 0 };
-	size_t i;
-	int rc = 0;
-
-	if (!count)
-		return gx_err_set(err, GX_E_NOMEM, "out of memory");
-	for (i = 0; i < n && !rc; i++) {
-		uint64_t first = 0;
-		if (!dup[i])
-			continue;
-		gx_hset_get(seen, gx_gene_hash(ids[i], strlen(ids[i])), &first);
-		for (;;) {
-			uint64_t h64;
-			int put;
-			count[first]++;
-			gx_buf_reset(&name);
-			if (gx_buf_printf(&name, "%s-%u", ids[i], (unsigned)count[first]) < 0) {
-				rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
-				break;
-			}
-			h64 = gx_gene_hash(name.data, name.len);
-			put = gx_hset_put(seen, h64, (uint64_t)i, NULL);
-			if (put < 0) {
-				rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
-				break;
-			}
-			if (put == 0)
-				continue; /* taken: try the next number */
-			if (!(ids[i] = gx_h5_pool_strndup(&h->pool, name.data, name.len)))
-				rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
-			(*renamed)++;
-			break;
-		}
-	}
-	gx_buf_release(&name);
-	gx_free(count);
-	return rc;
-}
-
 int gx_h5_check_ids(gx_h5 *h, const char *src, int gene, char **ids, size_t n,
-                    gx_h5_unique mode, size_t *renamed, gx_err *err)
+                    gx_h5_unique mode, gx_err *err)
 {
 	const char *what = gene ? "gene id" : "sample id";
 	gx_hset seen = { 0 };
-	uint8_t *dup = NULL;
-	size_t i, ndup = 0;
+	size_t i;
 	int rc = 0;
 
-	if (renamed)
-		*renamed = 0;
 	for (i = 0; i < n; i++) {
 		uint64_t prev;
 		int put;
+		char q[160];
 		if ((rc = id_bad(h, src, what, i, ids[i], err)))
 			goto out;
+		if (mode == GX_H5_UNIQUE_ALLOWED)
+			continue;
 		put = gx_hset_put(&seen, gx_gene_hash(ids[i], strlen(ids[i])), (uint64_t)i, &prev);
 		if (put < 0) {
 			rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
@@ -563,27 +520,13 @@ int gx_h5_check_ids(gx_h5 *h, const char *src, int gene, char **ids, size_t n,
 		}
 		if (put == 1 || strcmp(ids[prev], ids[i]))
 			continue; /* new (or a 64-bit hash collision between different ids) */
-		if (mode == GX_H5_UNIQUE_REQUIRED) {
-			char q[160];
-			rc = gx_h5_err(h, err, gene ? GX_E_DUP_GENE : GX_E_DUP_SAMPLE,
-			               "dataset '%s': duplicate %s %s (elements %llu and %zu)", src, what,
-			               gx_err_quote(ids[i], strlen(ids[i]), q, sizeof(q)),
-			               (unsigned long long)prev, i);
-			goto out;
-		}
-		if (!dup && !(dup = gx_calloc(n, 1))) {
-			rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
-			goto out;
-		}
-		dup[i] = 1;
-		ndup++;
-	}
-	if (ndup) {
-		size_t dummy = 0;
-		rc = make_unique(h, &seen, ids, n, dup, renamed ? renamed : &dummy, err);
+		rc = gx_h5_err(h, err, gene ? GX_E_DUP_GENE : GX_E_DUP_SAMPLE,
+		               "dataset '%s': duplicate %s %s (elements %llu and %zu)", src, what,
+		               gx_err_quote(ids[i], strlen(ids[i]), q, sizeof(q)),
+		               (unsigned long long)prev, i);
+		goto out;
 	}
 out:
-	gx_free(dup);
 	gx_hset_release(&seen);
 	return rc;
 }

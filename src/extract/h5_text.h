@@ -43,17 +43,16 @@ void gx_h5_format_double(double v, int single, char *buf, size_t cap);
 
 typedef enum gx_h5_unique {
 	GX_H5_UNIQUE_REQUIRED,   /* a duplicate is an error (GX_E_DUP_GENE / GX_E_DUP_SAMPLE) */
-	GX_H5_UNIQUE_SUFFIX      /* duplicates become "X-1", "X-2" (anndata's make_unique) */
+	GX_H5_UNIQUE_ALLOWED     /* duplicates are passed on (genes.duplicates decides later) */
 } gx_h5_unique;
 
 /*
  * Check an id table read from dataset 'src': no NULL or empty id (GX_E_EMPTY_ID), no id
  * longer than 512 bytes (GX_E_TOO_BIG), no leading or trailing space or control
  * character (GX_E_EMPTY_ID / GX_E_ENCODING), and uniqueness per 'mode'.  'gene' selects
- * the wording and the duplicate code.  With GX_H5_UNIQUE_SUFFIX, duplicated ids in
- * ids[] are replaced by new pool strings and *renamed counts them.
+ * the wording and the duplicate code.
  */
 int gx_h5_check_ids(gx_h5 *h, const char *src, int gene, char **ids, size_t n,
-                    gx_h5_unique mode, size_t *renamed, gx_err *err);
+                    gx_h5_unique mode, gx_err *err);
 
 #endif

@@ -8,8 +8,11 @@
  *
  * Contract of a reader (checked by tests/unit/test_matrix_*.c):
  *   - sample ids (column names, barcodes, cells) are known after open, unique, non-empty;
- *   - gene ids are unique and non-empty across the whole scan (duplicates are an error
- *     naming the file and the line or dataset), gene ids are reported in file order;
+ *   - gene ids are non-empty and, unless opts.allow_dup_genes, unique across the whole
+ *     scan (duplicates are an error naming the file and the line or dataset); gene ids
+ *     are reported in file order, each batch's table a run of consecutive gene rows
+ *     starting at gene_row0 (with allow_dup_genes, repeated ids are passed on as they
+ *     are: the caller applies genes.duplicates, transform/dups.h);
  *   - every value passed on is finite; cells that the file marks missing are flagged in
  *     'missing' (TSV NA tokens) or simply not passed (sparse formats);
  *   - errors name the file and the line/column (TSV) or dataset path (HDF5), and use the
@@ -57,6 +60,8 @@ typedef struct gx_matrix_opts {
 	 * progress) while gxload waits for it, before it counts as looping on a damaged file
 	 * (GX_E_HDF5); 0 = 300 */
 	unsigned h5_idle_s;
+	/* 1: a gene id on several rows is passed on (the caller decides); 0: an error */
+	int allow_dup_genes;
 } gx_matrix_opts;
 
 typedef struct gx_matrix gx_matrix;

@@ -13,7 +13,7 @@
  *
  * Checks (all fail the scan with the file, line and column): header missing or with an
  * empty or duplicate sample id; a row with the wrong number of fields; an empty, padded
- * or non-UTF-8 gene id; a duplicate gene id; a cell that is not a decimal number or is
+ * or non-UTF-8 gene id; a duplicate gene id (unless opts.allow_dup_genes); a cell that is not a decimal number or is
  * not finite; an empty line followed by more data; a file with no gene rows.
  */
 #include "extract/matrix.h"
@@ -49,6 +49,7 @@ typedef struct batch {
 	size_t *id_off;
 	const char **id_ptr;
 	size_t r;               /* rows in the batch */
+	size_t row0;            /* data rows before the batch's first */
 } batch;
 
 typedef struct tsv_impl {
@@ -68,6 +69,7 @@ typedef struct tsv_impl {
 	long blank_line;        /* first empty line seen, 0 if none */
 	long data_rows;
 	gx_hset genes;          /* gene hash -> line, for duplicates */
+	int allow_dups;         /* opts.allow_dup_genes: repeated ids are passed on */
 	const char *const *na;
 	size_t n_na;
 	/* hand-off between the reader thread and the caller's (under mu) */
@@ -243,6 +245,7 @@ static int tsv_open(gx_matrix *m, const char *path, const gx_matrix_opts *opts, 
 	gx_hset_release(&im->hdr_seen);
 	im->na = opts->na_values;
 	im->n_na = opts->n_na_values;
+	im->allow_dups = opts->allow_dup_genes;
 	m->info.format = "tsv";
 	m->info.n_samples = im->n_samples;
 	m->info.sample_ids = (const char *const *)im->samples;
@@ -385,7 +388,8 @@ static int scan_row(void *vctx, size_t nfields, gx_err *err)
 		                 "expected %zu fields (gene id and %zu samples), got %zu",
 		                 im->n_samples + 1, im->n_samples, nfields);
 	gene = b->ids.data + b->id_off[b->r];
-	rc = gx_hset_put(&im->genes, gx_gene_hash(gene, strlen(gene)), (uint64_t)line, &prev);
+	rc = im->allow_dups ? 1 : gx_hset_put(&im->genes, gx_gene_hash(gene, strlen(gene)),
+	                                      (uint64_t)line, &prev);
 	if (rc < 0)
 		return gx_err_set(err, GX_E_NOMEM, "out of memory");
 	if (rc == 0) {
@@ -395,6 +399,8 @@ static int scan_row(void *vctx, size_t nfields, gx_err *err)
 		                 gx_err_quote(gene, strlen(gene), q, sizeof(q)),
 		                 (unsigned long long)prev);
 	}
+	if (b->r == 0)
+		b->row0 = (size_t)im->data_rows;
 	im->data_rows++;
 	if (++b->r == im->rows_per_batch)
 		return hand_off(im, 0);
@@ -433,6 +439,7 @@ static int deliver(tsv_impl *im, batch *b, uint64_t offset, gx_err *err)
 	memset(&c, 0, sizeof(c));
 	c.n_genes = b->r;
 	c.gene_ids = b->id_ptr;
+	c.gene_row0 = b->row0;
 	c.n = b->r * im->n_samples;
 	c.value = b->values;
 	c.missing = b->batch_missing ? b->missing : NULL;

@@ -436,16 +436,18 @@ int gx_dim_sample_delete(gx_sink *s, int32_t sample_key, gx_err *err)
 }
 
 int gx_dim_sample_digest(gx_sink *s, int32_t sample_key, const char *digest, long n_values,
-                         gx_err *err)
+                         long run_id, gx_err *err)
 {
-	char nv[24], key[16];
-	const char *par[3] = { key, digest, nv };
+	char nv[24], key[16], run[24];
+	const char *par[4] = { key, digest, nv, run };
 
 	snprintf(key, sizeof(key), "%d", (int)sample_key);
 	snprintf(nv, sizeof(nv), "%ld", n_values);
-	return gx_sink_query(s, "UPDATE dim_sample SET value_digest = $2, n_values = $3 "
+	snprintf(run, sizeof(run), "%ld", run_id);
+	return gx_sink_query(s, "UPDATE dim_sample SET value_digest = $2, n_values = $3, "
+	                     "facts_run_id = $4 "
 	                     "WHERE sample_key = $1 AND (value_digest IS DISTINCT FROM $2 "
-	                     "OR n_values <> $3)", 3, par, NULL, err);
+	                     "OR n_values <> $3)", 4, par, NULL, err);
 }
 
 int gx_dim_sample_stats_save(gx_sink *s, int32_t study_key, const char *accession,

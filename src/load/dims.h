@@ -151,9 +151,10 @@ int gx_dim_sample_upsert(gx_sink *s, const gx_dim_sample *d, const char *now, in
 /* Delete the sample's row (its facts go first: gx_sink_delete_samples). */
 int gx_dim_sample_delete(gx_sink *s, int32_t sample_key, gx_err *err);
 
-/* Store the sample's value digest and count (written only when they differ). */
+/* Store the sample's value digest and count, with run_id as the run that changed its
+ * values (dim_sample.facts_run_id; written only when they differ). */
 int gx_dim_sample_digest(gx_sink *s, int32_t sample_key, const char *digest, long n_values,
-                         gx_err *err);
+                         long run_id, gx_err *err);
 
 /* Store the value statistics measured for sample 'accession' of the study. */
 int gx_dim_sample_stats_save(gx_sink *s, int32_t study_key, const char *accession,

@@ -6,10 +6,11 @@
  * REPLACE (a new partition created in the load transaction, keyed after the data), or,
  * for a big REPLACE, split by sample_key over postgresql.copy_streams range sessions
  * (pg_stream.c) whose committed tables the load transaction attaches.  Gene keys are
- * resolved before the COPY; one that a COPY meets unresolved pauses it.
+ * resolved before the COPY (pg_genes.c); one that a COPY meets unresolved pauses it.
  * Does not: run the load transaction's other statements, or decide what to write.
  */
 #include "load/pg_facts.h"
+#include "load/pg_arrays.h"
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -48,126 +49,11 @@ struct gx_fact_writer {
 	leaf *leaves;
 	size_t nleaves;     /* 0 until they start */
 	size_t cur;         /* leaf of the last row */
+	pg_arrays *arr;     /* the gene-major and sample-major rows (pg_arrays.h) */
 };
 
 static int copy_start(gx_fact_writer *w, const char *prefix, gx_err *err);
 static int copy_pause(gx_fact_writer *w, gx_err *err);
-
-/* ---- gene keys ---- */
-
-/* Append a PostgreSQL array literal element: "..." with " and \ escaped, or NULL. */
-static void array_elem(gx_buf *b, const char *v, int first)
-{
-	if (!first)
-		gx_buf_putc(b, ',');
-	if (!v) {
-		gx_buf_puts(b, "NULL");
-		return;
-	}
-	gx_buf_putc(b, '"');
-	for (; *v; v++) {
-		if (*v == '"' || *v == '\\')
-			gx_buf_putc(b, '\\');
-		gx_buf_putc(b, *v);
-	}
-	gx_buf_putc(b, '"');
-}
-
-int pg_resolve_genes(gx_sink *s, size_t n, const char *const *ids,
-                            const char *const *symbols, int32_t *keys, gx_err *err)
-{
-	/* One round trip per batch: insert the new genes, then read every key in input
-	 * order.  A gene inserted concurrently by another loader is not in this statement's
-	 * snapshot; those keys come back NULL and are read again below. */
-	static const char sql[] =
-		"WITH input AS ("
-		"  SELECT t.gene_id, t.gene_symbol, t.ord"
-		"  FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(gene_id, gene_symbol, ord)),"
-		" ins AS ("
-		"  INSERT INTO dim_gene (gene_id, gene_symbol, created_at)"
-		"  SELECT gene_id, gene_symbol, now() FROM input ORDER BY gene_id"
-		"  ON CONFLICT (gene_id) DO UPDATE SET gene_symbol = EXCLUDED.gene_symbol"
-		"  WHERE dim_gene.gene_symbol IS NULL AND EXCLUDED.gene_symbol IS NOT NULL"
-		"  RETURNING gene_id, gene_key)"
-		" SELECT COALESCE(ins.gene_key, g.gene_key) FROM input i"
-		" LEFT JOIN ins ON ins.gene_id = i.gene_id"
-		" LEFT JOIN dim_gene g ON g.gene_id = i.gene_id"
-		" ORDER BY i.ord";
-	/* genes without symbols that all exist already (a re-run, a study of known genes)
-	 * only need reading, which is 3-4 times cheaper than the upsert */
-	static const char known_sql[] =
-		"SELECT g.gene_key FROM unnest($1::text[]) WITH ORDINALITY AS t(gene_id, ord)"
-		" LEFT JOIN dim_gene g ON g.gene_id = t.gene_id ORDER BY t.ord";
-	static const char again_sql[] = "SELECT gene_key FROM dim_gene WHERE gene_id = $1";
-	pg_impl *im = s->impl;
-	gx_fact_writer *paused = NULL;
-	gx_buf a = { 0 }, b = { 0 };
-	const char *p[2];
-	gx_rows *r = NULL;
-	size_t i;
-	int rc;
-
-	/* one connection cannot run a query while its COPY is open: end the COPY (its rows
-	 * stay in the transaction), look the genes up, and start a new COPY afterwards.  The
-	 * loader resolves genes before the COPY, so this only happens for genes that its
-	 * quick pre-scan missed. */
-	if (im->active && im->active->copying) {
-		paused = im->active;
-		if ((rc = copy_pause(paused, err)))
-			return rc;
-	}
-	gx_buf_putc(&a, '{');
-	gx_buf_putc(&b, '{');
-	for (i = 0; i < n; i++) {
-		array_elem(&a, ids[i], i == 0);
-		array_elem(&b, symbols ? symbols[i] : NULL, i == 0);
-	}
-	gx_buf_putc(&a, '}');
-	if (gx_buf_putc(&b, '}') < 0 || !a.data) {
-		rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
-		goto out;
-	}
-	p[0] = a.data;
-	p[1] = b.data;
-	for (i = 0; i < n && !(symbols && symbols[i]); i++)
-		;
-	if (i == n) { /* no symbols */
-		if ((rc = pg_query(s, known_sql, 1, p, &r, err)))
-			goto out;
-		for (i = 0; i < r->nrows && gx_rows_get(r, i, 0); i++)
-			;
-		if (i < n || r->nrows != n) {
-			gx_rows_free(r);
-			r = NULL;
-		}
-	}
-	if (!r && (rc = pg_query(s, sql, 2, p, &r, err)))
-		goto out;
-	if (r->nrows != n) {
-		rc = gx_err_set(err, GX_E_INTERNAL, "gene key lookup returned %zu rows for %zu genes",
-		                r->nrows, n);
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		const char *k = gx_rows_get(r, i, 0);
-		if (!k) {
-			long key;
-			const char *q[1] = { ids[i] };
-			if ((rc = gx_sink_query_long(s, again_sql, 1, q, &key, err)))
-				goto out;
-			keys[i] = (int32_t)key;
-		} else {
-			keys[i] = (int32_t)strtol(k, NULL, 10);
-		}
-	}
-out:
-	gx_rows_free(r);
-	gx_buf_release(&a);
-	gx_buf_release(&b);
-	if (paused && !rc)
-		rc = copy_start(paused, "", err);
-	return rc;
-}
 
 /* ---- the binary COPY ---- */
 
@@ -298,6 +184,16 @@ static int copy_pause(gx_fact_writer *w, gx_err *err)
 		return rc;
 	w->pauses++;
 	return copy_end(w, NULL, err);
+}
+
+int pg_facts_pause(gx_fact_writer *w, gx_err *err)
+{
+	return copy_pause(w, err);
+}
+
+int pg_facts_resume(gx_fact_writer *w, gx_err *err)
+{
+	return copy_start(w, "", err);
 }
 
 /* ---- a big study's range sessions ---- */
@@ -559,6 +455,7 @@ static void writer_free(gx_fact_writer *w)
 	if (!w)
 		return;
 	leaves_close(w);
+	pg_arrays_free(w->arr);
 	gx_free(w->ps);
 	gx_free(w->pg);
 	gx_free(w->pv);
@@ -582,6 +479,10 @@ int pg_facts_begin(gx_sink *s, int32_t study_key, gx_fact_mode mode,
 	w->s = s;
 	w->study_key = study_key;
 	w->mode = mode;
+	if ((rc = pg_arrays_new(study_key, &w->arr, err))) {
+		writer_free(w);
+		return rc;
+	}
 	if (mode == GX_FACTS_REPLACE) {
 		/* nothing on the server yet: the size of the study decides how it is loaded */
 		snprintf(w->table, sizeof(w->table), "fact_gene_expression_p%d_new", (int)study_key);
@@ -606,35 +507,40 @@ int pg_facts_begin(gx_sink *s, int32_t study_key, gx_fact_mode mode,
 	return 0;
 }
 
+/* One fact to where its mode sends it: the open COPY, the facts held back, a range. */
+static int put_one(gx_fact_writer *w, int32_t smp, int32_t gene, double v, double l,
+                   gx_err *err)
+{
+	int rc;
+
+	if (w->copying)
+		return copy_put(w, smp, gene, v, l, err);
+	if (!w->nleaves && w->pn < w->pcap) {
+		w->ps[w->pn] = smp;
+		w->pg[w->pn] = gene;
+		w->pv[w->pn] = v;
+		w->pl[w->pn++] = l;
+		return 0;
+	}
+	/* a big study: start the range sessions, send them what was held back */
+	if (!w->nleaves && ((rc = leaves_start(w, err)) || (rc = pending_flush(w, err))))
+		return rc;
+	return leaf_put(w, smp, gene, v, l, err);
+}
+
 int pg_facts_put(gx_fact_writer *w, const gx_fact_batch *b, gx_err *err)
 {
 	size_t i;
 	int rc;
 
-	if (w->copying) {
-		for (i = 0; i < b->n; i++)
-			if ((rc = copy_put(w, b->sample_key[i], b->gene_key[i], b->value[i], b->log2[i],
-			                   err)))
-				return rc;
-		return 0;
-	}
-	i = 0;
-	if (!w->nleaves) {
-		for (; i < b->n && w->pn < w->pcap; i++, w->pn++) {
-			w->ps[w->pn] = b->sample_key[i];
-			w->pg[w->pn] = b->gene_key[i];
-			w->pv[w->pn] = b->value[i];
-			w->pl[w->pn] = b->log2[i];
-		}
-		if (i == b->n)
-			return 0;
-		/* a big study: start the range sessions, send them what was held back */
-		if ((rc = leaves_start(w, err)) || (rc = pending_flush(w, err)))
+	for (i = 0; i < b->n; i++) {
+		int tile = b->tile_only && b->tile_only[i];
+		if ((rc = pg_arrays_add(w->arr, b->sample_key[i], b->gene_key[i], b->value[i],
+		                        b->log2[i], tile, err)) ||
+		    (!tile && (rc = put_one(w, b->sample_key[i], b->gene_key[i], b->value[i],
+		                            b->log2[i], err))))
 			return rc;
 	}
-	for (; i < b->n; i++)
-		if ((rc = leaf_put(w, b->sample_key[i], b->gene_key[i], b->value[i], b->log2[i], err)))
-			return rc;
 	return 0;
 }
 
@@ -748,6 +654,8 @@ int pg_facts_finish(gx_fact_writer *w, gx_err *err)
 			gx_err_prefix(err, "cannot swap in the new partition of study %d",
 			              (int)w->study_key);
 	}
+	if (!rc && (rc = pg_arrays_finish(w->arr, w->s, w->mode == GX_FACTS_REPLACE, err)))
+		gx_err_prefix(err, "cannot write the gene-major rows of study %d", (int)w->study_key);
 	if (((pg_impl *)w->s->impl)->active == w)
 		copy_end(w, "load aborted by gxload", NULL);
 	writer_free(w);

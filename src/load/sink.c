@@ -241,11 +241,11 @@ void gx_study_lock_release(gx_study_lock *l)
 
 /* ---- genes and facts ---- */
 
-int gx_sink_resolve_genes(gx_sink *s, size_t n, const char *const *ids,
+int gx_sink_resolve_genes(gx_sink *s, const char *organism, size_t n, const char *const *ids,
                           const char *const *symbols, int32_t *keys, gx_err *err)
 {
 	size_t i;
-	int rc = s->ops->resolve_genes(s, n, ids, symbols, keys, err);
+	int rc = s->ops->resolve_genes(s, organism ? organism : "", n, ids, symbols, keys, err);
 
 	/* remembered for gx_sink_delete_samples */
 	for (i = 0; !rc && i < n; i++)
@@ -295,9 +295,23 @@ int gx_sink_delete_samples(gx_sink *s, int32_t study_key, size_t n, const int32_
 	} else {
 		rc = s->ops->delete_rows(s, q->by_sample, 2, p, deleted, err);
 	}
+	if (!rc && q->copies) {
+		int64_t ignored = 0;
+		rc = s->ops->delete_rows(s, q->copies, 2, p, &ignored, err);
+	}
 	gx_buf_release(&genes);
 	gx_buf_release(&list);
 	return rc;
+}
+
+int gx_sink_statistics(gx_sink *s, gx_err *err)
+{
+	return s->ops->statistics ? s->ops->statistics(s, err) : 0;
+}
+
+int gx_sink_sample_block(const gx_sink *s)
+{
+	return s->ops->sample_block;
 }
 
 int gx_sink_facts_begin(gx_sink *s, int32_t study_key, gx_fact_mode mode,

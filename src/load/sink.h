@@ -49,6 +49,9 @@ typedef struct gx_fact_batch {
 	const int32_t *gene_key;
 	const double *value;
 	const double *log2;
+	/* per fact, 1: not a fact to write but an unchanged sample's value that the backend's
+	 * gene-major rows need (gx_sink_sample_block); NULL: none */
+	const unsigned char *tile_only;
 } gx_fact_batch;
 
 typedef struct gx_fact_writer gx_fact_writer;
@@ -114,11 +117,16 @@ int gx_study_lock_acquire(gx_study_lock *l, gx_sink *s, const gx_config *cfg,
 void gx_study_lock_release(gx_study_lock *l);
 
 /*
- * The keys of n genes (dim_gene, inserted when new, with their symbols when known;
- * symbols may be NULL).  The keys are remembered until the transaction ends:
- * gx_sink_delete_samples uses them to find a changed sample's rows by key.
+ * The keys of n genes of organism 'organism' (gx_organism_key; "" unknown) in dim_gene
+ * (or of organism '*': genes loaded before migration 0009), whose rows are inserted when
+ * new: the id as the file gives it, the file's symbol
+ * (symbols may be NULL), and what the id's shape and the imported annotation say
+ * (load/genes.h: the stable id and its version-free form, the symbol, the biotype).  A
+ * symbol fills an existing row's empty gene_symbol.  The keys are remembered until the
+ * transaction ends: gx_sink_delete_samples uses them to find a changed sample's rows by
+ * key.
  */
-int gx_sink_resolve_genes(gx_sink *s, size_t n, const char *const *ids,
+int gx_sink_resolve_genes(gx_sink *s, const char *organism, size_t n, const char *const *ids,
                           const char *const *symbols, int32_t *keys, gx_err *err);
 
 /*
@@ -141,6 +149,22 @@ int gx_sink_facts_put(gx_fact_writer *w, const gx_fact_batch *b, gx_err *err);
 int gx_sink_facts_finish(gx_fact_writer *w, gx_err *err);
 /* NULL is accepted. */
 void gx_sink_facts_abort(gx_fact_writer *w);
+
+/*
+ * Bring the planner's statistics up to date after a load, in its transaction (SQLite:
+ * ANALYZE with a sampling limit, a few milliseconds whatever the database's size, so
+ * that joins through dim_sample plan well; PostgreSQL analyzes a new partition when it
+ * builds it, and autovacuum the rest).
+ */
+int gx_sink_statistics(gx_sink *s, gx_err *err);
+
+/*
+ * The backend keeps a gene-major copy of the facts in rows of this many sample keys
+ * (sample_key / n): a partial run must pass the unchanged samples of each such block
+ * that has a changed, new or vanished sample as tile_only facts.  0: no such copy
+ * (SQLite, whose fact table is itself gene-major).
+ */
+int gx_sink_sample_block(const gx_sink *s);
 
 /* Current time as the ISO-8601 UTC text both backends store ("2026-01-02T03:04:05.678Z"). */
 void gx_sink_now(char out[32]);

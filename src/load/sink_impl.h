@@ -23,6 +23,8 @@ typedef struct gx_delete_sql {
 	const char *expected;   /* $1, $2: the samples' stored n_values, summed */
 	const char *by_key;     /* $1, $2, $3: delete through the (gene, sample) key */
 	const char *by_sample;  /* $1, $2: delete by sample (scans the study's rows) */
+	const char *copies;     /* $1, $2: also delete the samples' rows of the backend's
+	                         * gene-major copies (NULL: none) */
 } gx_delete_sql;
 
 /* A chunk of a study's facts read back (gx_sink_facts_read): n rows of sample key, gene
@@ -45,9 +47,10 @@ typedef struct gx_sink_ops {
 	int (*rollback)(gx_sink *s);
 	int (*lock_study)(gx_sink *s, const char *accession, double timeout_s, gx_err *err);
 	void (*unlock_study)(gx_sink *s, const char *accession);
-	int (*resolve_genes)(gx_sink *s, size_t n, const char *const *ids,
+	int (*resolve_genes)(gx_sink *s, const char *organism, size_t n, const char *const *ids,
 	                     const char *const *symbols, int32_t *keys, gx_err *err);
 	const gx_delete_sql *delete_sql;
+	int sample_block;       /* gx_sink_sample_block */
 	int (*facts_begin)(gx_sink *s, int32_t study_key, gx_fact_mode mode,
 	                   gx_fact_writer **out, gx_err *err);
 	int (*facts_put)(gx_fact_writer *w, const gx_fact_batch *b, gx_err *err);
@@ -63,6 +66,8 @@ typedef struct gx_sink_ops {
 	int (*facts_read)(gx_sink *s, int32_t study_key, const char *genes, gx_facts_read_fn fn,
 	                  void *ctx, gx_err *err);
 	int (*set_run)(gx_sink *s, long run_id, gx_err *err);
+	/* gx_sink_statistics (NULL: nothing to do) */
+	int (*statistics)(gx_sink *s, gx_err *err);
 	const char *(*server_version)(gx_sink *s);
 	void (*close)(gx_sink *s);
 	/* 1 while the connection can be used; NULL: always (SQLite) */

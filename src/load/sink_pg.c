@@ -41,6 +41,7 @@
  * session (gx_sink_reconnect; the retries are the pipeline's, core/retry.h).
  */
 #include "load/pg_conn.h"
+#include "load/pg_arrays.h"
 #include "load/pg_facts.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -265,6 +266,12 @@ static const gx_delete_sql pg_delete_sql = {
 	          "AND gene_key = ANY ($3::int[]) AND sample_key = ANY ($2::int[])",
 	.by_sample = "DELETE FROM fact_gene_expression WHERE study_key = $1::int "
 	             "AND sample_key = ANY ($2::int[])",
+	/* the samples' by_sample rows, and their blocks' by_gene rows (pg_arrays.h): the
+	 * run writes each block again from all of its samples */
+	.copies = "WITH g AS (DELETE FROM fact_gene_expression_by_gene WHERE study_key = $1::int "
+	          "AND block IN (SELECT DISTINCT k / " GX_STR(ARR_BLOCK) " FROM unnest($2::int[]) k)) "
+	          "DELETE FROM fact_gene_expression_by_sample WHERE study_key = $1::int "
+	          "AND sample_key = ANY ($2::int[])",
 };
 
 const gx_sink_ops gx_sink_pg_ops = {
@@ -280,6 +287,7 @@ const gx_sink_ops gx_sink_pg_ops = {
 	.unlock_study = pg_unlock_study,
 	.resolve_genes = pg_resolve_genes,
 	.delete_sql = &pg_delete_sql,
+	.sample_block = ARR_BLOCK,
 	.facts_begin = pg_facts_begin,
 	.facts_put = pg_facts_put,
 	.facts_finish = pg_facts_finish,

@@ -18,6 +18,7 @@
 #include "core/lock.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/records.h"
 #include "core/signals.h"
 #include "core/testhook.h"
 #include "load/sqlite_func.h"
@@ -342,50 +343,99 @@ static void sq_unlock_study(gx_sink *s, const char *acc)
 	}
 }
 
-static int sq_resolve_genes(gx_sink *s, size_t n, const char *const *ids,
+/*
+ * A gene's key: read when its row exists in the study's organism or in '*' (genes loaded
+ * before migration 0009), filling an empty symbol; else inserted with what its id's
+ * shape and the imported annotation say - the rule of load/genes.h, the same as
+ * PostgreSQL's statement in pg_genes.c.
+ */
+static int sq_resolve_genes(gx_sink *s, const char *organism, size_t n, const char *const *ids,
                             const char *const *symbols, int32_t *keys, gx_err *err)
 {
+	static const char sel_sql[] =
+		"SELECT gene_key, gene_symbol IS NULL FROM dim_gene WHERE gene_id = ?2"
+		" AND organism IN (?1, '*') ORDER BY organism = ?1 DESC LIMIT 1";
+	static const char sym_sql[] =
+		"UPDATE dim_gene SET gene_symbol = ?2 WHERE gene_key = ?1 AND gene_symbol IS NULL";
 	static const char ins_sql[] =
-		"INSERT INTO dim_gene (gene_id, gene_symbol, created_at) VALUES ($1, $2, $3) "
-		"ON CONFLICT (gene_id) DO UPDATE SET gene_symbol = excluded.gene_symbol "
-		"WHERE dim_gene.gene_symbol IS NULL AND excluded.gene_symbol IS NOT NULL";
-	static const char sel_sql[] = "SELECT gene_key FROM dim_gene WHERE gene_id = $1";
-	sqlite3_stmt *ins, *sel;
-	char now[32];
+		"WITH i(gene_id, gene_symbol, base, org) AS (SELECT $1, $2, $3, $4),"
+		" ai AS (SELECT CASE WHEN count(*) = 1 THEN min(a.stable_id) END AS stable_id,"
+		"        CASE WHEN count(*) = 1 THEN min(a.base_id) END AS base_id,"
+		"        CASE WHEN count(*) = 1 THEN min(a.symbol) END AS symbol,"
+		"        CASE WHEN count(*) = 1 THEN min(a.biotype) END AS biotype"
+		"        FROM dim_gene_annotation a, i WHERE a.base_id = COALESCE(i.base, i.gene_id)"
+		"        AND (a.organism = i.org OR a.organism = '' OR i.org = '')),"
+		" sy AS (SELECT CASE WHEN count(*) = 1 THEN min(a.stable_id) END AS stable_id,"
+		"        CASE WHEN count(*) = 1 THEN min(a.base_id) END AS base_id,"
+		"        CASE WHEN count(*) = 1 THEN min(a.symbol) END AS symbol,"
+		"        CASE WHEN count(*) = 1 THEN min(a.biotype) END AS biotype"
+		"        FROM dim_gene_annotation a, i, ai WHERE i.base IS NULL AND ai.base_id IS NULL"
+		"        AND a.symbol = i.gene_id AND (a.organism = i.org OR a.organism = '' OR i.org = ''))"
+		" INSERT INTO dim_gene (organism, gene_id, gene_symbol, stable_id, base_id, biotype,"
+		"                       created_at)"
+		" SELECT i.org, i.gene_id,"
+		"        COALESCE(ai.symbol, sy.symbol, i.gene_symbol,"
+		"                 CASE WHEN i.base IS NULL AND ai.base_id IS NULL THEN i.gene_id END),"
+		"        CASE WHEN i.base IS NOT NULL THEN i.gene_id"
+		"             ELSE COALESCE(ai.stable_id, sy.stable_id) END,"
+		"        COALESCE(i.base, ai.base_id, sy.base_id), COALESCE(ai.biotype, sy.biotype), $5"
+		" FROM i, ai, sy";
+	sqlite3_stmt *st;
+	char now[32], base[512];
 	size_t i;
 	int rc;
 
 	gx_sink_now(now);
 	for (i = 0; i < n; i++) {
-		if ((rc = prepare(s, ins_sql, &ins, err)))
+		const char *sym = symbols && symbols[i] && symbols[i][0] ? symbols[i] : NULL;
+		int found, empty = 0;
+		if ((rc = prepare(s, sel_sql, &st, err)))
 			return rc;
-		sqlite3_bind_text(ins, 1, ids[i], -1, SQLITE_STATIC);
-		if (symbols && symbols[i])
-			sqlite3_bind_text(ins, 2, symbols[i], -1, SQLITE_STATIC);
-		else
-			sqlite3_bind_null(ins, 2);
-		sqlite3_bind_text(ins, 3, now, -1, SQLITE_STATIC);
-		rc = sqlite3_step(ins);
-		sqlite3_reset(ins);
+		sqlite3_bind_text(st, 1, organism, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, ids[i], -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		found = rc == SQLITE_ROW;
+		if (found) {
+			keys[i] = (int32_t)sqlite3_column_int(st, 0);
+			empty = sqlite3_column_int(st, 1);
+		}
+		sqlite3_reset(st);
+		if (!found && rc != SQLITE_DONE)
+			return sq_fail(s, rc, "cannot look up gene", err);
+		if (found && !(sym && empty))
+			continue;
+		if (found) { /* a symbol for a gene that had none */
+			if ((rc = prepare(s, sym_sql, &st, err)))
+				return rc;
+			sqlite3_bind_int(st, 1, keys[i]);
+			sqlite3_bind_text(st, 2, sym, -1, SQLITE_STATIC);
+		} else {
+			if ((rc = prepare(s, ins_sql, &st, err)))
+				return rc;
+			sqlite3_bind_text(st, 1, ids[i], -1, SQLITE_STATIC);
+			if (sym)
+				sqlite3_bind_text(st, 2, sym, -1, SQLITE_STATIC);
+			else
+				sqlite3_bind_null(st, 2);
+			if (gx_gene_base_id(ids[i], base, sizeof(base)))
+				sqlite3_bind_text(st, 3, base, -1, SQLITE_STATIC);
+			else
+				sqlite3_bind_null(st, 3);
+			sqlite3_bind_text(st, 4, organism, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 5, now, -1, SQLITE_STATIC);
+		}
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
 		if (rc != SQLITE_DONE)
 			return sq_fail(s, rc, "cannot insert gene", err);
-		if ((rc = prepare(s, sel_sql, &sel, err)))
-			return rc;
-		sqlite3_bind_text(sel, 1, ids[i], -1, SQLITE_STATIC);
-		rc = sqlite3_step(sel);
-		if (rc != SQLITE_ROW) {
-			sqlite3_reset(sel);
-			return rc == SQLITE_DONE ? gx_err_set(err, GX_E_INTERNAL, "gene '%s' vanished",
-			                                      ids[i])
-			                         : sq_fail(s, rc, "cannot look up gene", err);
-		}
-		keys[i] = (int32_t)sqlite3_column_int(sel, 0);
-		sqlite3_reset(sel);
+		if (!found)
+			keys[i] = (int32_t)sqlite3_last_insert_rowid(((sq_impl *)s->impl)->db);
 	}
 	return 0;
 }
 
-/* gx_sink_delete_samples's statements: the key is (study_key, gene_key, sample_key) */
+/* gx_sink_delete_samples's statements: the key is (gene_key, study_key, sample_key), the
+ * index by sample (sample_key, ...) */
 static const gx_delete_sql sq_delete_sql = {
 	.brackets = "[]",
 	.expected = "SELECT COALESCE(sum(n_values), 0) FROM dim_sample WHERE study_key = $1 "
@@ -421,8 +471,9 @@ static int sq_facts_begin(gx_sink *s, int32_t study_key, gx_fact_mode mode,
 		char sk[16];
 		const char *p[1] = { sk };
 		snprintf(sk, sizeof(sk), "%d", (int)study_key);
-		rc = sq_query(s, "DELETE FROM fact_gene_expression WHERE study_key = $1", 1, p, NULL,
-		              err);
+		/* every row of the study, one probe of the gene-major key per gene */
+		rc = sq_query(s, "DELETE FROM fact_gene_expression WHERE study_key = $1 AND gene_key "
+		              "IN (SELECT gene_key FROM dim_gene)", 1, p, NULL, err);
 		if (rc)
 			return rc;
 	}
@@ -473,6 +524,8 @@ static int sq_facts_put(gx_fact_writer *w, const gx_fact_batch *b, gx_err *err)
 	size_t i = 0, k;
 	int rc;
 
+	if (b->tile_only) /* never: the SQLite backend keeps no gene-major copy */
+		return gx_err_set(err, GX_E_INTERNAL, "facts for a gene-major copy given to SQLite");
 	for (; i + INS_ROWS <= b->n; i += INS_ROWS) {
 		for (k = 0; k < INS_ROWS; k++)
 			bind_fact(w, w->ins_many, 1 + 5 * (int)k, b, i + k);
@@ -535,6 +588,13 @@ static int sq_copy_rows(gx_sink *s, const char *table, const char *const *cols, 
 		sqlite3_reset(st);
 	}
 	return rc;
+}
+
+/* ANALYZE, reading about 1000 rows of each index (PRAGMA analysis_limit): sqlite_stat1
+ * stays current for the planner at a cost that does not grow with the database */
+static int sq_statistics(gx_sink *s, gx_err *err)
+{
+	return sq_exec(s, "PRAGMA analysis_limit = 1000; ANALYZE", err);
 }
 
 /* rows per callback of sq_facts_read */
@@ -695,6 +755,7 @@ const gx_sink_ops gx_sink_sqlite_ops = {
 	.copy_rows = sq_copy_rows,
 	.facts_read = sq_facts_read,
 	.set_run = sq_set_run,
+	.statistics = sq_statistics,
 	.server_version = sq_server_version,
 	.close = sq_close,
 };

@@ -1,9 +1,9 @@
 /*
  * verify.c - sample digests recomputed from the database (see verify.h).
  *
- * Keyset pagination over the fact table's own key order (gene_key, sample_key within a
- * study: the PostgreSQL partition's primary key, the SQLite table's primary key after
- * study_key), FACT_CHUNK rows per query.  Does not: compare anything (cmd/verify.c does)
+ * Keyset pagination in (gene_key, sample_key) order, which both backends keep (a
+ * PostgreSQL partition's primary key; SQLite's key (gene_key, study_key, sample_key)
+ * probed gene by gene), FACT_CHUNK rows per query.  Does not: compare anything (cmd/verify.c does)
  * or write.
  */
 #include "load/verify.h"
@@ -74,14 +74,18 @@ int gx_db_digests(gx_sink *s, const char *accession, gx_db_digest **out, size_t 
 	if (s->kind == GX_DB_POSTGRESQL && (rc = gx_sink_exec(s, "SET extra_float_digits = 3", err)))
 		goto out;
 	/* values as exact text: PostgreSQL's float8 output is shortest-exact; SQLite's
-	 * default text keeps 15 digits, so print 17 */
+	 * default text keeps 15 digits, so print 17.  Pages in (gene_key, sample_key) order:
+	 * a PostgreSQL partition's primary key; on SQLite, whose table is gene-major across
+	 * all studies, one probe of its key (gene_key, study_key, ...) per gene */
 	snprintf(sql, sizeof(sql),
 	         "SELECT f.sample_key, f.gene_key, g.gene_id, %s "
 	         "FROM fact_gene_expression f JOIN dim_gene g ON g.gene_key = f.gene_key "
-	         "WHERE f.study_key = CAST($1 AS integer) "
+	         "WHERE f.study_key = CAST($1 AS integer) %s"
 	         "AND (f.gene_key, f.sample_key) > (CAST($2 AS integer), CAST($3 AS integer)) "
 	         "ORDER BY f.gene_key, f.sample_key LIMIT CAST($4 AS integer)",
-	         s->kind == GX_DB_POSTGRESQL ? "CAST(f.value AS text)" : "printf('%!.17g', f.value)");
+	         s->kind == GX_DB_POSTGRESQL ? "CAST(f.value AS text)" : "printf('%!.17g', f.value)",
+	         s->kind == GX_DB_POSTGRESQL ? "" : "AND f.gene_key IN (SELECT gene_key FROM dim_gene "
+	                                            "WHERE gene_key >= CAST($2 AS integer)) ");
 	snprintf(lim, sizeof(lim), "%d", FACT_CHUNK);
 	for (;;) {
 		if ((rc = gx_sink_query(s, sql, 4, par, &r, err)))

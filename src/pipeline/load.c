@@ -64,6 +64,7 @@ static int upsert_study(pipe *p, gx_err *err)
 	row.organism = organism;
 	row.source_database = srcdb;
 	row.metadata = sm ? sm->experiment_json : NULL;
+	gx_organism_key(organism, p->organism, sizeof(p->organism)); /* its genes' namespace */
 	return gx_dim_study_upsert(p->s, &row, &p->study_key, err);
 }
 
@@ -211,14 +212,44 @@ static int remove_vanished(pipe *p, gx_err *err)
 	return 0;
 }
 
-static int save_digests(pipe *p, gx_err *err)
+/*
+ * A partial run on a backend that keeps a gene-major copy in blocks of sample keys
+ * (gx_sink_sample_block): each block with a rewritten, new or vanished sample is written
+ * again whole, so its unchanged samples are read again as tiles.
+ */
+static int mark_tiles(pipe *p, gx_err *err)
+{
+	int32_t bs = (int32_t)gx_sink_sample_block(p->s);
+	gx_hset blocks = { 0 };
+	size_t i;
+	int rc = 0;
+
+	if (bs <= 0)
+		return 0;
+	for (i = 0; i < p->n_samples && !rc; i++)
+		if (p->samples[i].want &&
+		    gx_hset_put(&blocks, (uint64_t)(p->samples[i].key / bs) + 1, 0, NULL) < 0)
+			rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+	for (i = 0; i < p->n_gone && !rc; i++)
+		if (gx_hset_put(&blocks, (uint64_t)(p->gone[i].key / bs) + 1, 0, NULL) < 0)
+			rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+	for (i = 0; i < p->n_samples && !rc; i++) {
+		sample *sm = &p->samples[i];
+		sm->tile = !sm->want && gx_hset_get(&blocks, (uint64_t)(sm->key / bs) + 1, NULL);
+	}
+	gx_hset_release(&blocks);
+	return rc;
+}
+
+static int save_digests(pipe *p, long run_id, gx_err *err)
 {
 	size_t i;
 	int rc;
 
 	for (i = 0; i < p->n_samples; i++) {
 		sample *sm = &p->samples[i];
-		if (sm->want && (rc = gx_dim_sample_digest(p->s, sm->key, sm->digest, sm->n_values, err)))
+		if (sm->want && (rc = gx_dim_sample_digest(p->s, sm->key, sm->digest, sm->n_values,
+		                                            run_id, err)))
 			return rc;
 	}
 	return 0;
@@ -341,7 +372,8 @@ int pipe_load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_err *e
 			for (i = 0; i < p->n_samples; i++)
 				if (p->samples[i].want && p->samples[i].existed)
 					keys[nchg++] = p->samples[i].key;
-			if ((rc = gx_sink_delete_samples(p->s, p->study_key, nchg, keys, &deleted, err)))
+			if ((rc = gx_sink_delete_samples(p->s, p->study_key, nchg, keys, &deleted, err)) ||
+			    (rc = mark_tiles(p, err)))
 				goto fail;
 			p->res->counts.rows_deleted += deleted;
 			pipe_step_time("changed samples' rows deleted", &t0);
@@ -367,7 +399,7 @@ int pipe_load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_err *e
 		for (i = 0; i < p->n_samples; i++)
 			p->res->counts.samples_changed += p->samples[i].want;
 		gx_progress_phase(&p->prog, "digests and files");
-		if ((rc = save_digests(p, err)))
+		if ((rc = save_digests(p, run_id, err)))
 			goto fail;
 	}
 	p->res->counts.samples_changed += write_facts ? 0 : meta_changed;
@@ -386,7 +418,7 @@ int pipe_load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_err *e
 	if ((rc = pipe_checks_finish(p, run_id, err)))
 		goto fail;
 	pipe_step_time("validation", &t0);
-	if ((rc = gx_check_interrupt(err)))
+	if ((rc = gx_check_interrupt(err)) || (rc = gx_sink_statistics(p->s, err)))
 		goto fail;
 	if ((rc = gx_meta_run_finish(p->s, run_id, "succeeded", p->res->mode, &p->res->counts,
 	                             NULL, err)))

@@ -24,6 +24,7 @@
 #include "extract/matrix.h"
 #include "load/dims.h"
 #include "load/meta.h"
+#include "transform/dups.h"
 #include "transform/illness.h"
 #include "transform/platform.h"
 #include "transform/validate.h"
@@ -50,6 +51,9 @@ typedef struct sample {
 	int sparse;                 /* its matrix stores no zeros: an absent value is a 0 */
 	size_t plat;                /* its normalized platform: index in pipe.plats */
 	int want;                   /* facts of this sample are (re)written */
+	int tile;                   /* not rewritten, but its values are passed to the
+	                             * backend's gene-major copy (its block has a changed
+	                             * sample: gx_sink_sample_block) */
 	gx_digest dig;
 	size_t cohort_col;          /* column in the cohort statistics, SIZE_MAX if none */
 	long n_values;
@@ -79,6 +83,7 @@ typedef struct pipe {
 	vanished *gone;             /* samples the files no longer have */
 	size_t n_gone;
 	int32_t study_key;          /* 0 if the study is new */
+	char organism[64];          /* the study's organism as dim_gene keys it ("" unknown) */
 	char old_fingerprint[GX_HASH_HEX];
 	char fingerprint[GX_HASH_HEX];
 	char old_facts_fp[GX_HASH_HEX]; /* dim_study.facts_fingerprint, "" if none */
@@ -90,6 +95,9 @@ typedef struct pipe {
 	char old_features_hash[GX_HASH_HEX];   /* dim_study.features_hash, "" if none */
 	int linear;                 /* value scale: 1 linear, 0 log2 */
 	gx_hset gene_keys;          /* gene hash -> gene_key, for this run */
+	gx_dups **dups;             /* per matrix: its repeated gene ids (genes.duplicates),
+	                             * NULL when refused; planned once per run */
+	int dups_planned;
 	gx_code_keys *illness_keys; /* code -> illness_key */
 	gx_code_keys *platform_keys; /* code -> platform_key */
 	gx_platform *plats;         /* the distinct normalized platforms of the samples */
@@ -132,8 +140,11 @@ int pipe_sample_json(pipe *p, sample *sm, gx_err *err);
 
 /* ---- scan.c ---- */
 
-/* Resolve the gene keys of every matrix before the facts stream (gx_matrix_genes). */
+/* Resolve the gene keys of every matrix before the facts stream (gx_matrix_genes); the
+ * same pass plans the repeated gene ids when that is not done yet. */
 int pipe_pre_resolve_genes(pipe *p, gx_err *err);
+/* Plan every matrix's repeated gene ids (genes.duplicates), once per run. */
+int pipe_plan_dups(pipe *p, gx_err *err);
 /* Scan every matrix: digests of the wanted samples and, with a writer, their facts. */
 int pipe_scan_all(pipe *p, gx_fact_writer *w, gx_err *err);
 /* Scan every matrix for the cohort statistics alone (every sample; digests, facts and

@@ -251,6 +251,7 @@ int pipe_build_samples(pipe *p, gx_err *err)
 	mo.n_na_values = p->cfg->n_na_values;
 	mo.max_field_bytes = (size_t)p->cfg->max_field_bytes;
 	mo.h5_idle_s = (unsigned)p->cfg->hdf5_idle_s;
+	mo.allow_dup_genes = strcmp(p->cfg->genes_duplicates, "refuse") != 0;
 	for (i = 0; i < p->files->n; i++)
 		if (!strcmp(p->files->files[i].role, "matrix"))
 			p->n_mats++;

@@ -40,8 +40,11 @@ typedef struct scan {
 	/* fact batch */
 	int32_t *fs, *fg;
 	double *fv, *fl;
+	unsigned char *ft;          /* per fact: tile_only (when the scan has tiles) */
 	size_t fn;
+	int tiles;                  /* some sample is a tile (run.h) */
 	gx_fact_writer *w;
+	gx_dups *dups;              /* the matrix's repeated gene ids, or NULL */
 	gx_cohort_acc *acc;         /* accumulate cohort statistics, or NULL */
 	size_t *grow;               /* per gene of the table: row in acc */
 	int cohort_only;            /* every sample for acc alone: no digest, no validation */
@@ -70,6 +73,7 @@ static int flush_facts(scan *sc, gx_err *err)
 	b.gene_key = sc->fg;
 	b.value = sc->fv;
 	b.log2 = sc->fl;
+	b.tile_only = sc->tiles ? sc->ft : NULL;
 	rc = gx_sink_facts_put(sc->w, &b, err);
 	sc->fn = 0;
 	gx_test_point("facts");
@@ -118,7 +122,7 @@ static int gene_keys(pipe *p, size_t n, const char *const *ids, const char *cons
 	}
 	if (!nm)
 		goto out;
-	if ((rc = gx_sink_resolve_genes(p->s, nm, mids, msym, mkeys, err)))
+	if ((rc = gx_sink_resolve_genes(p->s, p->organism, nm, mids, msym, mkeys, err)))
 		goto out;
 	for (i = 0; i < nm; i++) {
 		keys[midx[i]] = mkeys[i];
@@ -135,15 +139,28 @@ out:
 	return rc;
 }
 
+/* what a genes pass over matrix m does: plan its repeated ids, resolve keys, or both */
+typedef struct genes_pass {
+	pipe *p;
+	gx_dups *plan;              /* ids go to its plan, or NULL */
+	int resolve;
+} genes_pass;
+
 static int on_genes(void *ctx, size_t n, const char *const *ids, const char *const *symbols,
                     gx_err *err)
 {
-	pipe *p = ctx;
-	uint64_t *h = gx_calloc(n ? n : 1, sizeof(*h));
-	int32_t *k = gx_calloc(n ? n : 1, sizeof(*k));
+	genes_pass *gp = ctx;
+	uint64_t *h;
+	int32_t *k;
 	size_t i;
 	int rc;
 
+	if (gp->plan && (rc = gx_dups_add_ids(gp->plan, n, ids, err)))
+		return rc;
+	if (!gp->resolve)
+		return 0;
+	h = gx_calloc(n ? n : 1, sizeof(*h));
+	k = gx_calloc(n ? n : 1, sizeof(*k));
 	if (!h || !k) {
 		gx_free(h);
 		gx_free(k);
@@ -151,24 +168,68 @@ static int on_genes(void *ctx, size_t n, const char *const *ids, const char *con
 	}
 	for (i = 0; i < n; i++)
 		h[i] = gx_gene_hash(ids[i], strlen(ids[i]));
-	rc = gene_keys(p, n, ids, symbols, h, k, err);
+	rc = gene_keys(gp->p, n, ids, symbols, h, k, err);
 	gx_free(h);
 	gx_free(k);
 	return rc;
 }
 
-/* Resolve the gene keys of every matrix before the facts stream (see gx_matrix_genes). */
-int pipe_pre_resolve_genes(pipe *p, gx_err *err)
+/*
+ * One pass over every matrix's gene ids (gx_matrix_genes): plan the repeated ids when
+ * that is not done yet (every policy but refuse), resolve the keys when 'resolve'.  The
+ * ids a plan makes (suffix) are resolved after it.
+ */
+static int genes_passes(pipe *p, int resolve, gx_err *err)
 {
+	gx_dup_policy pol = gx_dup_policy_of(p->cfg->genes_duplicates);
+	int plan = !p->dups_planned && pol != GX_DUP_REFUSE;
 	size_t m;
 	int rc;
 
+	if (plan && !p->dups && !(p->dups = gx_calloc(p->n_mats ? p->n_mats : 1, sizeof(*p->dups))))
+		return gx_err_set(err, GX_E_NOMEM, "out of memory");
 	for (m = 0; m < p->n_mats; m++) {
-		rc = gx_matrix_genes(p->mats[m], on_genes, p, err);
+		const gx_matrix_info *info = gx_matrix_info_of(p->mats[m]);
+		genes_pass gp = { p, NULL, resolve };
+		if (plan && !(gp.plan = p->dups[m] = gx_dups_new(pol, info->n_samples, info->sparse)))
+			return gx_err_set(err, GX_E_NOMEM, "out of memory");
+		if (!gp.plan && !resolve)
+			continue;
+		rc = gx_matrix_genes(p->mats[m], on_genes, &gp, err);
 		if (rc < 0)
 			return rc;
+		if (plan && (rc = gx_dups_plan(gp.plan, err)))
+			return rc;
+		if (resolve && p->dups && p->dups[m]) {
+			size_t n;
+			const char *const *ids = gx_dups_new_ids(p->dups[m], &n);
+			if (n && (rc = on_genes(&gp, n, ids, NULL, err)))
+				return rc;
+		}
+	}
+	p->dups_planned = 1;
+	if (p->dups) {
+		int64_t rows = 0, ids = 0;
+		for (m = 0; m < p->n_mats; m++) {
+			rows += (int64_t)gx_dups_rows(p->dups[m]);
+			ids += (int64_t)gx_dups_ids(p->dups[m]);
+		}
+		gx_valid_dup_genes(p->val, rows, ids, p->cfg->genes_duplicates);
 	}
 	return 0;
+}
+
+/* Resolve the gene keys of every matrix before the facts stream (see gx_matrix_genes). */
+int pipe_pre_resolve_genes(pipe *p, gx_err *err)
+{
+	return genes_passes(p, 1, err);
+}
+
+int pipe_plan_dups(pipe *p, gx_err *err)
+{
+	if (p->dups_planned || !strcmp(p->cfg->genes_duplicates, "refuse"))
+		return 0;
+	return genes_passes(p, 0, err);
 }
 
 /* One cell (index i of the batch) of gene g of the batch's table, for sample sm. */
@@ -177,8 +238,19 @@ static inline int on_cell(scan *sc, sample *sm, size_t g, const gx_cells *c, siz
 {
 	double v = c->value[i], l;
 
-	if ((!sm->want && !sc->cohort_only) || (c->missing && c->missing[i]))
+	if ((!sm->want && !sm->tile && !sc->cohort_only) || (c->missing && c->missing[i]))
 		return 0;
+	if (!sm->want && !sc->cohort_only) {
+		/* a tile: its value for the backend's gene-major copy, nothing else */
+		if (!sc->emit)
+			return 0;
+		sc->fs[sc->fn] = sm->key;
+		sc->fg[sc->fn] = sc->gkey[g];
+		sc->fv[sc->fn] = v;
+		sc->fl[sc->fn] = !sc->p->linear ? v : v >= 0 ? log2(v + 1.0) : NAN;
+		sc->ft[sc->fn] = 1;
+		return ++sc->fn == FACT_BATCH ? flush_facts(sc, err) : 0;
+	}
 	if (!sc->cohort_only) {
 		gx_digest_add(&sm->dig, gx_record_hash(sc->ghash[g], v));
 		sm->n_values++;
@@ -198,6 +270,7 @@ static inline int on_cell(scan *sc, sample *sm, size_t g, const gx_cells *c, siz
 	sc->fg[sc->fn] = sc->gkey[g];
 	sc->fv[sc->fn] = v;
 	sc->fl[sc->fn] = l;
+	sc->ft[sc->fn] = 0;
 	if (++sc->fn == FACT_BATCH)
 		return flush_facts(sc, err);
 	return 0;
@@ -326,7 +399,8 @@ static int on_cells(void *ctx, const gx_cells *c, gx_err *err)
 		if (sc->emit && (rc = gene_keys(p, c->n_genes, c->gene_ids, c->gene_symbols,
 		                                sc->ghash, sc->gkey, err)))
 			return rc;
-		sc->n_genes += (long)c->n_genes;
+		if (c->gene_row0 != SIZE_MAX) /* file rows; not a table of merged ids */
+			sc->n_genes += (long)c->n_genes;
 	}
 	if (sc->probe) {
 		/* the first probe_left cells, whatever the reader's batch size */
@@ -360,6 +434,14 @@ static int on_cells(void *ctx, const gx_cells *c, gx_err *err)
 	return 0;
 }
 
+/* A batch from the reader: through the matrix's repeated-id policy, then on_cells. */
+static int scan_cells(void *ctx, const gx_cells *c, gx_err *err)
+{
+	scan *sc = ctx;
+
+	return sc->dups ? gx_dups_cells(sc->dups, c, on_cells, sc, err) : on_cells(sc, c, err);
+}
+
 static void scan_release(scan *sc)
 {
 	gx_free(sc->stored);
@@ -373,6 +455,7 @@ static void scan_release(scan *sc)
 	gx_free(sc->fg);
 	gx_free(sc->fv);
 	gx_free(sc->fl);
+	gx_free(sc->ft);
 }
 
 /* Start cohort statistics for a scan of every sample: one column per cohort. */
@@ -406,16 +489,28 @@ static int scan_matrices(pipe *p, scan *sc, gx_err *err)
 		unsigned char *want = gx_calloc(info->n_samples ? info->n_samples : 1, 1);
 		if (!want)
 			return gx_err_set(err, GX_E_NOMEM, "out of memory");
-		for (i = 0; i < info->n_samples; i++)
-			want[i] = (unsigned char)(sc->cohort_only ||
-			                          p->samples[p->col_sample[m][i]].want);
+		for (i = 0; i < info->n_samples; i++) {
+			const sample *sm = &p->samples[p->col_sample[m][i]];
+			want[i] = (unsigned char)(sc->cohort_only || sm->want || (sc->emit && sm->tile));
+		}
 		sc->mat = m;
 		p->mats[m]->opts.progress = scan_progress;
 		p->mats[m]->opts.progress_ctx = sc;
 		sc->gcap = 0; /* a new matrix has a new gene table */
+		sc->dups = p->dups ? p->dups[m] : NULL;
+		if (sc->dups)
+			gx_dups_scan_begin(sc->dups);
 		if (!(rc = zeros_begin(sc, m, err)) &&
-		    !(rc = gx_matrix_scan(p->mats[m], want, on_cells, sc, err)))
-			zeros_end(sc);
+		    !(rc = gx_matrix_scan(p->mats[m], want, scan_cells, sc, err))) {
+			if (sc->dups) {
+				sc->gcap = 0; /* the merged ids are a table of their own */
+				if (!(rc = gx_dups_scan_end(sc->dups, on_cells, sc, err)) &&
+				    gx_dup_policy_of(p->cfg->genes_duplicates) != GX_DUP_SUFFIX)
+					sc->n_genes -= (long)gx_dups_rows(sc->dups); /* rows that are not genes */
+			}
+			if (!rc)
+				zeros_end(sc);
+		}
 		p->mats[m]->opts.progress = NULL; /* sc dies after the scan; others report nothing */
 		gx_free(want);
 		p->bytes_before += info->bytes;
@@ -434,12 +529,16 @@ int pipe_scan_all(pipe *p, gx_fact_writer *w, gx_err *err)
 	size_t i, wanted = 0;
 	int rc = 0;
 
+	if ((rc = pipe_plan_dups(p, err)))
+		return rc;
 	memset(&sc, 0, sizeof(sc));
 	sc.p = p;
 	sc.w = w;
 	sc.emit = w != NULL;
-	for (i = 0; i < p->n_samples; i++)
+	for (i = 0; i < p->n_samples; i++) {
 		wanted += (size_t)(p->samples[i].want != 0);
+		sc.tiles |= w && p->samples[i].tile;
+	}
 	if (p->cohort && wanted == p->n_samples) {
 		if ((rc = cohort_begin(p, err)))
 			return rc;
@@ -450,7 +549,8 @@ int pipe_scan_all(pipe *p, gx_fact_writer *w, gx_err *err)
 		sc.fg = gx_malloc(FACT_BATCH * sizeof(*sc.fg));
 		sc.fv = gx_malloc(FACT_BATCH * sizeof(*sc.fv));
 		sc.fl = gx_malloc(FACT_BATCH * sizeof(*sc.fl));
-		if (!sc.fs || !sc.fg || !sc.fv || !sc.fl) {
+		sc.ft = gx_malloc(FACT_BATCH);
+		if (!sc.fs || !sc.fg || !sc.fv || !sc.fl || !sc.ft) {
 			scan_release(&sc);
 			return gx_err_set(err, GX_E_NOMEM, "out of memory");
 		}
@@ -483,6 +583,8 @@ int pipe_scan_cohorts(pipe *p, gx_err *err)
 	scan sc;
 	int rc;
 
+	if ((rc = pipe_plan_dups(p, err))) /* the cohorts see the rows the facts hold */
+		return rc;
 	memset(&sc, 0, sizeof(sc));
 	sc.p = p;
 	sc.cohort_only = 1;

@@ -46,6 +46,8 @@ struct gx_valid {
 	size_t n_attr;
 	gx_step_time steps[4];
 	size_t n_steps;
+	int64_t dup_rows, dup_ids;      /* repeated gene ids and their policy */
+	const char *dup_policy;
 };
 
 static int beyond(double observed, int upper, double limit)
@@ -331,6 +333,18 @@ static void attrition(out *o, const gx_valid_figures *f)
 	         "listed in aggregated_metadata.json, absent from the matrix: not loaded");
 }
 
+/* what genes.duplicates did with the repeated rows, for the check's message */
+static const char *dup_effect(const char *policy)
+{
+	if (!strcmp(policy, "first"))
+		return "each id's first row kept, its other rows left out";
+	if (!strcmp(policy, "mean"))
+		return "one row per id, the mean of its rows";
+	if (!strcmp(policy, "sum"))
+		return "one row per id, the sum of its rows";
+	return "every row kept, the repeats renamed X-1, X-2, ...";
+}
+
 int gx_valid_evaluate(const gx_config *cfg, const gx_valid_figures *f, gx_check **checks,
                       size_t *n_checks, gx_attrition **attr, size_t *n_attr, gx_err *err)
 {
@@ -341,11 +355,19 @@ int gx_valid_evaluate(const gx_config *cfg, const gx_valid_figures *f, gx_check 
 	*attr = NULL;
 	*n_checks = *n_attr = 0;
 
-	/* integrity: the readers stop the run at the first structural error */
-	for (i = 0; i < N_INTEGRITY; i++)
-		add_check(&o, "integrity", integrity[i].name, GX_CHECK_PASS, 0, 0, "none%s",
-		          f->matrix_read ? "" : " (the matrix was not read again: unchanged since "
-		                                "its last load)");
+	/* integrity: the readers stop the run at the first structural error; repeated gene
+	 * ids that genes.duplicates handled are counted */
+	for (i = 0; i < N_INTEGRITY; i++) {
+		if (f->matrix_read && f->n_dup_rows && integrity[i].code == GX_E_DUP_GENE)
+			add_check(&o, "integrity", integrity[i].name, GX_CHECK_PASS,
+			          (double)f->n_dup_rows, 0, "%lld rows repeat the ids of earlier rows "
+			          "(%lld ids): genes.duplicates = %s, %s", (long long)f->n_dup_rows,
+			          (long long)f->n_dup_ids, f->dup_policy, dup_effect(f->dup_policy));
+		else
+			add_check(&o, "integrity", integrity[i].name, GX_CHECK_PASS, 0, 0, "none%s",
+			          f->matrix_read ? "" : " (the matrix was not read again: unchanged "
+			                                "since its last load)");
+	}
 	check_samples(&o, cfg, f);
 	check_values(&o, cfg, f);
 	check_labels(&o, cfg, f);
@@ -588,6 +610,9 @@ static int gather(gx_valid *v, const gx_metadata *md, const gx_study_meta *sm, i
 	f->unknown_platform = names_str(&lists[4]);
 	for (i = 0; i < v->n; i++)
 		f->matrix_read |= v->samples[i].scanned;
+	f->n_dup_rows = v->dup_rows;
+	f->n_dup_ids = v->dup_ids;
+	f->dup_policy = v->dup_policy ? v->dup_policy : "";
 	/* fewest_sample and worst_missing_sample point into 'stored': the caller keeps it */
 out:
 	gx_hset_release(&accs);
@@ -601,6 +626,15 @@ void gx_valid_loaded(gx_valid *v)
 	v->t_finish = gx_mono();
 	add_step(v, "load", v->t_finish - v->t_begin);
 	clear_results(v);
+}
+
+void gx_valid_dup_genes(gx_valid *v, int64_t rows, int64_t ids, const char *policy)
+{
+	if (!v)
+		return;
+	v->dup_rows = rows;
+	v->dup_ids = ids;
+	v->dup_policy = policy;
 }
 
 size_t gx_valid_n_samples(const gx_valid *v)

@@ -67,6 +67,11 @@ int gx_valid_begin(gx_valid *v, size_t n_samples, const char *default_illness, g
 void gx_valid_sample(gx_valid *v, size_t i, const char *accession, int scanned,
                      int has_metadata, const char *illness_code, int platform_known);
 
+/* The matrix's repeated gene ids, handled by genes.duplicates = 'policy' (a string
+ * that must live as long as v): the duplicate_gene_ids check reports them.  NULL v: no
+ * operation. */
+void gx_valid_dup_genes(gx_valid *v, int64_t rows, int64_t ids, const char *policy);
+
 /* Count one batch of cells (see gx_stats_add_cells).  NULL v: no operation. */
 void gx_valid_cells(gx_valid *v, const gx_cells *c, const size_t *colmap, size_t n_cols);
 
@@ -139,6 +144,9 @@ typedef struct gx_valid_figures {
 	const char *unknown_illness;
 	size_t n_platform_known;
 	const char *unknown_platform;
+	int64_t n_dup_rows;             /* rows whose gene id an earlier row has ... */
+	int64_t n_dup_ids;              /* ... the ids on several rows ... */
+	const char *dup_policy;         /* ... and genes.duplicates, which handled them */
 } gx_valid_figures;
 
 /*

@@ -89,8 +89,10 @@ q "CREATE TABLE t0290_by_study (study_key integer NOT NULL, note text);
    CREATE TABLE t0290_by_sample (sample_key integer NOT NULL);
    INSERT INTO t0290_by_sample SELECT sample_key FROM dim_sample WHERE study_key IN ($key, $other)"
 in_tables() { # the study's rows in each table that has them: "table n" lines
+	companions="" # PostgreSQL's gene-major and sample-major copies of the facts (0009)
+	[ "$BACKEND" = pg ] && companions="fact_gene_expression_by_gene fact_gene_expression_by_sample"
 	for t in dim_sample fact_gene_expression fact_cohort_gene_stats meta_source_file dim_study \
-	         t0290_by_study; do
+	         t0290_by_study $companions; do
 		n=$(q "SELECT count(*) FROM $t WHERE study_key = $key")
 		[ "$n" -gt 0 ] && echo "$t $n"
 	done

@@ -70,7 +70,7 @@ like "$(jq -r '.messages[] | select(.level == "error") | .message' "$T/f.json")"
 
 # a run stopped by a structural error: an integrity error
 sed -n '2p' "$DATA/GSE1001/GSE1001.tsv" >> "$DATA/GSE1001/GSE1001.tsv"
-gx load GSE1001; is "$rc" 65 "a duplicate gene id"
+gx --set genes.duplicates=refuse load GSE1001; is "$rc" 65 "a duplicate gene id"
 gx report --format json GSE1001; printf '%s\n' "$out" > "$T/i.json"
 is "$(jq -r '[.error.code, .summary.integrity_errors, (.checks | length)] | map(tostring) | join("|")' "$T/i.json")" \
    "2013|1|1" "JSON: error 2013, counted as an integrity error"

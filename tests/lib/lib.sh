@@ -14,10 +14,11 @@
 #   qdb DB SQL        the same on another database of the test (a gxload --db URL)
 #   db_dump [DB]      every user-visible row of DB (default $DB) by natural keys: studies,
 #                     samples with their labels and statistics, genes, illnesses,
-#                     platforms, features, facts, cohort statistics, gene pairs,
-#                     differential statistics, feature values, source files, and the
-#                     checks and attrition of each study's latest successful load; run
-#                     ids, times and surrogate keys left out
+#                     platforms, features, facts (also as the gene-major and sample-major
+#                     views give them), cohort statistics, gene pairs, differential
+#                     statistics, feature values, source files, and the checks and
+#                     attrition of each study's latest successful load; run ids, times
+#                     and surrogate keys left out
 #   db_snapshot       a hash of db_dump: compare before and after a step
 #   ref_check NAME [--config F] [--set K=V]... [--cache KEY] [ACC...]
 #                     one test point: the database equals a clean `load --force` of the
@@ -175,6 +176,10 @@ FROM fact_gene_expression f LEFT JOIN dim_study st ON st.study_key = f.study_key
 LEFT JOIN dim_sample s ON s.sample_key = f.sample_key
 LEFT JOIN dim_gene g ON g.gene_key = f.gene_key
 ORDER BY st.accession, s.accession, g.gene_id;
+SELECT 'by_gene', study_accession, sample_accession, gene_id, $(vexpr value), $(vexpr log2_value)
+FROM vw_expression_by_gene ORDER BY study_accession, sample_accession, gene_id;
+SELECT 'by_sample', study_accession, sample_accession, gene_id, $(vexpr value), $(vexpr log2_value)
+FROM vw_expression_by_sample ORDER BY study_accession, sample_accession, gene_id;
 SELECT 'cohort', st.accession, c.cohort_by, c.cohort, i.code, g.gene_id, c.n, $(vround c.mean),
        $(vround c.stddev), $(vexpr c.min), $(vexpr c.max), c.candidate_rank
 FROM fact_cohort_gene_stats c LEFT JOIN dim_study st ON st.study_key = c.study_key

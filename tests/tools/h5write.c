@@ -1,6 +1,6 @@
 /*
  * h5write.c - write a TSV matrix as an HDF5 file in one of the layouts gxload reads, for
- * the integration tests (tests/integration/t0400-hdf5.sh).
+ * the integration tests (tests/integration/t0400-hdf5.sh, t0815-duplicates.sh).
  *
  *   h5write LAYOUT IN.tsv OUT [--col-attr NAME=v1,v2,...] [--nonzero]
  *   LAYOUT: 10x3 10x2 h5ad h5ad-csr h5ad-csc h5ad7 h5ad6 loom3 loom2 archs4
@@ -14,7 +14,8 @@
  * the same facts and the same per-sample digests; with --nonzero a sparse layout stores
  * only the nonzero cells, as real 10x and sparse h5ad files do.  --col-attr adds a
  * per-sample text column: a Loom col_attrs dataset, or a categorical h5ad obs column
- * (layouts h5ad, h5ad-csr, h5ad-csc).  The fixture writers are those of the unit tests
+ * (layouts h5ad, h5ad-csr, h5ad-csc).  Gene ids the TSV repeats are repeated in the
+ * file.  The fixture writers are those of the unit tests
  * (tests/unit/h5fix.h).
  */
 #include "h5fix.h"
@@ -79,6 +80,7 @@ static void obs_column(hid_t f, const char *name, size_t ns, const char **vals)
 int main(int argc, char **argv)
 {
 	gx_matrix *m = NULL;
+	gx_matrix_opts mo;
 	gx_err err;
 	coll k;
 	fx_mat fm;
@@ -114,7 +116,9 @@ int main(int argc, char **argv)
 	layout = argv[1];
 	memset(&k, 0, sizeof k);
 	gx_err_clear(&err);
-	if (gx_matrix_open(argv[2], NULL, &m, &err) ||
+	memset(&mo, 0, sizeof mo);
+	mo.allow_dup_genes = 1; /* a TSV that repeats ids gives an HDF5 file that does */
+	if (gx_matrix_open(argv[2], &mo, &m, &err) ||
 	    !(k.ns = gx_matrix_info_of(m)->n_samples) ||
 	    gx_matrix_scan(m, NULL, on_cells, &k, &err)) {
 		fprintf(stderr, "h5write: %s\n", err.msg);

@@ -745,6 +745,7 @@ typedef struct fx_got {
 	fx_cell *c;
 	size_t n, cap;
 	int keep;                 /* keep every cell (else only count and digests) */
+	int allow_dups;           /* open with allow_dup_genes: repeated gene ids passed on */
 	size_t batches, dense_batches, max_batch;
 	int bad_batch;            /* a batch broke the gx_cells contract */
 	const gx_matrix_info *info;
@@ -817,12 +818,14 @@ static inline int fx_scan_want(const char *path, const char *h5_path,
 {
 	gx_matrix_opts o;
 	gx_matrix *m = NULL;
-	int rc, keep = g->keep;
+	int rc, keep = g->keep, allow = g->allow_dups;
 
 	memset(&o, 0, sizeof(o));
 	o.h5_path = h5_path;
+	o.allow_dup_genes = allow;
 	fx_got_free(g);
 	g->keep = keep;
+	g->allow_dups = allow;
 	gx_err_clear(err);
 	if (out)
 		*out = NULL;

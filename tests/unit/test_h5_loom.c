@@ -84,7 +84,7 @@ static void test_v3(void)
 static void test_v2(void)
 {
 	static const char *const syms[NG] = { "Caf&#233;", "Pbsn", "Caf\xc3\xa9" };
-	static const char *const want_ids[NG] = { "Caf\xc3\xa9", "Pbsn", "Caf\xc3\xa9-1" };
+	static const char *const want_ids[NG] = { "Caf\xc3\xa9", "Pbsn", "Caf\xc3\xa9" };
 	static const char *const nums[NS] = { "0", "1", "2", "3" };
 	fx_mat m = fx_matrix(NG, NS, genes, symbols, samples, vals), w;
 	fx_opts o;
@@ -109,6 +109,9 @@ static void test_v2(void)
 	H5Ldelete(f, "/col_attrs/CellID", H5P_DEFAULT);
 	H5Fclose(f);
 	got.keep = 1;
+	rc = fx_scan_want(p, NULL, NULL, &got, NULL, &err);
+	is_int(rc, -GX_E_DUP_GENE, "loom 2.0.1: a repeated Gene symbol is refused by default");
+	got.allow_dups = 1;
 	rc = fx_scan_want(p, NULL, NULL, &got, &mx, &err);
 	is_int(rc, 0, "loom 2.0.1: open and scan");
 	if (rc) {
@@ -120,7 +123,7 @@ static void test_v2(void)
 	w.genes = want_ids;
 	w.samples = nums;
 	is_int(fx_same(&got, &w, 0), 0,
-	       "loom 2: XML references decoded, repeated Gene symbols renamed -1, values exact");
+	       "loom 2: XML references decoded, repeated Gene symbols passed on, values exact");
 	is_str(got.sym0, "Caf\xc3\xa9", "loom 2: symbols keep the repeated name");
 	gx_matrix_close(mx);
 	fx_got_free(&got);

@@ -136,8 +136,8 @@ static void test_dims(gx_sink *s, int32_t *study_key, int32_t keys[3], gx_err *e
 	ok(!gx_dim_sample_upsert(s, &sr, now, &keys[1], e) && keys[1] > keys[0], "sample S2");
 	sr = sample_row(*study_key, "S3", "h3", NULL, NULL);
 	ok(!gx_dim_sample_upsert(s, &sr, now, &keys[2], e) && keys[2] > keys[1], "sample S3");
-	ok(!gx_dim_sample_digest(s, keys[0], "d1", 4, e) &&
-	   !gx_dim_sample_digest(s, keys[1], "d2", 4, e),
+	ok(!gx_dim_sample_digest(s, keys[0], "d1", 4, 1, e) &&
+	   !gx_dim_sample_digest(s, keys[1], "d2", 4, 1, e),
 	   "digests stored");
 	ok(!gx_dim_samples_read(s, *study_key, &ss, &n, e) && n == 3, "three samples read back");
 	for (k = 0; k < (int32_t)n; k++)
@@ -166,7 +166,7 @@ static int put_facts(gx_sink *s, int32_t study_key, const int32_t *samples, size
 	gx_fact_writer *w = NULL;
 	int32_t sk[16], gk[16];
 	double v[16], l[16];
-	gx_fact_batch b;
+	gx_fact_batch b = { 0 };
 	size_t i, j, n = 0;
 	int rc;
 
@@ -197,7 +197,7 @@ static void test_facts(gx_sink *s, int32_t study_key, const int32_t keys[3], gx_
 	int32_t genes[3], again[3];
 	int64_t deleted = -1;
 
-	ok(!gx_sink_resolve_genes(s, 3, ids, sym, genes, e) && genes[0] > 0 &&
+	ok(!gx_sink_resolve_genes(s, "", 3, ids, sym, genes, e) && genes[0] > 0 &&
 	   genes[1] > genes[0] && genes[2] > genes[1], "genes resolved to new keys");
 	is_str(q1("SELECT gene_symbol FROM dim_gene WHERE gene_id = 'ENSG3'"), "C",
 	       "symbol stored");
@@ -225,9 +225,9 @@ static void test_facts(gx_sink *s, int32_t study_key, const int32_t keys[3], gx_
 
 	/* a changed sample's rows, found by key: every gene resolved in the transaction */
 	ok(!gx_sink_begin(s, e), "begin");
-	ok(!gx_sink_resolve_genes(s, 3, ids, NULL, again, e) && again[0] == genes[0] &&
+	ok(!gx_sink_resolve_genes(s, "", 3, ids, NULL, again, e) && again[0] == genes[0] &&
 	   again[2] == genes[2], "known genes keep their keys");
-	ok(!gx_dim_sample_digest(s, keys[0], "d1", 3, e), "S1 counts 3 values");
+	ok(!gx_dim_sample_digest(s, keys[0], "d1", 3, 1, e), "S1 counts 3 values");
 	ok(!gx_sink_delete_samples(s, study_key, 1, &keys[0], &deleted, e) && deleted == 3,
 	   "by key: S1's 3 rows");
 	ok(!gx_sink_commit(s, e), "commit");
@@ -237,7 +237,7 @@ static void test_facts(gx_sink *s, int32_t study_key, const int32_t keys[3], gx_
 
 	/* the genes of the transaction miss one of S1's: the count tells, the scan finds it */
 	ok(!gx_sink_begin(s, e), "begin");
-	ok(!gx_sink_resolve_genes(s, 2, ids, NULL, again, e), "two genes resolved");
+	ok(!gx_sink_resolve_genes(s, "", 2, ids, NULL, again, e), "two genes resolved");
 	deleted = -1;
 	ok(!gx_sink_delete_samples(s, study_key, 1, &keys[0], &deleted, e) && deleted == 3,
 	   "by key and the fall-back scan: 3 rows");
@@ -367,7 +367,7 @@ static void test_cohorts(gx_sink *s, const gx_config *cfg, int32_t study_key, gx
 
 	/* the loader's way: accumulated, ranked, stored */
 	memset(&a, 0, sizeof(a));
-	ok(!gx_sink_resolve_genes(s, 2, ids, NULL, keys, e), "gene keys");
+	ok(!gx_sink_resolve_genes(s, "", 2, ids, NULL, keys, e), "gene keys");
 	for (i = 0; i < 2; i++)
 		gx_hset_put(&gene_keys, gx_gene_hash(ids[i], strlen(ids[i])), (uint64_t)keys[i], NULL);
 	ok(!gx_cohort_acc_cohort(&a, "SEPSIS", &c0, e) && !gx_cohort_acc_cohort(&a, "CONTROL", &c1, e)

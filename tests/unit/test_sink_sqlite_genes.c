@@ -22,7 +22,7 @@ static int resolve(gx_sink *s, size_t n, const char *const *ids, const char *con
 	int rc;
 
 	gx_err_clear(&err);
-	if ((rc = gx_sink_begin(s, &err)) || (rc = gx_sink_resolve_genes(s, n, ids, sym, keys, &err)) ||
+	if ((rc = gx_sink_begin(s, &err)) || (rc = gx_sink_resolve_genes(s, "", n, ids, sym, keys, &err)) ||
 	    (rc = gx_sink_commit(s, &err)))
 		printf("# %s\n", err.msg);
 	return rc;
