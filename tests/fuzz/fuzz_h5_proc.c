@@ -11,6 +11,8 @@
  * it explores the messages between the two rather than libhdf5; its corpus starts from
  * the other HDF5 targets' seeds and tests/fuzz/crashers/h5/.  The input is a file in a
  * temporary directory: the reader closes every descriptor it inherits, a memfd included.
+ * The last check (no child process left) needs libFuzzer's -print_funcs=0
+ * (tests/fuzz/options/h5_proc): printing new functions starts a symbolizer process.
  */
 #include "fuzz.h"
 #include "extract/matrix.h"
