@@ -10,20 +10,8 @@
 # backends: sqlite pg
 . "$GXLOAD_TOP/tests/lib/lib.sh"
 
-PY=/usr/bin/python3
-CHECK="$GXLOAD_TOP/tests/stats/check_db.py"
+. "$GXLOAD_TOP/tests/lib/stats.sh"
 W="$GXLOAD_TOOLS/h5write"
-check() { # SUBCOMMAND ARGS...: each line of check_db.py is one test point
-	"$PY" "$CHECK" "$@" > "$T/chk" 2> "$T/chk.err"
-	if [ $? -ne 0 ] || [ ! -s "$T/chk" ]; then
-		_tap_result 1 "check_db.py $1 ran"
-		sed 's/^/#   /' "$T/chk.err" | tail -5
-		return
-	fi
-	while IFS='	' read -r res name why; do
-		if [ "$res" = ok ]; then ok 0 "$name"; else ok 1 "$name"; diag "$why"; fi
-	done < "$T/chk"
-}
 c() { echo "COALESCE($(vexpr "$1"), '')"; }
 cohorts_of() { # ACC -> sample<TAB>cohort
 	q "SELECT s.accession || '	' || s.cohort FROM dim_sample s JOIN dim_study st

@@ -10,19 +10,7 @@
 # backends: sqlite pg
 . "$GXLOAD_TOP/tests/lib/lib.sh"
 
-PY=/usr/bin/python3
-CHECK="$GXLOAD_TOP/tests/stats/check_db.py"
-check() { # SUBCOMMAND ARGS...: each line of check_db.py is one test point
-	"$PY" "$CHECK" "$@" > "$T/chk" 2> "$T/chk.err"
-	if [ $? -ne 0 ] || [ ! -s "$T/chk" ]; then
-		_tap_result 1 "check_db.py $1 ran"
-		sed 's/^/#   /' "$T/chk.err" | tail -5
-		return
-	fi
-	while IFS='	' read -r res name why; do
-		if [ "$res" = ok ]; then ok 0 "$name"; else ok 1 "$name"; diag "$why"; fi
-	done < "$T/chk"
-}
+. "$GXLOAD_TOP/tests/lib/stats.sh"
 mode() { q "SELECT mode FROM meta_etl_run WHERE study_accession = '$1' ORDER BY run_id DESC LIMIT 1"; }
 computed() { # ACC -> "N of M" from the last run's features message ("" if none)
 	q "SELECT message FROM meta_etl_process_log WHERE message LIKE 'features:%' AND run_id =

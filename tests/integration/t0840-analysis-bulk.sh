@@ -9,19 +9,7 @@
 # backends: sqlite pg
 . "$GXLOAD_TOP/tests/lib/lib.sh"
 
-PY=/usr/bin/python3
-CHECK="$GXLOAD_TOP/tests/stats/check_db.py"
-check() { # SUBCOMMAND ARGS...: each line of check_db.py is one test point
-	"$PY" "$CHECK" "$@" > "$T/chk" 2> "$T/chk.err"
-	if [ $? -ne 0 ] || [ ! -s "$T/chk" ]; then
-		_tap_result 1 "check_db.py $1 ran"
-		sed 's/^/#   /' "$T/chk.err" | tail -5
-		return
-	fi
-	while IFS='	' read -r res name why; do
-		if [ "$res" = ok ]; then ok 0 "$name"; else ok 1 "$name"; diag "$why"; fi
-	done < "$T/chk"
-}
+. "$GXLOAD_TOP/tests/lib/stats.sh"
 c() { echo "COALESCE($(vexpr "$1"), '')"; }
 diff_of() { # ACC [SQL] -> the view's rows for check_db.py diff (SQL: more conditions)
 	q "SELECT cohort_a || '|' || cohort_b || '|' || gene_id || '|' || n_a || '|' || n_b || '|' ||
