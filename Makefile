@@ -158,6 +158,9 @@ FUZZ_TARGETS ?= $(subst $(space),$(comma),$(patsubst tests/fuzz/fuzz_%.c,%,$(FUZ
 comma := ,
 space := $(empty) $(empty)
 
+# kept between runs (make would delete them as intermediates of the targets)
+.SECONDARY: $(FZ_OBJS)
+
 $(FZ)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
 	clang $(CPPFLAGS) $(FZ_CFLAGS) -c -o $@ $<
