@@ -59,6 +59,17 @@ is "$(label GSM5001)" "SEPSIS|study_override|gse1001-all-sepsis||" "the study ov
 is "$(q "SELECT count(*), sum(value) FROM fact_gene_expression")" "$facts" "facts untouched"
 ref_check "relabelled by a study override" --set rules.overrides_dir="$T/ov"
 $GX load GSE1001 > "$T/o" 2>&1; like "$(cat "$T/o")" "^GSE1001: skipped \(unchanged since the last load\)" "unchanged rules: skipped"
+# the override's label changes while its id and reason stay, with cohorts by a sample
+# field (the cohort does not follow the label): the rows still follow the label
+$GX --set analysis.cohort_by=refinebio_sex load GSE1001 SRP2002 E-GEOD-3003 > "$T/o" 2>&1
+is $? 0 "cohorts by a field"
+sed -i 's/label: SEPSIS/label: NO_SEPSIS/' "$T/ov/study.yaml"
+$GX --set analysis.cohort_by=refinebio_sex load GSE1001 SRP2002 E-GEOD-3003 > "$T/o" 2>&1
+like "$(cat "$T/o")" "^GSE1001: succeeded \(metadata\) .* 5 samples changed" "the override's new label rewrites the samples"
+is "$(label GSM5001)" "NO_SEPSIS|study_override|gse1001-all-sepsis||" "the override's new label is stored"
+ref_check "an override's label changed, cohorts by a field" --set rules.overrides_dir="$T/ov" --set analysis.cohort_by=refinebio_sex
+sed -i 's/label: NO_SEPSIS/label: SEPSIS/' "$T/ov/study.yaml"
+$GX load GSE1001 SRP2002 E-GEOD-3003 > "$T/o" 2>&1; is $? 0 "back to the override's first label and cohorts by illness"
 gx load GSE1001 SRP2002 E-GEOD-3003
 like "$out" "^GSE1001: succeeded \(metadata\) 5 samples, 30 genes, 150 values \(log2\); 0 rows inserted, 0 deleted, 5 samples changed \[run [0-9]+, " \
      "back to the shipped rules: relabelled again"
