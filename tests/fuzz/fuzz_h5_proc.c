@@ -4,8 +4,9 @@
  * does.  The in-process targets (fuzz_h5.h) find faults in gxload's HDF5 code; this one
  * checks the promise the reader process makes whatever libhdf5 does with a damaged file
  * (crash, endless loop, a huge allocation): the calling process never crashes, a failure
- * carries a code and the file's name, a success delivers in-range finite cells and the
- * same cells on a second scan, and no reader process is left behind.
+ * carries a code and the file's name, a success passes the same checks of its cells as
+ * the in-process targets (fuzz_h5.h's fuzz_h5_cells) and gives the same cells on a second
+ * scan, and no reader process is left behind.
  *
  * The fuzzer sees the coverage of this process only (the reader's is in the child), so
  * it explores the messages between the two rather than libhdf5; its corpus starts from
@@ -14,44 +15,15 @@
  * The last check (no child process left) needs libFuzzer's -print_funcs=0
  * (tests/fuzz/options/h5_proc): printing new functions starts a symbolizer process.
  */
-#include "fuzz.h"
-#include "extract/matrix.h"
+#include "fuzz_h5.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-typedef struct acc {
-	size_t ns, n;
-	double sum;
-} acc;
-
-static int on_cells(void *ctx, const gx_cells *c, gx_err *err)
-{
-	acc *a = ctx;
-	size_t i;
-
-	(void)err;
-	for (i = 0; i < c->n; i++) {
-		size_t s = c->sample ? c->sample[i] : i % a->ns;
-		if (c->gene && c->gene[i] >= c->n_genes)
-			abort();
-		if (s >= a->ns)
-			abort();
-		if (c->missing && c->missing[i])
-			continue;
-		if (!isfinite(c->value[i]))
-			abort();
-		a->n++;
-		a->sum += c->value[i];
-	}
-	return 0;
-}
 
 /* the input as a file of its own, rewritten for each input */
 static const char *input_file(const uint8_t *data, size_t size)
@@ -84,7 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	gx_matrix_opts o;
 	gx_matrix *m = NULL;
 	gx_err err;
-	acc a1, a2;
+	fuzz_h5_acc a1, a2;
 
 	if (!path)
 		return 0;
@@ -94,14 +66,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	gx_err_clear(&err);
 	if (gx_matrix_open(path, &o, &m, &err) == 0) {
 		const gx_matrix_info *in = gx_matrix_info_of(m);
+		size_t i;
+		if (!in->n_samples)
+			abort();
+		for (i = 0; i < in->n_samples; i++)
+			if (!in->sample_ids[i] || !in->sample_ids[i][0])
+				abort();
 		memset(&a1, 0, sizeof a1);
 		a1.ns = in->n_samples;
-		if (!a1.ns)
-			abort();
 		a2 = a1;
-		if (gx_matrix_scan(m, NULL, on_cells, &a1, &err) == 0) {
-			if (gx_matrix_scan(m, NULL, on_cells, &a2, &err) != 0 || a1.n != a2.n ||
-			    memcmp(&a1.sum, &a2.sum, sizeof a1.sum))
+		if (gx_matrix_scan(m, NULL, fuzz_h5_cells, &a1, &err) == 0) {
+			if (gx_matrix_scan(m, NULL, fuzz_h5_cells, &a2, &err) != 0 || a1.n != a2.n ||
+			    a1.genes != a2.genes || memcmp(&a1.sum, &a2.sum, sizeof a1.sum))
 				abort(); /* a second scan gives the same cells */
 		} else if (err.code == 0 || strcmp(err.file, path)) {
 			abort();
