@@ -82,7 +82,7 @@ static int same_samples(pipe *p, const gx_rows *r)
 	for (i = 0; same && i < r->nrows; i++) {
 		const char *a = gx_rows_get(r, i, 0);
 		if (gx_hset_put(&keys, gx_gene_hash(a, strlen(a)),
-		                (uint64_t)strtol(gx_rows_get(r, i, 1), NULL, 10), NULL) != 0)
+		                (uint64_t)strtol(gx_rows_get(r, i, 1), NULL, 10), NULL) != 1)
 			same = 0; /* out of memory, or an accession twice (a hash collision) */
 	}
 	for (i = 0; same && i < p->n_samples; i++) {
