@@ -56,6 +56,10 @@ staged() { # rows in the range tables that are not part of fact_gene_expression
 	done
 	echo "$_n"
 }
+older() { # ACC XID: rows of the study's partition written before transaction XID
+	q "SELECT count(*) FROM fact_gene_expression f JOIN dim_study s USING (study_key)
+	   WHERE s.accession = '$1' AND f.xmin::text::bigint < $2"
+}
 resumed() { # ACC -> resumed_from_chunk|values_resumed of its latest run ("|" if it did not)
 	q "SELECT COALESCE(CAST(resumed_from_chunk AS text), '') || '|' ||
 	          COALESCE(CAST(values_resumed AS text), '')
@@ -93,8 +97,26 @@ is "$(q "SELECT count(*) FROM meta_load_checkpoint WHERE accession = 'RES'")" 1 
 gxs_other() { "$GXLOAD_BIN" --config "$T/r.yaml" --db "$DB" load GSE1001 >/dev/null 2>&1; }
 gxs_other; is "$?" 0 "a load of another study (its sweep) meanwhile"
 is "$(staged)" "$kept" "leaves the checkpointed tables alone"
+xid=$(q "SELECT txid_current()") # every row written from here on has a later xmin
 gxr load RES; is "$rc" 0 "the next load of RES succeeds"
 is "$(resumed RES)" "$kb|$kept" "it resumed from chunk $kb and kept the $kept committed values"
+is "$(older RES "$xid")" "$kept" "the partition holds exactly those $kept rows from before the resume"
+run=$(q "SELECT max(run_id) FROM meta_etl_run WHERE study_accession = 'RES'")
+gxr status RES
+like "$(printf '%s\n' "$out" | grep "^ *$run succeeded")" \
+     "^ *$run succeeded  *full  *[-0-9T:.Z]+  *12000  *0  *40  resumed from chunk $kb \\($kept values kept\\)\$" \
+     "status shows the run that resumed, from which chunk"
+gxr report RES
+like "$(printf '%s\n' "$out" | grep '^resumed')" \
+     "^resumed     from chunk $kb of an earlier run's checkpoint \\($kept values kept\\)\$" "report says so"
+gxr report RES --format json
+is "$(printf '%s' "$out" | python3 -c 'import json, sys; r = json.load(sys.stdin)
+print(r["resumed_from_chunk"], r["counts"]["values_resumed"])')" "$kb $kept" "and its JSON"
+gxr status --json
+is "$(printf '%s' "$out" | python3 -c 'import json, sys
+print([(s["resumed_from_chunk"], s["values_resumed"]) for s in map(json.loads, sys.stdin)
+       if s["study"] == "RES"][0])')" \
+   "($kb, $kept)" "status --json too"
 is "$(last_run RES)" "succeeded||12000|0|40|0" "the ledger counts all 12,000 values"
 is "$(staged)" 0 "no range table is left over"
 is "$(q "SELECT count(*) FROM meta_load_checkpoint")" 0 "and no checkpoint"
@@ -109,8 +131,10 @@ kill_at b chunk_mid "$km" load --force RES; is "$bg_rc" 137 "forced reload kille
 is "$(db_snapshot)" "$snap" "readers still see the study as it was"
 kept=$(staged)
 is "$kept" $(((km - 1) * CH)) "the $((km - 1)) chunks before it were committed"
+xid=$(q "SELECT txid_current()")
 gxr load --force RES; is "$rc" 0 "the next forced reload succeeds"
 is "$(resumed RES)" "$((km - 1))|$kept" "it resumed from chunk $((km - 1)), keeping $kept values"
+is "$(older RES "$xid")" "$kept" "the partition holds exactly those $kept rows from before the resume"
 is "$(q "SELECT study_key FROM dim_study WHERE accession = 'RES'")" "$sk" "the study kept its key"
 is "$(staged)" 0 "no range table is left over"
 ref_check "resumed after a kill mid-chunk equals a clean load" $RFLAGS GSE1001 RES
@@ -138,4 +162,16 @@ gxr --set resume.chunk_values=1500 load --force NEW; is "$rc" 0 "a reload with a
 is "$(resumed NEW)" "|" "it started over"
 is "$(staged)" 0 "no range table is left over"
 ref_check "a changed chunk size after a kill equals a clean load" $RFLAGS GSE1001 RES NEW
+
+# ---- 5. a checkpoint nobody resumes is swept once older than resume.keep_hours ----
+kill_at e chunk 2 load --force NEW; is "$bg_rc" 137 "forced reload of NEW killed at chunk boundary 2"
+is "$(staged)" $((2 * CH)) "its committed chunks are there"
+"$GXLOAD_BIN" --config "$T/r.yaml" --db "$DB" load GSE1001 >/dev/null 2>&1
+is "$(staged)" $((2 * CH)) "a run of another study keeps a checkpoint younger than resume.keep_hours"
+"$GXLOAD_BIN" --config "$T/r.yaml" --db "$DB" --set resume.keep_hours=0 load GSE1001 >/dev/null 2>&1
+is "$(staged)" 0 "with resume.keep_hours 0 it sweeps the tables"
+is "$(q "SELECT count(*) FROM meta_load_checkpoint")" 0 "and the checkpoint"
+gxr load --force NEW; is "$rc" 0 "NEW loads afterwards"
+is "$(resumed NEW)" "|" "from the start"
+ref_check "after a swept checkpoint equals a clean load" $RFLAGS GSE1001 RES NEW
 done_testing
