@@ -174,4 +174,23 @@ is "$(q "SELECT count(*) FROM meta_load_checkpoint")" 0 "and the checkpoint"
 gxr load --force NEW; is "$rc" 0 "NEW loads afterwards"
 is "$(resumed NEW)" "|" "from the start"
 ref_check "after a swept checkpoint equals a clean load" $RFLAGS GSE1001 RES NEW
+
+# ---- 6. killed after every range table is whole and keyed, before the swap ----
+GXLOAD_TEST_CRASH_AT=staged gxr load --force RES; is "$rc" 137 "forced reload of RES killed at 'staged'"
+wait_no_sessions
+is "$(q "SELECT string_agg(leaf || ':' || chunks || ':' || complete, ' ' ORDER BY leaf)
+         FROM meta_load_checkpoint_leaf")" "0:$NCH:true 1:$NCH:true" "both range tables are complete"
+xid=$(q "SELECT txid_current()")
+gxr load --force RES; is "$rc" 0 "the next forced reload succeeds"
+is "$(resumed RES)" "$NCH|12000" "it kept every value: nothing was sent again"
+is "$(older RES "$xid")" 12000 "every row of the partition is from before the resume"
+ref_check "resumed after 'staged' equals a clean load" $RFLAGS GSE1001 RES NEW
+
+# ---- 7. a run that does not chunk discards the checkpoint ----
+kill_at f chunk 3 load --force RES; is "$bg_rc" 137 "forced reload of RES killed at chunk boundary 3"
+gxr --set resume.min_values=0 load --force RES; is "$rc" 0 "a reload that does not chunk succeeds"
+is "$(resumed RES)" "|" "it did not resume"
+is "$(staged)" 0 "no range table is left over"
+is "$(q "SELECT count(*) FROM meta_load_checkpoint")" 0 "and no checkpoint"
+ref_check "a reload that does not chunk, after a kill, equals a clean load" $RFLAGS GSE1001 RES NEW
 done_testing
