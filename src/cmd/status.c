@@ -142,13 +142,13 @@ static json_t *study_json(const gx_rows *r, size_t i)
 	json_object_set_new(o, "mode", jtext(gx_rows_get(r, i, GX_OV_MODE)));
 	json_object_set_new(o, "command", jtext(gx_rows_get(r, i, GX_OV_COMMAND)));
 	json_object_set_new(o, "attempt", jint(gx_rows_get(r, i, GX_OV_ATTEMPT)));
-	json_object_set_new(o, "resumed_from_chunk", jint(gx_rows_get(r, i, GX_OV_RESUMED_FROM)));
-	json_object_set_new(o, "values_resumed", jint(gx_rows_get(r, i, GX_OV_VALUES_RESUMED)));
 	json_object_set_new(o, "started_at", jtext(gx_rows_get(r, i, GX_OV_STARTED)));
 	json_object_set_new(o, "finished_at", jtext(gx_rows_get(r, i, GX_OV_FINISHED)));
 	json_object_set_new(o, "rows_inserted", jint(gx_rows_get(r, i, GX_OV_INSERTED)));
 	json_object_set_new(o, "rows_deleted", jint(gx_rows_get(r, i, GX_OV_DELETED)));
 	json_object_set_new(o, "samples_changed", jint(gx_rows_get(r, i, GX_OV_CHANGED)));
+	json_object_set_new(o, "resumed_from_chunk", jint(gx_rows_get(r, i, GX_OV_RESUMED_FROM)));
+	json_object_set_new(o, "values_resumed", jint(gx_rows_get(r, i, GX_OV_VALUES_RESUMED)));
 	json_object_set_new(o, "checks_fail", jint(gx_rows_get(r, i, GX_OV_FAIL)));
 	json_object_set_new(o, "checks_warn", jint(gx_rows_get(r, i, GX_OV_WARN)));
 	if (code) {
