@@ -5,8 +5,10 @@
  * Facts go out as binary COPY: on the main session for an APPEND and for a small
  * REPLACE (a new partition created in the load transaction, keyed after the data), or,
  * for a big REPLACE, split by sample_key over postgresql.copy_streams range sessions
- * (pg_stream.c) whose committed tables the load transaction attaches.  Gene keys are
- * resolved before the COPY (pg_genes.c); one that a COPY meets unresolved pauses it.
+ * (pg_stream.c) whose committed tables the load transaction attaches; a resumable load
+ * (load/checkpoint.h) starts them at once and commits them in chunks (pg_chunks.c).
+ * Gene keys are resolved before the COPY (pg_genes.c); one that a COPY meets unresolved
+ * pauses it.  The writer's state is in pg_writer.h, shared with pg_chunks.c.
  * Does not: run the load transaction's other statements, or decide what to write.
  */
 #include "load/pg_facts.h"
