@@ -7,7 +7,9 @@
 --   1. refuses a database holding a study partition that is itself partitioned (a study
 --      loaded through several copy streams is partitioned by sample_key range below its
 --      study partition, and Citus does not distribute multi-level partitioned tables):
---      such studies must be loaded again with postgresql.copy_streams = 1 first;
+--      such studies must be loaded again with postgresql.copy_streams = 1 first; and a
+--      database whose study partitions are foreign tables (postgres_fdw shards,
+--      docs/SHARDS.md), which Citus does not distribute either;
 --   2. widens the key of every study partition from (gene_key, sample_key) to
 --      (gene_key, sample_key, study_key): Citus accepts a primary key only when it
 --      contains the distribution column;
@@ -44,6 +46,16 @@ BEGIN
     IF t IS NOT NULL THEN
         RAISE EXCEPTION 'citus cannot distribute study partitions that are partitioned by sample range: %', t
             USING HINT = 'load these studies again with postgresql.copy_streams = 1 (--force), then migrate';
+    END IF;
+
+    -- study partitions on other servers (postgres_fdw shards, docs/SHARDS.md): a
+    -- database is sharded one way or the other
+    SELECT string_agg(c.relname, ', ' ORDER BY c.relname) INTO t
+    FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+    WHERE i.inhparent = 'fact_gene_expression'::regclass AND c.relkind = 'f';
+    IF t IS NOT NULL THEN
+        RAISE EXCEPTION 'citus cannot distribute study partitions that are foreign tables: %', t
+            USING HINT = 'a database sharded through postgres_fdw is not distributed by Citus as well';
     END IF;
 
     -- the distributed tables' statements run one after the other in this transaction,

@@ -3,7 +3,7 @@
 # the extension's presence: on plain PostgreSQL it is applied and recorded but changes
 # nothing in the schema; its Citus branch runs only under the guard, and its plan (the
 # setting gxload.citus_plan = 'show' prints the statements instead of running them) is
-# the one SCALE.md gives: multi-level study partitions refused, the study partitions'
+# the one SCALE.md gives: multi-level and foreign-table study partitions refused, the study partitions'
 # keys widened to the distribution column, reference tables in foreign-key order, the
 # fact-like tables co-located with the facts.  Citus itself is not installed here (not
 # in Debian), so the branch is never run against a real cluster: see SCALE.md.
@@ -89,6 +89,15 @@ is "$(q "SELECT string_agg(c.relname, ' ' ORDER BY c.relname) FROM pg_class c
            AND NOT c.relispartition")" \
    "dim_sample dim_study fact_cohort_differential fact_cohort_gene_stats fact_feature_values fact_gene_expression fact_gene_expression_by_gene fact_gene_expression_by_sample fact_gene_pair_stats meta_source_file" \
    "the tables with a study_key are the ones the plan places (a new one must be placed in 0013)"
+
+# a study partition on another server (a postgres_fdw foreign table) is refused too
+q "CREATE EXTENSION postgres_fdw; CREATE SERVER gxshard FOREIGN DATA WRAPPER postgres_fdw
+   OPTIONS (host '127.0.0.1', dbname 'nowhere');
+   CREATE FOREIGN TABLE fact_gene_expression_p999 PARTITION OF fact_gene_expression
+   FOR VALUES IN (999) SERVER gxshard" >/dev/null
+is "$(plan)" "ERROR: citus cannot distribute study partitions that are foreign tables: fact_gene_expression_p999" \
+	"a foreign-table study partition is refused, named"
+q "DROP FOREIGN TABLE fact_gene_expression_p999; DROP SERVER gxshard; DROP EXTENSION postgres_fdw" >/dev/null
 
 # 4. a key already widened is left alone
 q "ALTER TABLE fact_gene_expression_p$k1 DROP CONSTRAINT fact_gene_expression_p${k1}_pkey,
