@@ -7,12 +7,17 @@
 # heap and key, the gene-major and sample-major companion tables of migration 0009, the
 # whole database; SQLite: the file), and the load average while it ran (the machine may
 # be shared: the figures say how busy it was).
-# long: about 40 minutes on 2 cores; not in the default `make bench` set.  Run it with
-#     BENCH_ONLY=b90 nice make bench
-# B90_SAMPLES (default "500 10000") sets the sample counts (20,000 genes each); B90_SQLITE=0
-# leaves SQLite out.  Needs about 25 GB free for the 200M PostgreSQL load (checked before
-# it starts from the bytes per value of the first size) and 10 GB for the SQLite file;
-# the files and databases are deleted as soon as they have been measured.
+# long: 15-20 minutes on 2 busy cores; not in the default `make bench` set.  Run it with
+#     BENCH_ONLY=b90 BENCH_PG_SETTINGS="max_wal_size=4GB" nice make bench
+# (max_wal_size bounds the WAL on disk during the 200M load).  B90_SAMPLES (default
+# "500 10000") sets the sample counts (20,000 genes each).  SQLite loads only the sizes up
+# to B90_SQLITE_MAX values (default 10M: the 200M SQLite load writes its whole
+# transaction to the WAL first, about 9 GB at 160 MB/min on a busy machine, nearly an
+# hour; B90_SQLITE_MAX=200000000 includes it, 0 leaves SQLite out).  Needs about 35 GB free
+# for the 200M PostgreSQL load (checked before it starts from the bytes per value of the
+# first size) and 20 GB for the SQLite one (the WAL, then the file); files and databases
+# are deleted as soon as they have been measured.  With --report, only the table is made
+# again from the .tsv.
 # Output: bench/results/b90-scale.md and .tsv
 set -eu
 BENCH_DIR=${BENCH_DIR:-$(cd "$(dirname "$0")" && pwd)}
@@ -20,10 +25,12 @@ BENCH_RESULTS=${BENCH_RESULTS:-$BENCH_DIR/results}
 BENCH_WORK=${BENCH_WORK:-/tmp}
 . "$BENCH_DIR/lib.sh"
 . "$GXLOAD_TOP/tests/lib/pg.sh"
-bench_init b90-scale
 tsv="$BENCH_RESULTS/b90-scale.tsv"
+res="$BENCH_RESULTS/b90-scale.md"
 sizes=${B90_SAMPLES:-500 10000}
+sqlite_max=${B90_SQLITE_MAX:-10000000}
 genes=20000
+lw=""
 
 # the load average every 5 s while a load runs: "mean max" of the 1-minute figure
 load_watch() { while :; do cut -d' ' -f1 /proc/loadavg >> "$1"; sleep 5; done; }
@@ -40,6 +47,10 @@ pg_sizes() {
 }
 free_bytes() { df -B1 --output=avail "$1" | tail -1; }
 
+measure_all() {
+bench_init b90-scale
+# the load watcher must not outlive a failed load
+trap '[ -z "$lw" ] || kill $lw 2>/dev/null' EXIT
 : > "$tsv"
 per_value=0
 for s in $sizes; do
@@ -63,7 +74,7 @@ for s in $sizes; do
 	: > "$W/load.pg.$s"
 	load_watch "$W/load.pg.$s" & lw=$!
 	BENCH_ROOT=$root gx_pg "$W/pg.$s" gxbench "$acc"
-	kill $lw
+	kill $lw; lw=""
 	[ "$(count_facts gxbench)" -eq $n ] || { echo "b90: wrong count at $n" >&2; exit 1; }
 	set -- $(pg_sizes gxbench)
 	per_value=$(awk -v d="$5" -v n=$n 'BEGIN { printf "%.1f", d / n }')
@@ -73,12 +84,12 @@ for s in $sizes; do
 	$PSQL -d postgres -c "CHECKPOINT" >/dev/null
 
 	# SQLite
-	if [ "${B90_SQLITE:-1}" = 1 ]; then
+	if [ $n -le "$sqlite_max" ]; then
 		rm -f "$W/x.db"*
 		: > "$W/load.sq.$s"
 		load_watch "$W/load.sq.$s" & lw=$!
 		BENCH_ROOT=$root gx_sq "$W/sq.$s" "$W/x.db" "$acc"
-		kill $lw
+		kill $lw; lw=""
 		[ "$(sqlite3 "$W/x.db" 'SELECT count(*) FROM fact_gene_expression')" -eq $n ] ||
 			{ echo "b90: wrong SQLite count at $n" >&2; exit 1; }
 		bytes=$(cat "$W/x.db"* | wc -c)
@@ -89,6 +100,8 @@ for s in $sizes; do
 	rm -rf "$root"
 done
 echo "$(date -u +%Y-%m-%d), $(nproc) cores; $note; load average after: $(cut -d' ' -f1-3 /proc/loadavg)" > "$tsv.note"
+}
+[ "${1:-}" = --report ] || measure_all
 
 # the report: one line per backend and size; the tsv columns are
 # backend n "wall user sys rss server_cpu" h5_MB "load_mean load_max" sizes... time
