@@ -110,26 +110,30 @@ echo "$(date -u +%Y-%m-%d), $(nproc) cores; $note; load average after: $(cut -d'
 	echo
 	cat "$tsv.note"
 	echo
-	echo "| backend | values | HDF5 MB | wall s | values/s | user s | sys s | server CPU s | peak RSS MB | load avg mean / max | bytes per value on disk |"
-	echo "|---|---|---|---|---|---|---|---|---|---|---|"
+	echo "| backend | values | HDF5 MB | wall s | values/s | user s | sys s | server CPU s | CPU us per value | peak RSS MB | load avg mean / max | bytes per value on disk |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 	awk -F'\t' '{
 		split($3, t, " "); split($5, l, " "); split($6, z, " ")
 		if ($1 == "pg") bpv = sprintf("%.1f (facts %.1f + key %.1f, by_gene %.1f, by_sample %.1f)",
 			z[5] / $2, z[1] / $2, z[2] / $2, z[3] / $2, z[4] / $2)
 		else bpv = sprintf("%.1f", z[1] / $2)
-		printf "| %s | %dM | %s | %s | %.2fM | %s | %s | %s | %.1f | %s / %s | %s |\n",
+		cpu = t[2] + t[3] + ($1 == "pg" ? t[5] : 0)
+		printf "| %s | %dM | %s | %s | %.2fM | %s | %s | %s | %.2f | %.1f | %s / %s | %s |\n",
 			$1 == "pg" ? "PostgreSQL" : "SQLite", $2 / 1e6, $4, t[1], $2 / t[1] / 1e6,
-			t[2], t[3], ($1 == "pg" ? t[5] : "-"), t[4] / 1024, l[1], l[2], bpv
+			t[2], t[3], ($1 == "pg" ? t[5] : "-"), cpu / $2 * 1e6, t[4] / 1024, l[1], l[2], bpv
 	}' "$tsv"
 	echo
-	echo "Linearity: seconds per million values at the largest size over the same at the smallest"
-	echo "(1.00 = linear):"
+	echo "Linearity: wall seconds, and CPU seconds (gxload's user and system time and the"
+	echo "server's), per million values at the largest size over the same at the smallest"
+	echo "(1.00 = linear; the wall figure also measures how busy the machine was):"
 	echo
 	for b in pg sqlite; do
-		awk -F'\t' -v b=$b '$1 == b { split($3, t, " "); r = t[1] / ($2 / 1e6); if (!lo || $2 < nlo) { lo = r; nlo = $2 }
-			if ($2 > nhi) { hi = r; nhi = $2 } }
-			END { if (nhi > nlo) printf "- %s: %.3f s/M at %dM, %.3f s/M at %dM: ratio %.2f\n",
-				b == "pg" ? "PostgreSQL" : "SQLite", lo, nlo / 1e6, hi, nhi / 1e6, hi / lo }' "$tsv"
+		awk -F'\t' -v b=$b '$1 == b { split($3, t, " "); r = t[1] / ($2 / 1e6)
+			c = (t[2] + t[3] + (b == "pg" ? t[5] : 0)) / ($2 / 1e6)
+			if (!nlo || $2 < nlo) { lo = r; clo = c; nlo = $2 }
+			if ($2 > nhi) { hi = r; chi = c; nhi = $2 } }
+			END { if (nhi > nlo) printf "- %s: wall %.3f s/M at %dM, %.3f s/M at %dM: ratio %.2f; CPU %.3f and %.3f s/M: ratio %.2f\n",
+				b == "pg" ? "PostgreSQL" : "SQLite", lo, nlo / 1e6, hi, nhi / 1e6, hi / lo, clo, chi, chi / clo }' "$tsv"
 	done
 } > "$res"
 cat "$res"
