@@ -1,5 +1,5 @@
 #!/bin/sh
-# t0900-citus-guard.sh - migration 0013 (the Citus layout, docs/SCALE.md) is guarded by
+# t0910-citus-guard.sh - migration 0013 (the Citus layout, docs/SCALE.md) is guarded by
 # the extension's presence: on plain PostgreSQL it is applied and recorded but changes
 # nothing in the schema; its Citus branch runs only under the guard, and its plan (the
 # setting gxload.citus_plan = 'show' prints the statements instead of running them) is
