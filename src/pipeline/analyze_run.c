@@ -61,19 +61,18 @@ static void job_from_config(const gx_config *cfg, an_job *job)
 	job->n_compare = cfg->n_compare;
 }
 
-int pipe_feed_begin(pipe *p, int mode_full, gx_err *err)
+int pipe_feed_begin(pipe *p, gx_err *err)
 {
 	int32_t *keys;
 	unsigned char *sparse;
 	size_t i;
 	int rc;
 
-	if (!mode_full ||
-	    (!on(p->cfg->correlate_after_load) && !on(p->cfg->differential_after_load)))
+	if (!on(p->cfg->correlate_after_load) && !on(p->cfg->differential_after_load))
 		return 0;
 	for (i = 0; i < p->n_samples; i++)
 		if (!p->samples[i].want)
-			return 0;
+			return 0; /* its facts stand: only the database has them */
 	keys = gx_calloc(p->n_samples + 1, sizeof(*keys));
 	sparse = gx_calloc(p->n_samples + 1, 1);
 	if (!keys || !sparse) {

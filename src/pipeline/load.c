@@ -386,7 +386,7 @@ int pipe_load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_err *e
 			goto fail;
 		/* the bar stays until the commit, naming each step after the rows */
 		gx_progress_begin(&p->prog, p->opts->show_progress, p->acc, p->bytes_total);
-		if ((rc = pipe_feed_begin(p, mode_full, err)) || (rc = pipe_scan_all(p, w, err)) ||
+		if ((rc = pipe_feed_begin(p, err)) || (rc = pipe_scan_all(p, w, err)) ||
 		    (p->feed && (rc = pipe_feed_end(p->feed, err))))
 			goto fail;
 		pipe_step_time("facts scanned and streamed", &t0);

@@ -166,8 +166,9 @@ int pipe_load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_err *e
 /* Append what the analysis stage depends on to the input fingerprint's text. */
 void pipe_analysis_fingerprint(const pipe *p, gx_buf *b);
 /* Before a scan that writes facts: when the analysis runs after the load and the scan
- * writes every fact of the study (mode_full), p->feed is made for it (analyze_feed.c). */
-int pipe_feed_begin(pipe *p, int mode_full, gx_err *err);
+ * writes every fact of the study (every sample is rewritten: the others' facts stand
+ * and only the database has them), p->feed is made for it (analyze_feed.c). */
+int pipe_feed_begin(pipe *p, gx_err *err);
 /* In the load transaction, after the cohort statistics: the study's pairs and
  * differential rows replaced by what analysis.*_after_load asks for (none: removed). */
 int pipe_analyze_after_load(pipe *p, gx_err *err);
