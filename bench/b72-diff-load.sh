@@ -9,8 +9,9 @@
 # 20,000 rows.  Reported: medians of wall, user, system and server CPU seconds, peak RSS;
 # the loader's own CPU (user + system: the pass runs in the loader, the server only stores
 # its 20,000 rows) with and without the pass; and the pass's own seconds as the load's
-# log gives them (the scratch file filled from the scan, the tests computed, the rows
-# written: "after the load: ... in S s"), which leave out the scan's feeding: that is
+# log gives them (the scratch file filled from the scan and the tests computed: "after
+# the load: ... in S s"; writing the 20,000 rows is not in them), which leave out the
+# scan's feeding: that is
 # timed apart by bench/feed_bench.c (the same 20,000 x 500 values fed gene by gene as a
 # TSV's scan feeds them, and sample by sample as a sparse matrix's does).
 # Output: bench/results/b72-diff-load.md
