@@ -19,7 +19,7 @@
  * pipe_feed_rows then reads a block of rows at a time (FEED_BLOCK bytes), applies the
  * block's records, and hands each gene's whole row to the caller (analyze_data.c), which
  * places it by gene id and cohort as it places the facts read from the database.
- * Memory: two rows and a row of indexes of the run's samples, 12 bytes a gene, the
+ * Memory: two rows and a row of indexes of the run's samples, about 36 bytes a gene, the
  * spill buffers (at most about FEED_SPILL_MEM) and, at the end, one block; the values
  * themselves are in the two files.
  * Does not: decide when it is used, know cohorts or gene ids, or know SQL.
