@@ -82,6 +82,7 @@ static const struct {
 	{ "load/pg_writer.h", "load/pg_facts.c load/pg_chunks.c" },
 	{ "load/sqlite_func.h", "load/" },
 	{ "pipeline/run.h", "pipeline.c pipeline/" },
+	{ "pipeline/feed.h", "pipeline/" },
 	{ "core/num_pow5.h", "core/num" },
 	{ "extract/h5_layout.h", "extract/" },
 	{ "extract/h5_text.h", "extract/" },
