@@ -68,6 +68,16 @@ melt_tsv "$M" > "$T/src.tsv"; db_values GSE1001 > "$T/db.tsv"
 same_doubles "$T/src.tsv" "$T/db.tsv"; ok $? "the coordinator reads the file's values through the shard"
 ref_check "sharded first load (unsharded reference)"
 gxs verify GSE1001 SRP2002; is "$rc" 0 "verify reads the facts back through the shards"
+# the analysis after a load reads the new facts in the load transaction, through the
+# foreign partitions it has just attached
+an="--set analysis.correlate_after_load=true --set analysis.differential_after_load=true"
+# shellcheck disable=SC2086
+gxs $an load --force GSE1001 SRP2002 E-GEOD-3003; is "$rc" 0 "a forced load with the analysis after it"
+is "$(q "SELECT count(*) > 0 FROM fact_gene_pair_stats p JOIN dim_study d ON d.study_key = p.study_key
+         WHERE d.accession = 'GSE1001'")" t "it wrote gene pairs of the sharded study"
+# shellcheck disable=SC2086
+ref_check "with the analysis (unsharded reference)" $an
+gxs load GSE1001 SRP2002 E-GEOD-3003; is "$rc" 0 "back to the default settings (a metadata run)"
 
 # 2. an incremental run: one value changed; the study is rewritten whole on its shard
 k=$(key GSE1001)
