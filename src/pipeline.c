@@ -207,13 +207,15 @@ static int plan(pipe *p, int *mode_full, int *write_facts, gx_err *err)
 		           sm->n_values != sm->old_n_values;
 		changed += (size_t)sm->want;
 	}
-	if (p->sharded && changed)
-		gx_log(GX_LOG_INFO, "load", "%zu of %zu samples changed; the study is on a shard "
-		       "server: every sample is rewritten", changed, p->n_samples);
-	if (p->sharded ||
-	    (double)changed > p->cfg->full_reload_fraction * (double)p->n_samples) {
+	if ((double)changed > p->cfg->full_reload_fraction * (double)p->n_samples) {
 		for (i = 0; i < p->n_samples; i++)
 			p->samples[i].want = 1;
+		snprintf(p->res->mode, sizeof(p->res->mode), "full");
+	} else if (p->sharded) {
+		for (i = 0; i < p->n_samples; i++)
+			p->samples[i].want = 1;
+		gx_log(GX_LOG_INFO, "load", "%zu of %zu samples changed; the study is on a shard "
+		       "server: every sample is rewritten", changed, p->n_samples);
 		snprintf(p->res->mode, sizeof(p->res->mode), "full");
 	} else {
 		*mode_full = 0;

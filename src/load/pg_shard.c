@@ -7,6 +7,7 @@
 #include "core/dburl.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/testhook.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,8 +139,9 @@ static int server_sql(gx_sink *s, const gx_shard *sh, gx_buf *sql, gx_err *err)
 		PQfreemem(lit);
 	}
 	/* the schema of the shard's tables is told per table; updatable: the loader never
-	 * writes through the server, readers must not either */
-	gx_buf_printf(sql, "%supdatable 'false'); "
+	 * writes through the server, readers must not either; async: the scans of one
+	 * query on several shards run at the same time */
+	gx_buf_printf(sql, "%supdatable 'false', async_capable 'true'); "
 	              "CREATE USER MAPPING IF NOT EXISTS FOR CURRENT_USER SERVER gxload_shard_%s",
 	              n ? ", " : "", sh->name);
 	if (user)
@@ -202,33 +204,66 @@ static int is_referenced(const gx_rows *ref, const char *name)
 	return 0;
 }
 
-/* may this session drop study K's shard tables: its own staging lock, or a free one
- * (taken and let go again) */
-static int may_drop(gx_sink *s, const char *k)
+/* Take study K's staging lock unless this session holds it: 1 if it may sweep K's
+ * tables (*taken: it took the lock and must let go), 0 if a run is staging K. */
+static int stage_take(gx_sink *s, const char *k, int *taken)
 {
 	pg_impl *im = s->impl;
 	const char *p[1] = { k };
 	long got = 0;
 
+	*taken = 0;
 	if (im->stage_locked && !strcmp(k, im->stage_key_text))
 		return 1;
 	if (gx_sink_query_long(s, "SELECT pg_try_advisory_lock(hashtext('gxload_stage'), "
 	                       "$1::int)::int", 1, p, &got, NULL) || !got)
 		return 0;
+	*taken = 1;
+	return 1;
+}
+
+static void stage_let_go(gx_sink *s, const char *k)
+{
+	const char *p[1] = { k };
+
 	pg_query(s, "SELECT pg_advisory_unlock(hashtext('gxload_stage'), $1::int)", 1, p, NULL,
 	         NULL);
-	return 1;
+}
+
+/* Drop one shard table if no foreign table names it.  The caller holds the study's
+ * staging lock, so no run is between its tables' commit and its own: what the
+ * coordinator has committed, read now (not before the lock), is the truth. */
+static int drop_unreferenced(gx_sink *s, const gx_shard *sh, PGconn *conn,
+                             const char *name, gx_err *err)
+{
+	gx_rows *ref = NULL;
+	char sql[160];
+	PGresult *d;
+	int rc;
+
+	if ((rc = referenced(s, &ref, err)) || is_referenced(ref, name)) {
+		gx_rows_free(ref);
+		return rc;
+	}
+	gx_rows_free(ref);
+	snprintf(sql, sizeof(sql), "DROP TABLE IF EXISTS \"%s\"", name);
+	d = PQexec(conn, sql);
+	if (!pg_ok_status(d))
+		rc = gx_pg_fail(conn, d, "cannot drop a table no run will attach", err);
+	else
+		gx_log(GX_LOG_INFO, "load", "dropped %s on shard '%s', which no study refers to",
+		       name, sh->name);
+	PQclear(d);
+	return rc;
 }
 
 static int sweep_one(gx_sink *s, const gx_shard *sh, gx_err *err)
 {
 	PGconn *conn = NULL;
 	PGresult *res = NULL;
-	gx_rows *ref = NULL;
 	int i, rc;
 
-	if ((rc = referenced(s, &ref, err)) ||
-	    (rc = pg_shard_open(s, sh, "gxload.sweep", &conn, err)))
+	if ((rc = pg_shard_open(s, sh, "gxload.sweep", &conn, err)))
 		goto out;
 	res = PQexec(conn, "SELECT c.relname, substring(c.relname FROM "
 	             "'^fact_gene_expression_p([0-9]+)_r[0-9]+_s[0-9]+$') FROM pg_class c "
@@ -239,27 +274,21 @@ static int sweep_one(gx_sink *s, const gx_shard *sh, gx_err *err)
 		rc = gx_pg_fail(conn, res, "cannot list the shard's tables", err);
 		goto out;
 	}
+	gx_test_point("sweep"); /* listed: a run may publish or replace tables meanwhile */
 	for (i = 0; i < PQntuples(res) && !rc; i++) {
-		const char *name = PQgetvalue(res, i, 0);
-		char sql[160];
-		PGresult *d;
+		const char *k = PQgetvalue(res, i, 1);
+		int taken;
 
-		if (is_referenced(ref, name) || !may_drop(s, PQgetvalue(res, i, 1)))
+		if (!stage_take(s, k, &taken))
 			continue;
-		snprintf(sql, sizeof(sql), "DROP TABLE IF EXISTS \"%s\"", name);
-		d = PQexec(conn, sql);
-		if (!pg_ok_status(d))
-			rc = gx_pg_fail(conn, d, "cannot drop a table no run will attach", err);
-		else
-			gx_log(GX_LOG_INFO, "load", "dropped %s on shard '%s', which no study refers "
-			       "to", name, sh->name);
-		PQclear(d);
+		rc = drop_unreferenced(s, sh, conn, PQgetvalue(res, i, 0), err);
+		if (taken)
+			stage_let_go(s, k);
 	}
 out:
 	PQclear(res);
 	if (conn)
 		PQfinish(conn);
-	gx_rows_free(ref);
 	return rc;
 }
 

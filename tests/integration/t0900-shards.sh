@@ -91,6 +91,17 @@ is "$(shard_tables 2 "$k")" "$before" "the replaced load's tables are gone from 
 melt_tsv "$M" > "$T/src.tsv"; db_values GSE1001 > "$T/db.tsv"
 same_doubles "$T/src.tsv" "$T/db.tsv"; ok $? "the changed value is read back"
 ref_check "after an incremental run"
+# a sample gone from the matrix: its rows leave with the old tables on the shard
+awk 'BEGIN { FS = OFS = "\t" } { NF = NF - 1; print }' "$M" > "$T/m" && cat "$T/m" > "$M"
+gxs load GSE1001; is "$rc" 0 "a run with a vanished sample"
+is "$(q "SELECT n_samples FROM dim_study WHERE accession = 'GSE1001'")" 4 "four samples left"
+is "$(shard_rows 2 "$k")" "$(q "SELECT n_values FROM dim_study WHERE accession = 'GSE1001'")" \
+	"the shard holds the remaining samples' rows"
+ref_check "after a vanished sample"
+gxs status; is "$rc" 0 "status with sharded studies"
+gxs studies; is "$rc" 0 "studies with sharded studies"
+like "$out" "GSE1001" "lists them"
+gxs analyze GSE1001; is "$rc" 0 "gxload analyze reads a sharded study's facts"
 
 # 3. the recorded placement wins over a changed config
 shard_config "$T/sh.yaml" "['b:$SHARD_2', 'a:$SHARD_1', 'c:$SHARD_1']" "['GSE1001:a', 'SRP2002:b']"

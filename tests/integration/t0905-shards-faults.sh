@@ -20,7 +20,7 @@ postgresql:
   retries: 0
 shards:
   servers: ['a:$SHARD_1', 'b:$SHARD_2']
-  placement: ['GSE1001:b', 'SRP2002:a']
+  placement: ['GSE1001:b', 'SRP2002:a', 'E-GEOD-3003:a']
 EOC
 gxs() { "$GXLOAD_BIN" --config "$T/sh.yaml" --db "$DB" "$@" >"$T/out" 2>&1; rc=$?; out=$(cat "$T/out"); }
 key() { q "SELECT study_key FROM dim_study WHERE accession = '$1'"; }
@@ -36,9 +36,9 @@ wait_shard_sessions() { # I
 	while [ "$(shard_sessions "$1")" != 0 ] && [ $_w -lt 1500 ]; do sleep 0.02; _w=$((_w + 1)); done
 }
 
-gxs load GSE1001 SRP2002; is "$rc" 0 "a first sharded load"
+gxs load GSE1001 SRP2002 E-GEOD-3003; is "$rc" 0 "a first sharded load"
 is "$(on_shard 2)" 2 "GSE1001's two range tables on b"
-is "$(attached)" 4 "and the coordinator reads four foreign tables"
+is "$(attached)" 6 "and the coordinator reads six foreign tables"
 
 # 1. kill -9 at every point of a load that changes the values
 awk 'BEGIN { FS = OFS = "\t" } NR > 1 { $3 = $3 + 1 } { print }' "$M" > "$T/m" && cat "$T/m" > "$M"
@@ -59,7 +59,7 @@ for point in facts swap staged commit committed; do
 		*) is "$(on_shard 2)" 2 "killed at '$point': nothing was committed on the shard" ;;
 		esac
 	fi
-	is "$(attached)" 4 "killed at '$point': the coordinator reads four foreign tables"
+	is "$(attached)" 6 "killed at '$point': the coordinator reads six foreign tables"
 	# the next run of any study sweeps what the killed one left on the shard
 	gxs load SRP2002; is "$rc" 0 "killed at '$point': a run of another study"
 	is "$(on_shard 2)" 2 "killed at '$point': swept what no study refers to"
@@ -67,6 +67,35 @@ done
 gxs load GSE1001; is "$rc" 0 "the next run of GSE1001 succeeds"
 is "$(on_shard 2)" 2 "and leaves two tables on the shard"
 ref_check "after the kills" --cache new
+
+# a run whose tables are committed on the shard but not yet attached keeps them while
+# another run sweeps (verify takes a study's lock, hence sweeps, and waits for no row
+# the paused run holds)
+awk 'BEGIN { FS = OFS = "\t" } NR > 1 { $2 = $2 + 1 } { print }' "$M" > "$T/m" && cat "$T/m" > "$M"
+BG_CONFIG="$T/sh.yaml" bg_start st staged load GSE1001
+bg_paused st; ok $? "a run pauses with its tables committed on the shard"
+is "$(on_shard 2)" 4 "they are there, next to the attached ones"
+gxs verify SRP2002; is "$rc" 0 "meanwhile another run sweeps"
+is "$(on_shard 2)" 4 "the paused run's tables were left alone"
+bg_release st; bg_wait st
+is "$bg_rc" 0 "the paused run goes on and succeeds"
+is "$(on_shard 2)" 2 "and drops the tables it replaced"
+ref_check "after a sweep during a run"
+
+# a sweep that listed a shard's tables before another run published new ones: it reads
+# what the coordinator refers to only once it holds the study's staging lock, so it
+# keeps them (the run that published them has let go of the lock by then)
+BG_CONFIG="$T/sh.yaml" bg_start pub staged load --force E-GEOD-3003
+bg_paused pub; ok $? "a run of E-GEOD-3003 pauses with its new tables committed on shard a"
+BG_CONFIG="$T/sh.yaml" bg_start sw sweep verify SRP2002
+bg_paused sw; ok $? "a sweep of shard a pauses after listing them"
+bg_release pub; bg_wait pub; is "$bg_rc" 0 "the run of E-GEOD-3003 publishes its tables"
+bg_release sw; bg_paused sw && bg_release sw; bg_paused sw && bg_release sw; bg_paused sw && bg_release sw
+bg_wait sw; is "$bg_rc" 0 "the sweep ends"
+is "$(q "SELECT count(*) FROM fact_gene_expression WHERE study_key = $(key E-GEOD-3003)")" \
+	"$(q "SELECT n_values FROM dim_study WHERE accession = 'E-GEOD-3003'")" \
+	"E-GEOD-3003's new tables were kept: its facts read through the coordinator"
+ref_check "after a sweep that raced a publication"
 
 # 2. the shard's COPY sessions terminated while they load: the run fails, nothing changes
 awk 'BEGIN { FS = OFS = "\t" } NR > 1 { $4 = $4 + 1 } { print }' "$M" > "$T/m" && cat "$T/m" > "$M"
@@ -105,7 +134,7 @@ gxs load --force SRP2002; is "$rc" 69 "a study on a shard that is down: exit 69"
 like "$out" "shard 'a'" "the message names the shard"
 is "$(q "SELECT status FROM meta_etl_run WHERE study_accession = 'SRP2002' ORDER BY run_id DESC LIMIT 1")" \
 	failed "its run is recorded as failed"
-is "$(q "SELECT count(*) FROM pg_foreign_table")" 4 "the coordinator still refers to the same tables"
+is "$(q "SELECT count(*) FROM pg_foreign_table")" 6 "the coordinator still refers to the same tables"
 gxs load --force GSE1001; is "$rc" 0 "a study on the other shard still loads"
 like "$out" "shard 'a': cannot drop the tables no study refers to" "with a warning about the missing shard"
 is "$(q "SELECT count(*) FROM meta_etl_run WHERE status = 'succeeded'")" "$((runs + 1))" "and is recorded"
