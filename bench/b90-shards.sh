@@ -32,6 +32,8 @@ accs=$(awk -v n="$N" 'BEGIN { for (i = 1; i <= n; i++) printf "Q%04d\n", i }')
 # the shards: their own servers, stopped when the bench ends
 sa=$(mktemp -d /tmp/gxload-b90a.XXXXXX) sb=$(mktemp -d /tmp/gxload-b90b.XXXXXX)
 trap 'pg_stop_dir "$sa"; pg_stop_dir "$sb"; rm -rf "$sa" "$sb"' EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
 pg_start_extra a "$sa" shared_buffers=256MB
 pg_start_extra b "$sb" shared_buffers=256MB
 for p in "$GXTEST_PGPORT_a" "$GXTEST_PGPORT_b"; do
@@ -77,6 +79,17 @@ done
 				END { if (f > 3) print "(... " f " foreign scans in all)" }'
 	done
 } > "$W/plans"
+# every fact there, read through the coordinator
+want=$($PSQL -d gxsh -Atc "SELECT sum(n_values) FROM dim_study")
+got=$($PSQL -d gxsh -Atc "SELECT count(*) FROM fact_gene_expression")
+[ "$want" = "$got" ] || { echo "b90: $got facts through the coordinator, $want loaded" >&2; exit 1; }
+mbq() { # PORT DB SQL -> MB
+	psql -X -q -h 127.0.0.1 -p "$1" -U gxtest -d "$2" -Atc "SELECT round($3 / 1e6)"; }
+size_sh=$(mbq "$GXTEST_PGPORT" gxsh "pg_database_size(current_database())")
+size_pl=$(mbq "$GXTEST_PGPORT" gxpl "pg_database_size(current_database())")
+size_comp=$(mbq "$GXTEST_PGPORT" gxsh "pg_total_relation_size('fact_gene_expression_by_gene') + pg_total_relation_size('fact_gene_expression_by_sample')")
+size_a=$(mbq "$GXTEST_PGPORT_a" gxshard "pg_database_size(current_database())")
+size_b=$(mbq "$GXTEST_PGPORT_b" gxshard "pg_database_size(current_database())")
 per=$($PSQL -d gxsh -Atc "SELECT shard || ' ' || count(*) FROM meta_study_shard GROUP BY shard ORDER BY 1" | tr '\n' ',' )
 ft=$($PSQL -d gxsh -Atc "SELECT count(*) FROM pg_foreign_table")
 {
@@ -95,6 +108,10 @@ ft=$($PSQL -d gxsh -Atc "SELECT count(*) FROM pg_foreign_table")
 	done
 	echo
 	echo "Loads, two at a time in batches of 50: sharded $((t1 - t0)) s, one server $((t2 - t1)) s."
+	echo
+	echo "Disk (pg_database_size, MB): coordinator $size_sh (of which the gene-major and"
+	echo "sample-major tables $size_comp), shard a $size_a, shard b $size_b; the same studies on"
+	echo "one server $size_pl (an empty database is about 8 MB)."
 	echo
 	echo '```'
 	cat "$W/plans"

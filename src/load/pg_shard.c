@@ -151,6 +151,36 @@ static int server_sql(gx_sink *s, const gx_shard *sh, gx_buf *sql, gx_err *err)
 	return sql->data ? 0 : gx_err_set(err, GX_E_NOMEM, "out of memory");
 }
 
+/*
+ * The foreign server and the user mapping, made in the load transaction if missing.  Two
+ * first loads at once would both create them (and the extension) and one would fail on
+ * the catalog's unique key after waiting for the other's whole load: a transaction lock
+ * makes the second wait for the first's commit and then see what it made (READ
+ * COMMITTED: each statement sees what committed before it).  Once they exist, nothing
+ * is locked.
+ */
+static int server_make(gx_sink *s, const gx_shard *sh, gx_err *err)
+{
+	char srv[96];
+	const char *p[1] = { srv };
+	gx_buf sql = { 0 };
+	long n = 0;
+	int rc;
+
+	snprintf(srv, sizeof(srv), "gxload_shard_%s", sh->name);
+	if ((rc = gx_sink_query_long(s, "SELECT count(*) FROM pg_foreign_server f "
+	                             "JOIN pg_user_mappings m ON m.srvid = f.oid "
+	                             "WHERE f.srvname = $1 AND m.usename IN (current_user, "
+	                             "'public')", 1, p, &n, err)) || n > 0)
+		return rc;
+	if (!(rc = pg_exec(s, "SELECT pg_advisory_xact_lock(hashtext('gxload_shard_setup'))",
+	                   err)) &&
+	    !(rc = server_sql(s, sh, &sql, err)))
+		rc = pg_exec(s, sql.data, err);
+	gx_buf_release(&sql);
+	return rc;
+}
+
 int pg_shard_prepare(gx_sink *s, const gx_shard *sh, gx_err *err)
 {
 	gx_buf sql = { 0 };
@@ -159,7 +189,7 @@ int pg_shard_prepare(gx_sink *s, const gx_shard *sh, gx_err *err)
 	char *schema;
 	int rc;
 
-	if ((rc = server_sql(s, sh, &sql, err)) || (rc = pg_exec(s, sql.data, err)))
+	if ((rc = server_make(s, sh, err)))
 		goto out;
 	gx_buf_reset(&sql);
 	if ((rc = pg_shard_open(s, sh, "gxload.shard", &conn, err)))
@@ -182,26 +212,35 @@ out:
 	return rc;
 }
 
-/* the table names the foreign tables in this schema read, on any server: a shard's
- * database may be named by two shards (the names hold the study and the run, which are
- * unique on this coordinator) */
-static int referenced(gx_sink *s, gx_rows **out, gx_err *err)
-{
-	return pg_query(s, "SELECT o.option_value FROM pg_foreign_table ft "
-	                "JOIN pg_class c ON c.oid = ft.ftrelid "
-	                "CROSS JOIN LATERAL pg_options_to_table(ft.ftoptions) o "
-	                "WHERE o.option_name = 'table_name' "
-	                "AND c.relnamespace = current_schema()::regnamespace", 0, NULL, out, err);
-}
+/* the foreign tables in this schema read these tables, on any server (a shard's database
+ * may be named by two shards; the names hold the study and the run, which are unique on
+ * this coordinator) */
+#define REFERENCED "SELECT o.option_value FROM pg_foreign_table ft " \
+	"JOIN pg_class c ON c.oid = ft.ftrelid " \
+	"CROSS JOIN LATERAL pg_options_to_table(ft.ftoptions) o " \
+	"WHERE o.option_name = 'table_name' " \
+	"AND c.relnamespace = current_schema()::regnamespace"
 
-static int is_referenced(const gx_rows *ref, const char *name)
+/* Of the shard's tables in res (column 0), those no foreign table names now, with their
+ * study key (column 1); one anti-join on the coordinator.  *out owned by the caller. */
+static int unreferenced(gx_sink *s, PGresult *res, gx_rows **out, gx_err *err)
 {
-	size_t i;
+	gx_buf names = { 0 };
+	const char *p[1];
+	int i, rc;
 
-	for (i = 0; i < ref->nrows; i++)
-		if (!strcmp(gx_rows_get(ref, i, 0), name))
-			return 1;
-	return 0;
+	gx_buf_putc(&names, '{');
+	for (i = 0; i < PQntuples(res); i++) /* names of [a-z0-9_]: no quoting needed */
+		gx_buf_printf(&names, "%s%s", i ? "," : "", PQgetvalue(res, i, 0));
+	gx_buf_putc(&names, '}');
+	if (!names.data)
+		return gx_err_set(err, GX_E_NOMEM, "out of memory");
+	p[0] = names.data;
+	rc = pg_query(s, "SELECT n, substring(n FROM '^fact_gene_expression_p([0-9]+)_') "
+	              "FROM unnest($1::text[]) AS n WHERE n NOT IN (" REFERENCED ") ORDER BY 1",
+	              1, p, out, err);
+	gx_buf_release(&names);
+	return rc;
 }
 
 /* Take study K's staging lock unless this session holds it: 1 if it may sweep K's
@@ -236,16 +275,15 @@ static void stage_let_go(gx_sink *s, const char *k)
 static int drop_unreferenced(gx_sink *s, const gx_shard *sh, PGconn *conn,
                              const char *name, gx_err *err)
 {
-	gx_rows *ref = NULL;
+	const char *p[1] = { name };
 	char sql[160];
 	PGresult *d;
+	long n = 0;
 	int rc;
 
-	if ((rc = referenced(s, &ref, err)) || is_referenced(ref, name)) {
-		gx_rows_free(ref);
+	if ((rc = gx_sink_query_long(s, "SELECT count(*) FROM (" REFERENCED ") r "
+	                             "WHERE r.option_value = $1", 1, p, &n, err)) || n > 0)
 		return rc;
-	}
-	gx_rows_free(ref);
 	snprintf(sql, sizeof(sql), "DROP TABLE IF EXISTS \"%s\"", name);
 	d = PQexec(conn, sql);
 	if (!pg_ok_status(d))
@@ -257,31 +295,39 @@ static int drop_unreferenced(gx_sink *s, const gx_shard *sh, PGconn *conn,
 	return rc;
 }
 
+/*
+ * A shard's tables that no foreign table names are dropped.  The anti-join before the
+ * locks only rules tables out (a table named then is in use, or garbage for a later
+ * sweep); each remaining one is checked again under its study's staging lock, so the
+ * locks and the second reading are per leftover, not per table of the shard.
+ */
 static int sweep_one(gx_sink *s, const gx_shard *sh, gx_err *err)
 {
 	PGconn *conn = NULL;
 	PGresult *res = NULL;
-	int i, rc;
+	gx_rows *cand = NULL;
+	size_t i;
+	int rc;
 
 	if ((rc = pg_shard_open(s, sh, "gxload.sweep", &conn, err)))
 		goto out;
-	res = PQexec(conn, "SELECT c.relname, substring(c.relname FROM "
-	             "'^fact_gene_expression_p([0-9]+)_r[0-9]+_s[0-9]+$') FROM pg_class c "
+	res = PQexec(conn, "SELECT c.relname FROM pg_class c "
 	             "WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r' "
-	             "AND c.relname ~ '^fact_gene_expression_p[0-9]+_r[0-9]+_s[0-9]+$' "
-	             "ORDER BY 1");
+	             "AND c.relname ~ '^fact_gene_expression_p[0-9]+_r[0-9]+_s[0-9]+$'");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		rc = gx_pg_fail(conn, res, "cannot list the shard's tables", err);
 		goto out;
 	}
+	if (!PQntuples(res) || (rc = unreferenced(s, res, &cand, err)))
+		goto out;
 	gx_test_point("sweep"); /* listed: a run may publish or replace tables meanwhile */
-	for (i = 0; i < PQntuples(res) && !rc; i++) {
-		const char *k = PQgetvalue(res, i, 1);
+	for (i = 0; i < cand->nrows && !rc; i++) {
+		const char *k = gx_rows_get(cand, i, 1);
 		int taken;
 
 		if (!stage_take(s, k, &taken))
 			continue;
-		rc = drop_unreferenced(s, sh, conn, PQgetvalue(res, i, 0), err);
+		rc = drop_unreferenced(s, sh, conn, gx_rows_get(cand, i, 0), err);
 		if (taken)
 			stage_let_go(s, k);
 	}
@@ -289,6 +335,7 @@ out:
 	PQclear(res);
 	if (conn)
 		PQfinish(conn);
+	gx_rows_free(cand);
 	return rc;
 }
 

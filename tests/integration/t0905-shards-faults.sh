@@ -36,7 +36,23 @@ wait_shard_sessions() { # I
 	while [ "$(shard_sessions "$1")" != 0 ] && [ $_w -lt 1500 ]; do sleep 0.02; _w=$((_w + 1)); done
 }
 
-gxs load GSE1001 SRP2002 E-GEOD-3003; is "$rc" 0 "a first sharded load"
+# two first loads at once: both would make the foreign servers (and postgres_fdw); the
+# second waits for the first's commit (on its dimension rows or on the set-up lock) and
+# then uses them
+BG_CONFIG="$T/sh.yaml" bg_start first staged load GSE1001
+bg_paused first; ok $? "a first load pauses with the foreign servers made in its transaction"
+( "$GXLOAD_BIN" --config "$T/sh.yaml" --db "$DB" load SRP2002 E-GEOD-3003 > "$T/second.out" 2>&1
+  echo $? > "$T/second.rc" ) &
+second=$!
+w=0
+while [ "$(q "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+             WHERE a.datname = current_database() AND NOT l.granted")" = 0 ] &&
+      [ ! -f "$T/second.rc" ] && [ $w -lt 3000 ]; do sleep 0.02; w=$((w + 1)); done
+[ ! -f "$T/second.rc" ]; ok $? "a second first load waits for it"
+bg_release first; bg_wait first; is "$bg_rc" 0 "the first load succeeds"
+wait "$second"; is "$(cat "$T/second.rc")" 0 "and so does the second"
+[ "$(cat "$T/second.rc")" = 0 ] || diag "$(cat "$T/second.out")"
+gxs load GSE1001 SRP2002 E-GEOD-3003; is "$rc" 0 "a first sharded load of three studies (done)"
 is "$(on_shard 2)" 2 "GSE1001's two range tables on b"
 is "$(attached)" 6 "and the coordinator reads six foreign tables"
 
