@@ -84,7 +84,7 @@ want=$($PSQL -d gxsh -Atc "SELECT sum(n_values) FROM dim_study")
 got=$($PSQL -d gxsh -Atc "SELECT count(*) FROM fact_gene_expression")
 [ "$want" = "$got" ] || { echo "b90: $got facts through the coordinator, $want loaded" >&2; exit 1; }
 mbq() { # PORT DB SQL -> MB
-	psql -X -q -h 127.0.0.1 -p "$1" -U gxtest -d "$2" -Atc "SELECT round($3 / 1e6)"; }
+	psql -X -q -h 127.0.0.1 -p "$1" -U gxtest -d "$2" -Atc "SELECT round(($3) / 1e6)"; }
 size_sh=$(mbq "$GXTEST_PGPORT" gxsh "pg_database_size(current_database())")
 size_pl=$(mbq "$GXTEST_PGPORT" gxpl "pg_database_size(current_database())")
 size_comp=$(mbq "$GXTEST_PGPORT" gxsh "pg_total_relation_size('fact_gene_expression_by_gene') + pg_total_relation_size('fact_gene_expression_by_sample')")
