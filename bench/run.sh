@@ -6,7 +6,8 @@
 # results (Markdown, plus b20's plot) to bench/results/.  Generated studies are cached in
 # bench/data/ (delete it to regenerate; about 6 GB with the 100M-value study and the
 # pre-melted CSVs).  BENCH_RUNS (default 3) sets the repetitions, BENCH_ONLY=b10 runs the
-# benchmarks whose name matches, BENCH_PG_SETTINGS adds server settings (for example
+# benchmarks whose name matches (the long ones, marked "# long:" like b90-scale.sh, run only
+# that way), BENCH_PG_SETTINGS adds server settings (for example
 # "wal_level=minimal max_wal_senders=0").
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -33,6 +34,8 @@ trap 'pg_stop; rm -rf "$pgdir" "$BENCH_WORK"' EXIT INT TERM
 for b in "$here"/b*.sh; do
 	[ -f "$b" ] || continue
 	if [ -n "${BENCH_ONLY:-}" ] && ! echo "$b" | grep -q "$BENCH_ONLY"; then continue; fi
+	# scripts marked "# long:" (b90, about 40 minutes) run only when BENCH_ONLY names them
+	if [ -z "${BENCH_ONLY:-}" ] && grep -q '^# long:' "$b"; then continue; fi
 	echo "== $(basename "$b")"
 	sh "$b"
 done

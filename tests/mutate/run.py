@@ -6,7 +6,8 @@
 
 Each entry of tests/mutate/catalogue is one small, meaningful change to the code: an exact
 piece of source text ('from') and its replacement ('to').  An entry is located by its text,
-searched across every file under src/, never by file name or line number, so it still
+searched across every file under src/ and migrations/ (the SQL of the schema migrations),
+never by file name or line number, so it still
 applies after code moves between files; an entry whose text is not found exactly once is
 reported as STALE and not run (a stale entry is never counted as killed).
 
@@ -19,7 +20,7 @@ stop at the first failing test, and put the original text back.  Outcomes:
     killed         a test failed (or timed out, or crashed): the suite noticed
     survived       every test passed: a missing test, unless the entry explains
                    with 'equivalent:' why the change cannot be observed
-    stale          the 'from' text is not in src/ exactly once, or a named test is gone
+    stale          the 'from' text is not in src/ or migrations/ exactly once, or a named test is gone
     build-failure  the mutated tree does not build (fix the entry)
 
 Before any mutant, the union of the named tests runs once on the unmutated tree; a test
@@ -142,9 +143,11 @@ def parse_catalogue(path):
 
 def read_sources(root):
     files = {}
-    for d, _, names in os.walk(os.path.join(root, "src")):
-        for n in sorted(names):
-            if n.endswith((".c", ".h")):
+    for top, ends in (("src", (".c", ".h")), ("migrations", (".sql",))):
+        for d, _, names in os.walk(os.path.join(root, top)):
+            for n in sorted(names):
+                if not n.endswith(ends):
+                    continue
                 p = os.path.join(d, n)
                 with open(p, encoding="utf-8", errors="surrogateescape") as f:
                     files[os.path.relpath(p, root)] = f.read()
@@ -165,7 +168,7 @@ def locate(e, sources):
     if len(hits) == 1:
         return hits[0]
     if not hits:
-        e["stale"] = "text not found in src/"
+        e["stale"] = "text not found in src/ or migrations/"
     else:
         e["stale"] = "text found %d times (%s): make it longer" % (
             len(hits), ", ".join(sorted({p for p, _ in hits})))

@@ -1,5 +1,5 @@
 #!/bin/sh
-# b90-shards.sh - one gene across 1,000 studies spread over two shard servers (issue 18).
+# b91-shards.sh - one gene across 1,000 studies spread over two shard servers (issue 18).
 # Two more throwaway servers (the shards) next to the bench server (the coordinator);
 # b80's 1,000 small studies (2,000 genes x 8 samples) loaded twice: into a coordinator
 # with shards.servers a and b (placed by the hash of the accession) and into a plain
@@ -11,13 +11,13 @@
 #   study_gene    one gene of one study from fact_gene_expression: pruned to the study's
 #                 partition, the filter sent to its shard
 # and the plans (EXPLAIN (ANALYZE, VERBOSE): partition pruning, the remote SQL).
-# Output: bench/results/b90-shards.md.
+# Output: bench/results/b91-shards.md.
 set -eu
 . "$BENCH_DIR/lib.sh"
 . "$GXLOAD_TOP/tests/lib/pg.sh"
-bench_init b90-shards
+bench_init b91-shards
 Q="$BENCH_TOOLS/qtime"
-N=${B90_SMALL:-1000}
+N=${B91_SMALL:-1000}
 G=ENSG00000000042
 
 i=1
@@ -30,7 +30,7 @@ done
 accs=$(awk -v n="$N" 'BEGIN { for (i = 1; i <= n; i++) printf "Q%04d\n", i }')
 
 # the shards: their own servers, stopped when the bench ends
-sa=$(mktemp -d /tmp/gxload-b90a.XXXXXX) sb=$(mktemp -d /tmp/gxload-b90b.XXXXXX)
+sa=$(mktemp -d /tmp/gxload-b91a.XXXXXX) sb=$(mktemp -d /tmp/gxload-b91b.XXXXXX)
 trap 'pg_stop_dir "$sa"; pg_stop_dir "$sb"; rm -rf "$sa" "$sb"' EXIT
 trap 'exit 143' TERM
 trap 'exit 130' INT
@@ -82,7 +82,7 @@ done
 # every fact there, read through the coordinator
 want=$($PSQL -d gxsh -Atc "SELECT sum(n_values) FROM dim_study")
 got=$($PSQL -d gxsh -Atc "SELECT count(*) FROM fact_gene_expression")
-[ "$want" = "$got" ] || { echo "b90: $got facts through the coordinator, $want loaded" >&2; exit 1; }
+[ "$want" = "$got" ] || { echo "b91: $got facts through the coordinator, $want loaded" >&2; exit 1; }
 mbq() { # PORT DB SQL -> MB
 	psql -X -q -h 127.0.0.1 -p "$1" -U gxtest -d "$2" -Atc "SELECT round(($3) / 1e6)"; }
 size_sh=$(mbq "$GXTEST_PGPORT" gxsh "pg_database_size(current_database())")
@@ -93,7 +93,7 @@ size_b=$(mbq "$GXTEST_PGPORT_b" gxshard "pg_database_size(current_database())")
 per=$($PSQL -d gxsh -Atc "SELECT shard || ' ' || count(*) FROM meta_study_shard GROUP BY shard ORDER BY 1" | tr '\n' ',' )
 ft=$($PSQL -d gxsh -Atc "SELECT count(*) FROM pg_foreign_table")
 {
-	echo "# b90: one gene across $N studies on two shard servers"
+	echo "# b91: one gene across $N studies on two shard servers"
 	echo
 	echo "$N studies of 2,000 genes x 8 samples ($((N * 16000)) values), placed by the hash of"
 	echo "the accession (studies per shard: ${per%,}; $ft foreign partitions, postgresql.copy_streams 2);"
