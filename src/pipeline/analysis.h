@@ -43,17 +43,23 @@ typedef struct an_data {
 	int fd;                     /* the scratch file (unlinked), -1 if none */
 	uint64_t bytes;             /* its size */
 	double read_seconds;        /* reading the facts into it */
+	int fed;                    /* its values came from the load's scan, not the facts */
 } an_data;
+
+struct pipe_feed;
 
 /*
  * Read study_key's samples and genes, group the samples by 'def' (the stored labels
  * when def is the study's stored definition 'stored_def', else from each sample's illness
  * and metadata), keep the genes named in genes_file (NULL: all; one id a line), and
- * write every cohort's values to a scratch file.  d is released by an_data_release
+ * write every cohort's values to a scratch file: from the facts, or from 'feed' (the
+ * load's own scan, run.h; NULL: the facts) when it holds every sample of the study.  d is
+ * released by an_data_release
  * (also after an error).
  */
 int an_data_load(an_data *d, gx_sink *s, int32_t study_key, const gx_cohort_def *def,
-                 const char *stored_def, const char *genes_file, gx_err *err);
+                 const char *stored_def, const char *genes_file, struct pipe_feed *feed,
+                 gx_err *err);
 void an_data_release(an_data *d);
 
 /* Index of the cohort labelled 'label', or -1. */
@@ -83,6 +89,7 @@ typedef struct an_job {
 	size_t n_compare;
 	int compare_strict;         /* a pair naming a cohort the study lacks is an error */
 	int replace_all;            /* the write first deletes every analysis row of the study */
+	struct pipe_feed *feed;     /* the values from the load's scan; NULL: from the facts */
 } an_job;
 
 /* What a job computed, kept in a scratch file until it is written. */

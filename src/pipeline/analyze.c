@@ -277,7 +277,8 @@ int an_compute(gx_sink *s, int32_t study_key, const an_job *job, an_out *out, gx
 		close(fd);
 		return gx_err_set(err, GX_E_IO, "cannot open the analysis scratch file");
 	}
-	rc = an_data_load(&d, s, study_key, &job->def, job->stored_def, job->genes_file, err);
+	rc = an_data_load(&d, s, study_key, &job->def, job->stored_def, job->genes_file,
+	                  job->feed, err);
 	if (!rc && job->only_cohort && an_data_cohort(&d, job->only_cohort) < 0)
 		rc = gx_err_set(err, GX_E_USAGE, "the study has no cohort '%s' (%s)", job->only_cohort,
 		                job->def.text);

@@ -17,6 +17,7 @@
  * Memory: one row of the study's samples and a few words per gene and per sample.
  */
 #include "pipeline/analysis.h"
+#include "pipeline/feed.h"
 #include "core/hset.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -258,6 +259,7 @@ typedef struct fill {
 	uint8_t *written;           /* per gene */
 	long cur;                   /* index of the current gene, -1 if none */
 	int32_t cur_key;
+	size_t *map, n_map;         /* feed position -> position in row (SIZE_MAX: none) */
 } fill;
 
 static int fill_flush(fill *f, gx_err *err)
@@ -308,8 +310,57 @@ static int on_facts(void *ctx, size_t n, const int32_t *sample, const int32_t *g
 	return 0;
 }
 
-/* The scratch file: every gene's row in every cohort's region. */
-static int write_scratch(an_data *d, gx_err *err)
+/* A row of the load's feed (analyze_feed.c): its positions placed by f->map. */
+static int on_fed_row(void *ctx, int32_t gene, const double *row, gx_err *err)
+{
+	fill *f = ctx;
+	uint64_t v;
+	size_t i;
+
+	if (!gx_hset_get(&f->gidx, (uint64_t)gene, &v))
+		return 0; /* not one of the study's genes (no finite value) */
+	for (i = 0; i < f->n_map; i++)
+		if (f->map[i] != SIZE_MAX)
+			f->row[f->map[i]] = row[i];
+	f->cur = (long)v;
+	return fill_flush(f, err);
+}
+
+/*
+ * The rows from the feed when its samples hold every position of the cohorts (*used =
+ * 1), else nothing written (*used = 0: the facts are read).  A position of the feed's
+ * row is a sample of the run; the map takes it to its place among the cohorts.
+ */
+static int fill_from_feed(fill *f, const pipe_feed *feed, int *used, gx_err *err)
+{
+	size_t n, i, placed = 0;
+	const int32_t *keys = pipe_feed_samples(feed, &n);
+	int rc;
+
+	*used = 0;
+	if (!(f->map = gx_calloc(n + 1, sizeof(*f->map))))
+		return gx_err_set(err, GX_E_NOMEM, "out of memory");
+	f->n_map = n;
+	for (i = 0; i < n; i++) {
+		uint64_t v;
+
+		f->map[i] = gx_hset_get(&f->spos, (uint64_t)keys[i], &v) ? (size_t)v : SIZE_MAX;
+		placed += f->map[i] != SIZE_MAX;
+	}
+	if (placed != f->N) {
+		gx_log(GX_LOG_WARNING, "analyze", "the load's scan has %zu of the %zu samples of "
+		       "the cohorts: their values are read from the database", placed, f->N);
+		return 0;
+	}
+	if ((rc = pipe_feed_rows(feed, on_fed_row, f, err)))
+		return rc;
+	*used = 1;
+	return 0;
+}
+
+/* The scratch file: every gene's row in every cohort's region, from the feed when it has
+ * them all, else from the facts. */
+static int write_scratch(an_data *d, const pipe_feed *feed, gx_err *err)
 {
 	fill f;
 	size_t i, c, at = 0;
@@ -347,8 +398,10 @@ static int write_scratch(an_data *d, gx_err *err)
 		rc = rc ? rc : -GX_E_IO;
 		goto out;
 	}
-	if ((rc = gx_an_facts_scan(d->s, d->study_key, 0, NULL, on_facts, &f, err)) ||
-	    (rc = fill_flush(&f, err)))
+	if (feed && (rc = fill_from_feed(&f, feed, &d->fed, err)))
+		goto out;
+	if (!d->fed && ((rc = gx_an_facts_scan(d->s, d->study_key, 0, NULL, on_facts, &f, err)) ||
+	                (rc = fill_flush(&f, err))))
 		goto out;
 	/* genes without a fact (all zero in a sparse matrix) */
 	for (i = 0; i < d->n_genes && !rc; i++) {
@@ -364,11 +417,13 @@ out:
 	gx_free(f.row);
 	gx_free(f.dflt);
 	gx_free(f.written);
+	gx_free(f.map);
 	return rc;
 }
 
 int an_data_load(an_data *d, gx_sink *s, int32_t study_key, const gx_cohort_def *def,
-                 const char *stored_def, const char *genes_file, gx_err *err)
+                 const char *stored_def, const char *genes_file, pipe_feed *feed,
+                 gx_err *err)
 {
 	int stored = stored_def && !strcmp(stored_def, def->text);
 	double t0 = gx_mono();
@@ -383,11 +438,12 @@ int an_data_load(an_data *d, gx_sink *s, int32_t study_key, const gx_cohort_def 
 	    (rc = gx_an_genes_read(s, study_key, &d->genes, &d->n_genes, err)) ||
 	    (rc = group_samples(d, def, stored, err)) ||
 	    (genes_file && (rc = filter_genes(d, genes_file, err))) ||
-	    (rc = write_scratch(d, err)))
+	    (rc = write_scratch(d, feed, err)))
 		return rc;
 	d->read_seconds = gx_mono() - t0;
 	gx_log(GX_LOG_INFO, "analyze", "%zu genes x %zu samples in %zu cohort(s) (%s) read from "
-	       "the database into a %.1f MB scratch file in %.3f s", d->n_genes, d->n_samples,
-	       d->n_cohorts, def->text, (double)d->bytes / 1048576.0, d->read_seconds);
+	       "%s into a %.1f MB scratch file in %.3f s", d->n_genes, d->n_samples, d->n_cohorts,
+	       def->text, d->fed ? "the load's scan" : "the database",
+	       (double)d->bytes / 1048576.0, d->read_seconds);
 	return 0;
 }

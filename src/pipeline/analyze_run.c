@@ -61,6 +61,49 @@ static void job_from_config(const gx_config *cfg, an_job *job)
 	job->n_compare = cfg->n_compare;
 }
 
+int pipe_feed_begin(pipe *p, gx_err *err)
+{
+	int32_t *keys;
+	unsigned char *sparse;
+	size_t i;
+	int rc;
+
+	if (!on(p->cfg->correlate_after_load) && !on(p->cfg->differential_after_load))
+		return 0;
+	for (i = 0; i < p->n_samples; i++)
+		if (!p->samples[i].want)
+			return 0; /* its facts stand: only the database has them */
+	keys = gx_calloc(p->n_samples + 1, sizeof(*keys));
+	sparse = gx_calloc(p->n_samples + 1, 1);
+	if (!keys || !sparse) {
+		rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
+	} else {
+		for (i = 0; i < p->n_samples; i++) {
+			keys[i] = p->samples[i].key;
+			sparse[i] = (unsigned char)(p->samples[i].sparse != 0);
+		}
+		/* the matrices' genes are resolved before a scan that writes facts */
+		rc = pipe_feed_new(p->n_samples, keys, sparse, p->gene_keys.n, &p->feed, err);
+	}
+	gx_free(keys);
+	gx_free(sparse);
+	return rc;
+}
+
+/* The load's feed when it holds every fact the run wrote (a full load's are every fact
+ * of the study), else NULL: the analysis reads the facts. */
+static pipe_feed *whole_feed(const pipe *p)
+{
+	if (!p->feed)
+		return NULL;
+	if (pipe_feed_cells(p->feed) == (uint64_t)p->res->counts.rows_inserted)
+		return p->feed;
+	gx_log(GX_LOG_WARNING, "analyze", "the load's scan fed %llu values, not the %lld it "
+	       "wrote: the analysis reads them from the database",
+	       (unsigned long long)pipe_feed_cells(p->feed), (long long)p->res->counts.rows_inserted);
+	return NULL;
+}
+
 int pipe_analyze_after_load(pipe *p, gx_err *err)
 {
 	an_job job;
@@ -73,6 +116,7 @@ int pipe_analyze_after_load(pipe *p, gx_err *err)
 	job.correlate = on(p->cfg->correlate_after_load);
 	job.differential = on(p->cfg->differential_after_load);
 	job.replace_all = 1;
+	job.feed = whole_feed(p);
 	memset(&out, 0, sizeof(out));
 	if ((job.correlate || job.differential) &&
 	    (rc = an_compute(p->s, p->study_key, &job, &out, err))) {

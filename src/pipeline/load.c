@@ -388,7 +388,8 @@ int pipe_load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_err *e
 			goto fail;
 		/* the bar stays until the commit, naming each step after the rows */
 		gx_progress_begin(&p->prog, p->opts->show_progress, p->acc, p->bytes_total);
-		if ((rc = pipe_scan_all(p, w, err)))
+		if ((rc = pipe_feed_begin(p, err)) || (rc = pipe_scan_all(p, w, err)) ||
+		    (p->feed && (rc = pipe_feed_end(p->feed, err))))
 			goto fail;
 		pipe_step_time("facts scanned and streamed", &t0);
 		gx_progress_phase(&p->prog, "keys and swap");
@@ -415,6 +416,8 @@ int pipe_load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_err *e
 	pipe_step_time("cohort statistics", &t0);
 	if ((rc = pipe_features(p, write_facts, err)) || (rc = pipe_analyze_after_load(p, err)))
 		goto fail;
+	pipe_feed_free(p->feed);
+	p->feed = NULL;
 	pipe_step_time("features and analysis", &t0);
 	gx_progress_phase(&p->prog, "validation");
 	if ((rc = pipe_checks_finish(p, run_id, err)))
@@ -435,6 +438,8 @@ int pipe_load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_err *e
 	gx_free(keys);
 	return rc;
 fail:
+	pipe_feed_free(p->feed);
+	p->feed = NULL;
 	gx_sink_facts_abort(w);
 	gx_progress_end(&p->prog);
 	gx_sink_rollback(p->s);

@@ -16,6 +16,7 @@
 #define GX_PIPELINE_RUN_H
 
 #include "pipeline.h"
+#include "pipeline/feed.h"
 #include "analyze/cohort.h"
 #include "core/hash.h"
 #include "core/hset.h"
@@ -115,6 +116,8 @@ typedef struct pipe {
 	long run_id;                /* the run's meta_etl_run row, 0 if none */
 	gx_run_log *rlog;           /* its messages, for meta_etl_process_log */
 	const char *fail_step;      /* the log step of its failure, NULL: the error's stage */
+	pipe_feed *feed;            /* the facts the load writes, for the analysis after it
+	                             * (analyze_feed.c); NULL: it reads the database */
 } pipe;
 
 static inline const gx_platform *plat_of(const pipe *p, const sample *sm)
@@ -163,6 +166,10 @@ int pipe_load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_err *e
 
 /* Append what the analysis stage depends on to the input fingerprint's text. */
 void pipe_analysis_fingerprint(const pipe *p, gx_buf *b);
+/* Before a scan that writes facts: when the analysis runs after the load and the scan
+ * writes every fact of the study (every sample is rewritten: the others' facts stand
+ * and only the database has them), p->feed is made for it (analyze_feed.c). */
+int pipe_feed_begin(pipe *p, gx_err *err);
 /* In the load transaction, after the cohort statistics: the study's pairs and
  * differential rows replaced by what analysis.*_after_load asks for (none: removed). */
 int pipe_analyze_after_load(pipe *p, gx_err *err);

@@ -271,6 +271,11 @@ static inline int on_cell(scan *sc, sample *sm, size_t g, const gx_cells *c, siz
 	sc->fv[sc->fn] = v;
 	sc->fl[sc->fn] = l;
 	sc->ft[sc->fn] = 0;
+	if (sc->p->feed) { /* the analysis after the load: analyze_feed.c */
+		int rc = pipe_feed_put(sc->p->feed, (size_t)(sm - sc->p->samples), sc->gkey[g], l, err);
+		if (rc)
+			return rc;
+	}
 	if (++sc->fn == FACT_BATCH)
 		return flush_facts(sc, err);
 	return 0;

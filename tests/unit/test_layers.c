@@ -81,6 +81,7 @@ static const struct {
 	{ "load/pg_stream.h", "load/" },
 	{ "load/sqlite_func.h", "load/" },
 	{ "pipeline/run.h", "pipeline.c pipeline/" },
+	{ "pipeline/feed.h", "pipeline/" },
 	{ "core/num_pow5.h", "core/num" },
 	{ "extract/h5_layout.h", "extract/" },
 	{ "extract/h5_text.h", "extract/" },
