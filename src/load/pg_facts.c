@@ -460,7 +460,7 @@ static int shard_swap_sql(gx_fact_writer *w, gx_buf *sql)
 	              "(LIKE fact_gene_expression INCLUDING DEFAULTS) "
 	              "PARTITION BY RANGE (sample_key); ", k);
 	for (i = 0; i < w->nleaves; i++) {
-		stage_name(w, i, name, sizeof(name));
+		pg_stage_name(w, i, name, sizeof(name));
 		gx_buf_printf(sql, "CREATE FOREIGN TABLE fact_gene_expression_p%d_%zu PARTITION OF "
 		              "fact_gene_expression_p%d FOR VALUES FROM (", k, i, k);
 		if (i == 0)
