@@ -245,6 +245,7 @@ static void pipe_release(pipe *p)
 		if (p->dups)
 			gx_dups_free(p->dups[i]);
 	}
+	pipe_resume_release(p);
 	gx_free(p->dups);
 	gx_free(p->mats);
 	gx_free(p->col_sample);
@@ -461,6 +462,8 @@ static int load_once(gx_sink *s, const gx_config *cfg, const char *accession,
 	}
 	gx_log(GX_LOG_INFO, "load", "%s load of %zu samples from %zu matrix file(s)", res->mode,
 	       p.n_samples, p.n_mats);
+	if ((rc = pipe_resume_plan(&p, mode_full, write_facts, err)))
+		goto out;
 	gx_test_point("planned"); /* decided what to write, not yet writing */
 	if ((rc = pipe_load_tx(&p, p.run_id, mode_full, write_facts, err)))
 		goto out;

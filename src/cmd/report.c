@@ -112,6 +112,9 @@ static void print_text(const report *r)
 	printf("\n");
 	if (cell(run, 0, GX_RR_MESSAGE))
 		printf("message     %s\n", cell(run, 0, GX_RR_MESSAGE));
+	if (cell(run, 0, GX_RR_RESUMED_FROM))
+		printf("resumed     from chunk %s of an earlier run's checkpoint (%s values kept)\n",
+		       cell(run, 0, GX_RR_RESUMED_FROM), nz(cell(run, 0, GX_RR_VALUES_RESUMED)));
 	printf("\ncounts\n  rows inserted     %s\n  rows deleted      %s\n  samples changed   %s\n"
 	       "  files skipped     %s\n", cell(run, 0, GX_RR_INSERTED), cell(run, 0, GX_RR_DELETED),
 	       cell(run, 0, GX_RR_CHANGED), cell(run, 0, GX_RR_SKIPPED));
@@ -202,11 +205,12 @@ static int print_json(const report *r, gx_err *err)
 		{ "command", GX_RR_COMMAND, 's' },
 		{ "forced", GX_RR_FORCED, 'b' }, { "gxload_version", GX_RR_VERSION, 's' },
 		{ "started_at", GX_RR_STARTED, 's' }, { "finished_at", GX_RR_FINISHED, 's' },
-		{ "duration_s", GX_RR_DURATION, 'r' },
+		{ "duration_s", GX_RR_DURATION, 'r' }, { "resumed_from_chunk", GX_RR_RESUMED_FROM, 'i' },
 	};
 	static const jfield count_f[] = {
 		{ "rows_inserted", GX_RR_INSERTED, 'i' }, { "rows_deleted", GX_RR_DELETED, 'i' },
 		{ "samples_changed", GX_RR_CHANGED, 'i' }, { "files_skipped", GX_RR_SKIPPED, 'i' },
+		{ "values_resumed", GX_RR_VALUES_RESUMED, 'i' },
 	};
 	static const jfield check_f[] = {
 		{ "kind", GX_RC_KIND, 's' }, { "name", GX_RC_NAME, 's' },

@@ -91,12 +91,17 @@ static int detail(gx_sink *s, const char *acc, gx_err *err)
 	for (i = 0; i < runs->nrows; i++) {
 		const char *code = gx_rows_get(runs, i, GX_SR_CODE);
 		const char *msg = gx_rows_get(runs, i, GX_SR_MESSAGE);
-		printf("%7s %-10s %-9s %-24s %10s %10s %8s  %s%s%s%.200s\n",
+		const char *from = gx_rows_get(runs, i, GX_SR_RESUMED_FROM);
+		char res[96] = "";
+		if (from) /* a load that went on from an earlier run's checkpoint (issue 18) */
+			snprintf(res, sizeof(res), "resumed from chunk %s (%s values kept)%s", from,
+			         nz(gx_rows_get(runs, i, GX_SR_VALUES_RESUMED)), msg ? "; " : "");
+		printf("%7s %-10s %-9s %-24s %10s %10s %8s  %s%s%s%s%.200s\n",
 		       gx_rows_get(runs, i, GX_SR_RUN), gx_rows_get(runs, i, GX_SR_STATUS),
 		       gx_rows_get(runs, i, GX_SR_MODE), gx_rows_get(runs, i, GX_SR_STARTED),
 		       gx_rows_get(runs, i, GX_SR_INSERTED), gx_rows_get(runs, i, GX_SR_DELETED),
 		       gx_rows_get(runs, i, GX_SR_CHANGED), code ? "[" : "", code ? code : "",
-		       code ? "] " : "", msg ? msg : "");
+		       code ? "] " : "", res, msg ? msg : "");
 	}
 out:
 	gx_rows_free(st);
@@ -142,6 +147,8 @@ static json_t *study_json(const gx_rows *r, size_t i)
 	json_object_set_new(o, "rows_inserted", jint(gx_rows_get(r, i, GX_OV_INSERTED)));
 	json_object_set_new(o, "rows_deleted", jint(gx_rows_get(r, i, GX_OV_DELETED)));
 	json_object_set_new(o, "samples_changed", jint(gx_rows_get(r, i, GX_OV_CHANGED)));
+	json_object_set_new(o, "resumed_from_chunk", jint(gx_rows_get(r, i, GX_OV_RESUMED_FROM)));
+	json_object_set_new(o, "values_resumed", jint(gx_rows_get(r, i, GX_OV_VALUES_RESUMED)));
 	json_object_set_new(o, "checks_fail", jint(gx_rows_get(r, i, GX_OV_FAIL)));
 	json_object_set_new(o, "checks_warn", jint(gx_rows_get(r, i, GX_OV_WARN)));
 	if (code) {

@@ -170,6 +170,13 @@ static const keydef keys[] = {
 	{ "metrics.textfile", K_PATH, OFF(metrics_textfile), "", NULL, 0, 0,
 	  "Prometheus text file written after every run (node_exporter textfile collector); "
 	  "empty = none" },
+	{ "resume.min_values", K_LONG, OFF(resume_min_values), "50000000", NULL, 0, 1e15,
+	  "PostgreSQL: a full load of more values commits in chunks and resumes after a kill "
+	  "(0 = never)" },
+	{ "resume.chunk_values", K_LONG, OFF(resume_chunk_values), "10000000", NULL, 100, 1e15,
+	  "values per checkpointed chunk of a resumable load" },
+	{ "resume.keep_hours", K_DOUBLE, OFF(resume_keep_hours), "168", NULL, 0, 876000,
+	  "a checkpoint no run resumed for this long is swept with its tables" },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

@@ -94,6 +94,10 @@ typedef struct gx_config {
 	double pg_retry_max_s;       /* postgresql.retry_max_s: longest wait between two */
 
 	char *metrics_textfile;      /* metrics.textfile: Prometheus text file, "" = none */
+
+	long resume_min_values;      /* resume.min_values: bigger loads commit in chunks */
+	long resume_chunk_values;    /* resume.chunk_values: values per checkpointed chunk */
+	double resume_keep_hours;    /* resume.keep_hours: age of a checkpoint that is swept */
 } gx_config;
 
 /* Command-line and environment inputs to gx_config_load. */

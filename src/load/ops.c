@@ -33,7 +33,7 @@ int gx_ops_overview(gx_sink *s, const char *accession, gx_rows **out, gx_err *er
 		"(SELECT count(*) FROM meta_data_validation_log v WHERE v.status = 'FAIL' "
 		" AND v.run_id = " JUDGED "), "
 		"(SELECT count(*) FROM meta_data_validation_log v WHERE v.status = 'WARN' "
-		" AND v.run_id = " JUDGED ") "
+		" AND v.run_id = " JUDGED "), r.resumed_from_chunk, r.values_resumed "
 		"FROM meta_etl_run r LEFT JOIN dim_study st ON st.accession = r.study_accession "
 		"WHERE r.run_id = (SELECT max(r2.run_id) FROM meta_etl_run r2 "
 		"                  WHERE r2.study_accession = r.study_accession) AND %s "

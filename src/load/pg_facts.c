@@ -5,11 +5,14 @@
  * Facts go out as binary COPY: on the main session for an APPEND and for a small
  * REPLACE (a new partition created in the load transaction, keyed after the data), or,
  * for a big REPLACE, split by sample_key over postgresql.copy_streams range sessions
- * (pg_stream.c) whose committed tables the load transaction attaches.  Gene keys are
- * resolved before the COPY (pg_genes.c); one that a COPY meets unresolved pauses it.
+ * (pg_stream.c) whose committed tables the load transaction attaches; a resumable load
+ * (load/checkpoint.h) starts them at once and commits them in chunks (pg_chunks.c).
+ * Gene keys are resolved before the COPY (pg_genes.c); one that a COPY meets unresolved
+ * pauses it.  The writer's state is in pg_writer.h, shared with pg_chunks.c.
  * Does not: run the load transaction's other statements, or decide what to write.
  */
 #include "load/pg_facts.h"
+#include "load/pg_writer.h"
 #include "load/pg_arrays.h"
 #include "core/buf.h"
 #include "core/log.h"
@@ -22,35 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* One range of sample_keys of a big study's new partition: [lo, next leaf's lo). */
-typedef struct leaf {
-	gx_pg_stream *st;
-	gx_qbuf *buf;       /* being filled */
-	int32_t lo;         /* INT32_MIN for the first */
-	int committed;      /* its session committed its table */
-} leaf;
-
-struct gx_fact_writer {
-	gx_sink *s;
-	int32_t study_key;
-	gx_fact_mode mode;
-	/* the COPY on the main session (APPEND; REPLACE of a small study) */
-	int copying;
-	unsigned char *buf;
-	size_t len;
-	char table[64];
-	int64_t pauses;     /* COPYs ended to run another statement (gene lookups) */
-	/* REPLACE: facts held back until the study proves big enough for range sessions */
-	int32_t *ps, *pg;
-	double *pv, *pl;
-	size_t pn, pcap;
-	/* REPLACE of a big study: one range session each */
-	leaf *leaves;
-	size_t nleaves;     /* 0 until they start */
-	size_t cur;         /* leaf of the last row */
-	pg_arrays *arr;     /* the gene-major and sample-major rows (pg_arrays.h) */
-};
 
 static int copy_start(gx_fact_writer *w, const char *prefix, gx_err *err);
 static int copy_pause(gx_fact_writer *w, gx_err *err);
@@ -77,8 +51,8 @@ static void put_be64(unsigned char *p, uint64_t v)
 	put_be32(p + 4, (uint32_t)v);
 }
 
-static const unsigned char copy_header[19] = { 'P', 'G', 'C', 'O', 'P', 'Y', '\n', 0xff, '\r',
-                                               '\n', 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+const unsigned char pg_copy_header[19] = { 'P', 'G', 'C', 'O', 'P', 'Y', '\n', 0xff, '\r',
+                                          '\n', 0, 0, 0, 0, 0, 0, 0, 0, 0 };
 
 /* A binary COPY row: int16 field count, then (int32 length, value) per field. */
 enum { ROW_MAX = 2 + 3 * 8 + 2 * 12 };
@@ -145,8 +119,8 @@ static int copy_start(gx_fact_writer *w, const char *prefix, gx_err *err)
 	if (rc)
 		return rc;
 	w->copying = 1;
-	memcpy(w->buf, copy_header, sizeof(copy_header));
-	w->len = sizeof(copy_header);
+	memcpy(w->buf, pg_copy_header, sizeof(pg_copy_header));
+	w->len = sizeof(pg_copy_header);
 	im->active = w;
 	return 0;
 }
@@ -208,7 +182,7 @@ static void mwm_setting(const gx_sink *s, char *out, size_t cap)
 		out[0] = '\0';
 }
 
-static void stage_name(const gx_fact_writer *w, size_t i, char *out, size_t cap)
+void pg_stage_name(const gx_fact_writer *w, size_t i, char *out, size_t cap)
 {
 	snprintf(out, cap, "fact_gene_expression_p%d_s%zu", (int)w->study_key, i);
 }
@@ -279,6 +253,8 @@ static int leaves_start(gx_fact_writer *w, gx_err *err)
 	n = (size_t)s->cfg->pg_copy_streams;
 	if (n > keys->nrows)
 		n = keys->nrows ? keys->nrows : 1;
+	if (w->ck && w->ck->found)
+		n = w->ck->n_leaves; /* the ranges the checkpoint's tables were made with */
 	w->leaves = gx_calloc(n, sizeof(*w->leaves));
 	if (!w->leaves) {
 		rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
@@ -286,7 +262,10 @@ static int leaves_start(gx_fact_writer *w, gx_err *err)
 	}
 	for (i = 0; i < n; i++)
 		w->leaves[i].lo = i == 0 ? INT32_MIN
-		                         : (int32_t)atol(gx_rows_get(keys, i * keys->nrows / n, 0));
+		                  : w->ck && w->ck->found ? w->ck->leaf_lo[i]
+		                  : (int32_t)atol(gx_rows_get(keys, i * keys->nrows / n, 0));
+	if (w->ck)
+		pg_chunks_plan(w, n);
 	mwm_setting(s, mwm, sizeof(mwm));
 	for (i = 0; i < n; i++) {
 		leaf *lf = &w->leaves[i];
@@ -295,10 +274,24 @@ static int leaves_start(gx_fact_writer *w, gx_err *err)
 
 		snprintf(app, sizeof(app), "%s.%s/%ld.copy%zu", s->cfg->pg_application_name,
 		         s->purpose, im->run_id, i);
+		w->nleaves = i + 1;
+		if (lf->complete)
+			continue; /* whole and keyed by an earlier run: no session */
 		if ((rc = pg_open(s, app, &conn, err)))
 			goto out;
-		stage_name(w, i, name, sizeof(name));
+		pg_stage_name(w, i, name, sizeof(name));
 		gx_buf_reset(&sql);
+		if (lf->done > 0) {
+			/* the table holds committed chunks: go on filling it */
+			rc = pg_chunk_stream(w, i, conn, err);
+			if (rc)
+				goto out;
+			continue;
+		}
+		if (w->ck && i == 0 && !w->ck->found && (rc = pg_chunks_write(w, n, conn, err))) {
+			PQfinish(conn);
+			goto out;
+		}
 		gx_buf_printf(&sql, "BEGIN; %s%s"
 		              "CREATE TABLE %s (%s, CONSTRAINT %s_study CHECK (study_key = %d)",
 		              mwm, n > 1 ? "SET LOCAL max_parallel_maintenance_workers = 0; " : "",
@@ -321,13 +314,12 @@ static int leaves_start(gx_fact_writer *w, gx_err *err)
 		}
 		if ((rc = gx_pg_stream_start(conn, sql.data, STREAM_BUFS, COPY_BUF, &lf->st, err)))
 			goto out;
-		w->nleaves = i + 1;
 		if (!(lf->buf = gx_pg_stream_swap(lf->st, NULL, err))) {
 			rc = err ? -(int)err->code : -(int)GX_E_DB;
 			goto out;
 		}
-		memcpy(lf->buf->data, copy_header, sizeof(copy_header));
-		lf->buf->len = sizeof(copy_header);
+		memcpy(lf->buf->data, pg_copy_header, sizeof(pg_copy_header));
+		lf->buf->len = sizeof(pg_copy_header);
 	}
 	gx_log(GX_LOG_DEBUG, "load", "loading study %d through %zu parallel COPY sessions",
 	       (int)w->study_key, n);
@@ -338,9 +330,8 @@ out:
 	return rc;
 }
 
-/* Append a fact to the buffer of its range, passing full buffers to the session. */
-static int leaf_put(gx_fact_writer *w, int32_t sample, int32_t gene, double value,
-                    double log2v, gx_err *err)
+/* The range of a sample. */
+leaf *pg_leaf_of(gx_fact_writer *w, int32_t sample)
 {
 	leaf *lf = &w->leaves[w->cur];
 
@@ -351,6 +342,15 @@ static int leaf_put(gx_fact_writer *w, int32_t sample, int32_t gene, double valu
 		w->cur = k;
 		lf = &w->leaves[k];
 	}
+	return lf;
+}
+
+/* Append a fact to the buffer of its range, passing full buffers to the session. */
+int pg_leaf_put(gx_fact_writer *w, int32_t sample, int32_t gene, double value,
+                double log2v, gx_err *err)
+{
+	leaf *lf = pg_leaf_of(w, sample);
+
 	if (lf->buf->len + ROW_MAX > lf->buf->cap &&
 	    !(lf->buf = gx_pg_stream_swap(lf->st, lf->buf, err)))
 		return err ? -(int)err->code : -(int)GX_E_DB;
@@ -366,7 +366,7 @@ static int pending_flush(gx_fact_writer *w, gx_err *err)
 	int rc = 0;
 
 	for (i = 0; i < w->pn && !rc; i++)
-		rc = w->nleaves ? leaf_put(w, w->ps[i], w->pg[i], w->pv[i], w->pl[i], err)
+		rc = w->nleaves ? pg_leaf_put(w, w->ps[i], w->pg[i], w->pv[i], w->pl[i], err)
 		                : copy_put(w, w->ps[i], w->pg[i], w->pv[i], w->pl[i], err);
 	w->pn = 0;
 	return rc;
@@ -388,7 +388,7 @@ static int leaves_swap_sql(gx_fact_writer *w, gx_buf *sql)
 	              "ALTER TABLE fact_gene_expression DETACH PARTITION fact_gene_expression_p%d; "
 	              "DROP TABLE fact_gene_expression_p%d; END IF; END $$; ", k, k, k);
 	if (w->nleaves == 1) {
-		stage_name(w, 0, name, sizeof(name));
+		pg_stage_name(w, 0, name, sizeof(name));
 		gx_buf_printf(sql, "ALTER TABLE %s RENAME TO fact_gene_expression_p%d; "
 		              "ALTER INDEX %s_pkey RENAME TO fact_gene_expression_p%d_pkey; "
 		              "ALTER TABLE fact_gene_expression_p%d RENAME CONSTRAINT %s_study "
@@ -398,7 +398,7 @@ static int leaves_swap_sql(gx_fact_writer *w, gx_buf *sql)
 		              "(LIKE fact_gene_expression INCLUDING DEFAULTS) "
 		              "PARTITION BY RANGE (sample_key); ", k);
 		for (i = 0; i < w->nleaves; i++) {
-			stage_name(w, i, name, sizeof(name));
+			pg_stage_name(w, i, name, sizeof(name));
 			gx_buf_printf(sql, "ALTER TABLE %s RENAME TO fact_gene_expression_p%d_%zu; "
 			              "ALTER INDEX %s_pkey RENAME TO fact_gene_expression_p%d_%zu_pkey; "
 			              "ALTER TABLE fact_gene_expression_p%d_%zu RENAME CONSTRAINT %s_study "
@@ -437,7 +437,7 @@ static void leaves_close(gx_fact_writer *w)
 		leaf *lf = &w->leaves[i];
 		if (lf->committed) {
 			char name[64], sql[128];
-			stage_name(w, i, name, sizeof(name));
+			pg_stage_name(w, i, name, sizeof(name));
 			snprintf(sql, sizeof(sql), "DROP TABLE IF EXISTS %s", name);
 			PQclear(PQexec(gx_pg_stream_conn(lf->st), sql));
 		}
@@ -486,7 +486,8 @@ int pg_facts_begin(gx_sink *s, int32_t study_key, gx_fact_mode mode,
 	if (mode == GX_FACTS_REPLACE) {
 		/* nothing on the server yet: the size of the study decides how it is loaded */
 		snprintf(w->table, sizeof(w->table), "fact_gene_expression_p%d_new", (int)study_key);
-		w->pcap = pending_cap(s);
+		w->ck = s->ckpt && s->ckpt->chunk_values > 0 ? s->ckpt : NULL;
+		w->pcap = w->ck ? 0 : pending_cap(s);
 		if (w->pcap &&
 		    (!(w->ps = gx_malloc(w->pcap * sizeof(*w->ps))) ||
 		     !(w->pg = gx_malloc(w->pcap * sizeof(*w->pg))) ||
@@ -515,6 +516,8 @@ static int put_one(gx_fact_writer *w, int32_t smp, int32_t gene, double v, doubl
 
 	if (w->copying)
 		return copy_put(w, smp, gene, v, l, err);
+	if (w->ck)
+		return pg_chunk_put(w, smp, gene, v, l, err);
 	if (!w->nleaves && w->pn < w->pcap) {
 		w->ps[w->pn] = smp;
 		w->pg[w->pn] = gene;
@@ -525,7 +528,7 @@ static int put_one(gx_fact_writer *w, int32_t smp, int32_t gene, double v, doubl
 	/* a big study: start the range sessions, send them what was held back */
 	if (!w->nleaves && ((rc = leaves_start(w, err)) || (rc = pending_flush(w, err))))
 		return rc;
-	return leaf_put(w, smp, gene, v, l, err);
+	return pg_leaf_put(w, smp, gene, v, l, err);
 }
 
 int pg_facts_put(gx_fact_writer *w, const gx_fact_batch *b, gx_err *err)
@@ -548,23 +551,25 @@ int pg_facts_put(gx_fact_writer *w, const gx_fact_batch *b, gx_err *err)
  * built in parallel, each commits, then the load transaction swaps them in. */
 static int leaves_finish(gx_fact_writer *w, gx_err *err)
 {
-	char name[64], after[384];
+	char name[64], after[1024];
 	gx_buf sql = { 0 };
 	size_t i;
 	int rc = 0;
 
 	for (i = 0; i < w->nleaves && !rc; i++) {
 		leaf *lf = &w->leaves[i];
-		if (lf->buf->len + 2 > lf->buf->cap &&
-		    !(lf->buf = gx_pg_stream_swap(lf->st, lf->buf, err))) {
-			rc = err ? -(int)err->code : -(int)GX_E_DB;
+		char mark[640] = "";
+		if (lf->complete)
+			continue;
+		if ((rc = pg_leaf_trailer(lf, err)))
 			break;
-		}
-		put_be16(lf->buf->data + lf->buf->len, 0xffff);
-		lf->buf->len += 2;
-		stage_name(w, i, name, sizeof(name));
+		pg_stage_name(w, i, name, sizeof(name));
+		if (w->ck) /* whole: a resumed run keeps it as it is */
+			gx_ckpt_leaf_sql(w->ck, i, (w->seq + w->ck->chunk_values - 1) /
+			                 w->ck->chunk_values, 1, mark, sizeof(mark));
 		snprintf(after, sizeof(after), "ALTER TABLE %s ADD CONSTRAINT %s_pkey "
-		         "PRIMARY KEY (gene_key, sample_key); ANALYZE %s; COMMIT", name, name, name);
+		         "PRIMARY KEY (gene_key, sample_key); ANALYZE %s; %sCOMMIT", name, name, name,
+		         mark);
 		rc = gx_pg_stream_end(lf->st, lf->buf, after, err);
 		lf->buf = NULL;
 	}
@@ -573,9 +578,12 @@ static int leaves_finish(gx_fact_writer *w, gx_err *err)
 	for (i = 0; i < w->nleaves; i++) {
 		gx_err e2;
 		int r2;
+		if (w->leaves[i].complete)
+			continue;
 		gx_err_clear(&e2);
 		r2 = gx_pg_stream_wait(w->leaves[i].st, &e2);
-		w->leaves[i].committed = r2 == 0 && !rc;
+		/* a resumable load's tables stay for the next run (its checkpoint) */
+		w->leaves[i].committed = r2 == 0 && !rc && !w->ck;
 		if (r2 && !rc) {
 			rc = r2;
 			if (err)

@@ -296,6 +296,15 @@ void gx_pg_stream_close(gx_pg_stream *st)
 	gx_free(st);
 }
 
+PGconn *gx_pg_stream_take_conn(gx_pg_stream *st)
+{
+	PGconn *conn = st->conn;
+
+	st->conn = NULL;
+	gx_pg_stream_close(st);
+	return conn;
+}
+
 PGconn *gx_pg_stream_conn(gx_pg_stream *st)
 {
 	return st->conn;

@@ -59,6 +59,9 @@ int gx_pg_stream_wait(gx_pg_stream *st, gx_err *err);
  */
 void gx_pg_stream_close(gx_pg_stream *st);
 
+/* After gx_pg_stream_wait returned 0: close the stream but keep its connection, which
+ * the caller now owns (a resumable load's next chunk starts a new stream on it). */
+PGconn *gx_pg_stream_take_conn(gx_pg_stream *st);
 /* The stream's connection, for statements after gx_pg_stream_wait returned. */
 PGconn *gx_pg_stream_conn(gx_pg_stream *st);
 

@@ -43,12 +43,13 @@ int gx_status_study(gx_sink *s, const char *accession, gx_rows **out, gx_err *er
 int gx_status_runs(gx_sink *s, const char *accession, gx_rows **out, gx_err *err)
 {
 	const char *p[1] = { accession };
-	char sql[512], t[128];
+	char sql[1024], t[128];
 
 	snprintf(sql, sizeof(sql),
 		"SELECT CAST(run_id AS text), status, COALESCE(mode, '-'), %s, "
 		"CAST(rows_inserted AS text), CAST(rows_deleted AS text), "
-		"CAST(samples_changed AS text), CAST(error_code AS text), message "
+		"CAST(samples_changed AS text), CAST(error_code AS text), message, "
+		"CAST(resumed_from_chunk AS text), CAST(values_resumed AS text) "
 		"FROM meta_etl_run WHERE study_accession = $1 ORDER BY run_id DESC LIMIT 10",
 		gx_sink_iso(s, "started_at", t, sizeof(t)));
 	return gx_sink_query(s, sql, 1, p, out, err);
@@ -113,8 +114,8 @@ int gx_report_read(gx_sink *s, long run_id, gx_run_report *r, gx_err *err)
 	snprintf(sql, sizeof(sql),
 	         "SELECT run_id, study_accession, status, mode, command, "
 	         "CAST(CAST(forced AS integer) AS text), %s, %s, %s, rows_inserted, rows_deleted, "
-	         "samples_changed, files_skipped, error_code, message, gxload_version "
-	         "FROM meta_etl_run WHERE run_id = $1",
+	         "samples_changed, files_skipped, error_code, message, gxload_version, "
+	         "resumed_from_chunk, values_resumed FROM meta_etl_run WHERE run_id = $1",
 	         pg ? "to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 	            : "started_at",
 	         pg ? "to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"

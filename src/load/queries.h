@@ -32,7 +32,7 @@ int gx_status_study(gx_sink *s, const char *accession, gx_rows **out, gx_err *er
 /* The study's last ten runs, newest first. */
 enum {
 	GX_SR_RUN, GX_SR_STATUS, GX_SR_MODE, GX_SR_STARTED, GX_SR_INSERTED, GX_SR_DELETED,
-	GX_SR_CHANGED, GX_SR_CODE, GX_SR_MESSAGE
+	GX_SR_CHANGED, GX_SR_CODE, GX_SR_MESSAGE, GX_SR_RESUMED_FROM, GX_SR_VALUES_RESUMED
 };
 int gx_status_runs(gx_sink *s, const char *accession, gx_rows **out, gx_err *err);
 
@@ -60,7 +60,8 @@ typedef struct gx_run_report {
 enum {
 	GX_RR_ID, GX_RR_STUDY, GX_RR_STATUS, GX_RR_MODE, GX_RR_COMMAND, GX_RR_FORCED,
 	GX_RR_STARTED, GX_RR_FINISHED, GX_RR_DURATION, GX_RR_INSERTED, GX_RR_DELETED,
-	GX_RR_CHANGED, GX_RR_SKIPPED, GX_RR_CODE, GX_RR_MESSAGE, GX_RR_VERSION
+	GX_RR_CHANGED, GX_RR_SKIPPED, GX_RR_CODE, GX_RR_MESSAGE, GX_RR_VERSION,
+	GX_RR_RESUMED_FROM, GX_RR_VALUES_RESUMED
 };
 enum { GX_RC_KIND, GX_RC_NAME, GX_RC_STATUS, GX_RC_OBSERVED, GX_RC_THRESHOLD, GX_RC_MESSAGE };
 enum { GX_RA_REASON, GX_RA_UNIT, GX_RA_N, GX_RA_MESSAGE };

@@ -90,6 +90,7 @@ struct gx_sink {
 	int in_tx;
 	unsigned session;   /* counts reconnects: what a study lock was taken on */
 	gx_buf tx_genes;    /* "k1,k2,..." of the genes resolved in this transaction */
+	struct gx_ckpt *ckpt; /* the next full load's checkpoint (load/checkpoint.h), or NULL */
 	void *impl;
 };
 

@@ -86,14 +86,30 @@ static int pg_sweep_staged(gx_sink *s, gx_err *err)
 	pg_impl *im = s->impl;
 	gx_rows *r = NULL;
 	size_t i, j;
+	long ck = 0;
+	char keep[32];
+	const char *kp[1] = { keep };
 	int rc;
 
-	rc = pg_query(s,
+	/* a resumable load's tables stay while their checkpoint is younger than
+	 * resume.keep_hours (load/checkpoint.h); older ones go with it */
+	snprintf(keep, sizeof(keep), "%.17g", s->cfg->resume_keep_hours * 3600.0);
+	rc = gx_sink_query_long(s, "SELECT (to_regclass('meta_load_checkpoint') IS NOT NULL)::int",
+	                        0, NULL, &ck, err);
+	if (!rc)
+		rc = pg_query(s, ck ?
 		"SELECT quote_ident(c.relname), substring(c.relname FROM "
 		"'^fact_gene_expression_p([0-9]+)_s[0-9]+$') FROM pg_class c "
 		"WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r' "
 		"AND NOT c.relispartition AND c.relname ~ '^fact_gene_expression_p[0-9]+_s[0-9]+$' "
-		"ORDER BY 2, 1", 0, NULL, &r, err);
+		"AND NOT EXISTS (SELECT 1 FROM meta_load_checkpoint k WHERE k.study_key::text = "
+		"substring(c.relname FROM '^fact_gene_expression_p([0-9]+)_s[0-9]+$') "
+		"AND k.updated_at > now() - make_interval(secs => $1::float8)) ORDER BY 2, 1" :
+		"SELECT quote_ident(c.relname), substring(c.relname FROM "
+		"'^fact_gene_expression_p([0-9]+)_s[0-9]+$') FROM pg_class c "
+		"WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r' "
+		"AND NOT c.relispartition AND c.relname ~ '^fact_gene_expression_p[0-9]+_s[0-9]+$' "
+		"AND $1::text IS NOT NULL ORDER BY 2, 1", 1, kp, &r, err);
 	for (i = 0; !rc && i < r->nrows; i = j) {
 		const char *k = gx_rows_get(r, i, 1);
 		const char *p[1] = { k };
@@ -115,6 +131,9 @@ static int pg_sweep_staged(gx_sink *s, gx_err *err)
 				gx_log(GX_LOG_INFO, "load", "dropped %s, made by a run that did not "
 				       "attach it", gx_rows_get(r, i, 0));
 		}
+		if (got && ck && !rc) /* the tables' checkpoint, if any, is stale */
+			rc = pg_query(s, "DELETE FROM meta_load_checkpoint WHERE study_key = $1::int",
+			              1, p, NULL, err);
 		if (got && !own)
 			pg_query(s, "SELECT pg_advisory_unlock(hashtext('gxload_stage'), $1::int)", 1,
 			         p, NULL, NULL);

@@ -39,16 +39,15 @@ static const char *samples_technology(const pipe *p)
 	return t;
 }
 
-static int upsert_study(pipe *p, gx_err *err)
+/* The study's organism and source database: aggregated_metadata.json's, else the
+ * first sample's that has one. */
+static const char *study_organism(const pipe *p, const char **srcdb_out)
 {
 	const gx_study_meta *sm = p->sm;
 	const char *organism = sm ? sm->organism : NULL;
 	const char *srcdb = sm ? sm->source_database : NULL;
-	gx_dim_study row;
 	size_t i;
 
-	/* without aggregated_metadata.json, take organism and source from the samples when
-	 * they all agree */
 	for (i = 0; i < p->n_samples && (!organism || !srcdb); i++) {
 		const char *o = field(p, &p->samples[i], GX_COL_ORGANISM);
 		const char *d = field(p, &p->samples[i], GX_COL_SOURCE_DB);
@@ -57,6 +56,18 @@ static int upsert_study(pipe *p, gx_err *err)
 		if (!srcdb && d)
 			srcdb = d;
 	}
+	if (srcdb_out)
+		*srcdb_out = srcdb;
+	return organism;
+}
+
+static int upsert_study(pipe *p, gx_err *err)
+{
+	const gx_study_meta *sm = p->sm;
+	const char *srcdb = NULL;
+	const char *organism = study_organism(p, &srcdb);
+	gx_dim_study row;
+
 	row.accession = p->acc;
 	row.title = sm ? sm->title : NULL;
 	row.description = sm ? sm->description : NULL;
@@ -350,11 +361,19 @@ int pipe_load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_err *e
 	int32_t *keys = NULL;
 	int rc;
 
+	/* a resumable load's genes are committed first: the keys its chunks carry must
+	 * outlive a kill (resume.c) */
+	if (p->ckpt) {
+		gx_organism_key(study_organism(p, NULL), p->organism, sizeof(p->organism));
+		if ((rc = pipe_pre_resolve_genes(p, err)))
+			return rc;
+	}
 	if ((rc = gx_sink_begin(p->s, err)))
 		return rc;
 	gx_test_point("begin");
-	if ((rc = upsert_study(p, err)) || (rc = upsert_rule_dims(p, err)) ||
-	    (rc = upsert_samples(p, &meta_changed, err)) ||
+	if ((p->ckpt && (rc = gx_ckpt_claim_keys(p->s, p->ckpt, err))) ||
+	    (rc = upsert_study(p, err)) || (rc = upsert_rule_dims(p, err)) ||
+	    (rc = upsert_samples(p, &meta_changed, err)) || (rc = pipe_resume_samples(p, err)) ||
 	    (rc = remove_vanished(p, err)) || (rc = pipe_validate_begin(p, err)))
 		goto fail;
 	pipe_step_time("dimensions", &t0);
@@ -382,8 +401,11 @@ int pipe_load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_err *e
 			/* the old facts are replaced whole (vanished samples' rows included) */
 			p->res->counts.rows_deleted = p->old_n_values;
 		}
-		if ((rc = gx_sink_facts_begin(p->s, p->study_key,
-		                              mode_full ? GX_FACTS_REPLACE : GX_FACTS_APPEND, &w, err)))
+		gx_sink_set_ckpt(p->s, p->ckpt);
+		rc = gx_sink_facts_begin(p->s, p->study_key,
+		                         mode_full ? GX_FACTS_REPLACE : GX_FACTS_APPEND, &w, err);
+		gx_sink_set_ckpt(p->s, NULL);
+		if (rc)
 			goto fail;
 		/* the bar stays until the commit, naming each step after the rows */
 		gx_progress_begin(&p->prog, p->opts->show_progress, p->acc, p->bytes_total);
@@ -395,7 +417,7 @@ int pipe_load_tx(pipe *p, long run_id, int mode_full, int write_facts, gx_err *e
 		gx_test_point("swap");
 		rc = gx_sink_facts_finish(w, err);
 		w = NULL;
-		if (rc)
+		if (rc || (p->ckpt && (rc = gx_ckpt_done(p->s, p->ckpt, err))))
 			goto fail;
 		pipe_step_time("facts finished (keys, swap)", &t0);
 		for (i = 0; i < p->n_samples; i++)

@@ -23,6 +23,7 @@
 #include "core/log.h"
 #include "core/progress.h"
 #include "extract/matrix.h"
+#include "load/checkpoint.h"
 #include "load/dims.h"
 #include "load/meta.h"
 #include "transform/dups.h"
@@ -119,6 +120,7 @@ typedef struct pipe {
 	long run_id;                /* the run's meta_etl_run row, 0 if none */
 	gx_run_log *rlog;           /* its messages, for meta_etl_process_log */
 	const char *fail_step;      /* the log step of its failure, NULL: the error's stage */
+	gx_ckpt *ckpt;              /* a resumable load's checkpoint (resume.c), else NULL */
 	pipe_feed *feed;            /* the facts the load writes, for the analysis after it
 	                             * (analyze_feed.c); NULL: it reads the database */
 } pipe;
@@ -164,6 +166,16 @@ int pipe_scan_all(pipe *p, gx_fact_writer *w, gx_err *err);
 int pipe_scan_cohorts(pipe *p, gx_err *err);
 /* Decide the value scale (p->linear) from config, the loaded study or the first cells. */
 int pipe_detect_scale(pipe *p, gx_err *err);
+
+/* ---- resume.c ---- */
+
+/* Before the load transaction: whether the run commits in chunks (p->ckpt set), and
+ * whether it goes on from the study's checkpoint; a checkpoint it does not use is
+ * discarded. */
+int pipe_resume_plan(pipe *p, int mode_full, int write_facts, gx_err *err);
+/* After the sample upserts: the keys a new checkpoint records. */
+int pipe_resume_samples(pipe *p, gx_err *err);
+void pipe_resume_release(pipe *p);
 
 /* ---- load.c ---- */
 

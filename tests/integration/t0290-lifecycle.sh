@@ -50,7 +50,7 @@ gx -q load --json GSE1001
 is "$(printf '%s\n' "$out" | jq -r .status)" skipped "-q load --json: the JSON is still printed (it was asked for)"
 
 # ---- status --json ----
-keys_status="study,loaded,samples,genes,values,value_scale,updated_at,last_success_at,run_id,status,mode,command,attempt,started_at,finished_at,rows_inserted,rows_deleted,samples_changed,checks_fail,checks_warn,error"
+keys_status="study,loaded,samples,genes,values,value_scale,updated_at,last_success_at,run_id,status,mode,command,attempt,started_at,finished_at,rows_inserted,rows_deleted,samples_changed,resumed_from_chunk,values_resumed,checks_fail,checks_warn,error"
 gx status --json; is "$rc" 0 "status --json"
 printf '%s\n' "$out" > "$T/sj"
 is "$(jq -r .study "$T/sj" | tr '\n' ' ')" "BAD E-GEOD-3003 GSE1001 GSE9999 SRP2002 " "status --json: one object per study with a run, by accession"

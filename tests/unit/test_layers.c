@@ -79,6 +79,7 @@ static const struct {
 	{ "load/pg_conn.h", "load/" },
 	{ "load/pg_facts.h", "load/" },
 	{ "load/pg_stream.h", "load/" },
+	{ "load/pg_writer.h", "load/pg_facts.c load/pg_chunks.c" },
 	{ "load/sqlite_func.h", "load/" },
 	{ "pipeline/run.h", "pipeline.c pipeline/" },
 	{ "pipeline/feed.h", "pipeline/" },
