@@ -164,6 +164,10 @@ static int plan(pipe *p, int *mode_full, int *write_facts, gx_err *err)
 
 	*write_facts = 1;
 	*mode_full = 1;
+	/* a study on a shard is replaced whole: its facts there are never changed in place,
+	 * so the coordinator's commit alone publishes a run (docs/SHARDS.md) */
+	if (p->study_key && (rc = gx_sink_study_sharded(p->s, p->acc, &p->sharded, err)))
+		return rc;
 	/* the same matrices read with the same settings: the facts stand as they are */
 	if (!p->opts->force && !strcmp(p->facts_fp, p->old_facts_fp) && p->old_n_values > 0) {
 		int all_known = 1;
@@ -206,6 +210,12 @@ static int plan(pipe *p, int *mode_full, int *write_facts, gx_err *err)
 	if ((double)changed > p->cfg->full_reload_fraction * (double)p->n_samples) {
 		for (i = 0; i < p->n_samples; i++)
 			p->samples[i].want = 1;
+		snprintf(p->res->mode, sizeof(p->res->mode), "full");
+	} else if (p->sharded) {
+		for (i = 0; i < p->n_samples; i++)
+			p->samples[i].want = 1;
+		gx_log(GX_LOG_INFO, "load", "%zu of %zu samples changed; the study is on a shard "
+		       "server: every sample is rewritten", changed, p->n_samples);
 		snprintf(p->res->mode, sizeof(p->res->mode), "full");
 	} else {
 		*mode_full = 0;

@@ -13,8 +13,9 @@
 --   2. widens the key of every study partition from (gene_key, sample_key) to
 --      (gene_key, sample_key, study_key): Citus accepts a primary key only when it
 --      contains the distribution column;
---   3. makes the dimensions, and meta_source_file (the one meta table with a foreign key
---      to a dimension), reference tables, referenced tables before the tables that
+--   3. makes the dimensions, and meta_source_file and meta_study_shard (the meta tables
+--      with a foreign key to a dimension; the second is empty: its shards are the
+--      postgres_fdw kind), reference tables, referenced tables before the tables that
 --      refer to them;
 --   4. distributes fact_gene_expression by study_key (its study partitions follow) and
 --      the fact-like tables co-located with it, so that one study's facts, companion
@@ -82,7 +83,7 @@ BEGIN
     -- 3. reference tables: a referenced table before those that refer to it
     FOREACH t IN ARRAY ARRAY['dim_study', 'dim_illness', 'dim_platform', 'dim_sample',
                              'dim_gene', 'dim_gene_annotation', 'dim_feature',
-                             'meta_source_file']
+                             'meta_source_file', 'meta_study_shard']
     LOOP
         plan := array_append(plan, format('SELECT create_reference_table(%L)', t));
     END LOOP;

@@ -9,6 +9,7 @@
 #include "core/config.h"
 #include "core/buf.h"
 #include "core/dburl.h"
+#include "core/shard.h"
 #include "core/mem.h"
 #include "core/yaml.h"
 
@@ -167,6 +168,11 @@ static const keydef keys[] = {
 	  "a run that meets a transient error starts again, at most this many times" },
 	{ "postgresql.retry_max_s", K_DOUBLE, OFF(pg_retry_max_s), "60", NULL, 0, 3600,
 	  "longest wait before a new attempt (full jitter up to min(this, 2^(n-1) s))" },
+	{ "shards.servers", K_STRLIST, OFF(shard_servers), "", NULL, 0, 0,
+	  "shard servers of a PostgreSQL coordinator, NAME:CONNINFO each (no password); "
+	  "empty = every study on the coordinator" },
+	{ "shards.placement", K_STRLIST, OFF(shard_placement), "", NULL, 0, 0,
+	  "studies placed by hand, ACCESSION:SHARD each; the others by a hash of the accession" },
 	{ "metrics.textfile", K_PATH, OFF(metrics_textfile), "", NULL, 0, 0,
 	  "Prometheus text file written after every run (node_exporter textfile collector); "
 	  "empty = none" },
@@ -538,6 +544,24 @@ void gx_config_free(gx_config *cfg)
 	gx_free(cfg);
 }
 
+/* shards.*: parsed once here so that a bad item fails every command (and config check) */
+static int check_shards(const gx_config *cfg, gx_err *err)
+{
+	gx_shards sh;
+	gx_db_kind kind;
+	int rc;
+
+	if ((rc = gx_shards_parse(cfg->shard_servers, cfg->n_shard_servers, cfg->shard_placement,
+	                          cfg->n_shard_placement, &sh, err)))
+		return rc;
+	gx_shards_free(&sh);
+	if (cfg->n_shard_servers && !gx_dburl_parse(cfg->db_url, &kind, NULL, NULL) &&
+	    kind != GX_DB_POSTGRESQL)
+		return gx_err_set(err, GX_E_CONFIG, "shards.servers: shards need a PostgreSQL "
+		                  "coordinator (database.url)");
+	return 0;
+}
+
 int gx_config_load(const gx_config_args *args, gx_config **out, gx_err *err)
 {
 	cfg_full *c;
@@ -623,6 +647,8 @@ int gx_config_load(const gx_config_args *args, gx_config **out, gx_err *err)
 		                     args->verbosity < 0 ? "-q" : "-v", err)))
 			goto fail;
 	}
+	if ((rc = check_shards(&c->pub, err)))
+		goto fail;
 	gx_free(share_cfg);
 	*out = &c->pub;
 	return 0;

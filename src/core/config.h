@@ -93,6 +93,10 @@ typedef struct gx_config {
 	long pg_retries;             /* postgresql.retries: attempts after the first */
 	double pg_retry_max_s;       /* postgresql.retry_max_s: longest wait between two */
 
+	char **shard_servers;        /* shards.servers: "NAME:CONNINFO" (core/shard.h) */
+	size_t n_shard_servers;
+	char **shard_placement;      /* shards.placement: "ACCESSION:SHARD" */
+	size_t n_shard_placement;
 	char *metrics_textfile;      /* metrics.textfile: Prometheus text file, "" = none */
 
 	long resume_min_values;      /* resume.min_values: bigger loads commit in chunks */

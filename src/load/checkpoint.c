@@ -10,6 +10,7 @@
  */
 #include "load/checkpoint.h"
 #include "load/sink_impl.h"
+#include "load/pg_shard.h"
 #include "core/log.h"
 #include "core/mem.h"
 
@@ -17,9 +18,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-int gx_ckpt_supported(const gx_sink *s)
+const char *gx_ckpt_unsupported(const gx_sink *s)
 {
-	return s && s->kind == GX_DB_POSTGRESQL;
+	if (s->kind != GX_DB_POSTGRESQL)
+		return "SQLite loads a study in one transaction";
+	/* the chunks would have to be committed on the shard and found there again */
+	if (pg_shard_any(s))
+		return "a database with shard servers (shards.servers) does not chunk its loads";
+	return NULL;
 }
 
 void gx_sink_set_ckpt(gx_sink *s, gx_ckpt *c)

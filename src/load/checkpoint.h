@@ -11,7 +11,8 @@
  * it claims the same keys (gx_ckpt_claim_keys), re-reads the matrices and skips sending
  * the facts of committed chunks.  Any other run of the study discards the checkpoint.
  * The gene keys are stable because a resumable run commits its new genes before the load
- * transaction (pipeline/resume.c).  SQLite does not resume (gx_ckpt_supported).
+ * transaction (pipeline/resume.c).  SQLite does not resume, nor a database with
+ * shard servers (gx_ckpt_unsupported).
  * Does not: decide whether a run resumes (pipeline/resume.c), or write facts (pg_facts.c,
  * which runs the statements named here on its range sessions).
  */
@@ -46,8 +47,8 @@ typedef struct gx_ckpt {
 	int64_t from_chunk;         /* the first chunk any range sends again */
 } gx_ckpt;
 
-/* 1 if the backend keeps checkpoints (PostgreSQL). */
-int gx_ckpt_supported(const gx_sink *s);
+/* NULL if the database keeps checkpoints (PostgreSQL without shard servers), else why not. */
+const char *gx_ckpt_unsupported(const gx_sink *s);
 /* Read the study's checkpoint into *c (found = 0 when there is none); autocommit. */
 int gx_ckpt_find(gx_sink *s, gx_ckpt *c, gx_err *err);
 /* The sample keys of the study's checkpoint: rows of (sample accession, key). */

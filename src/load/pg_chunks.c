@@ -66,7 +66,7 @@ int pg_chunks_write(gx_fact_writer *w, size_t n, PGconn *conn, gx_err *err)
 int pg_chunk_stream(gx_fact_writer *w, size_t i, PGconn *conn, gx_err *err)
 {
 	leaf *lf = &w->leaves[i];
-	char name[64], sql[256];
+	char name[96], sql[288];
 	int rc;
 
 	pg_stage_name(w, i, name, sizeof(name));

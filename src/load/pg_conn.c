@@ -200,6 +200,12 @@ nomem:
 
 int pg_open(gx_sink *s, const char *appname, PGconn **out, gx_err *err)
 {
+	return pg_open_at(s, s->cfg->db_url, s->url_redacted, appname, out, err);
+}
+
+int pg_open_at(gx_sink *s, const char *conninfo, const char *shown, const char *appname,
+               PGconn **out, gx_err *err)
+{
 	const char *keys[6], *vals[6];
 	char timeout[16];
 	char *schema;
@@ -210,7 +216,7 @@ int pg_open(gx_sink *s, const char *appname, PGconn **out, gx_err *err)
 
 	*out = NULL;
 	snprintf(timeout, sizeof(timeout), "%ld", s->cfg->pg_connect_timeout_s);
-	keys[0] = "dbname"; vals[0] = s->cfg->db_url;
+	keys[0] = "dbname"; vals[0] = conninfo;
 	keys[1] = "fallback_application_name"; vals[1] = appname;
 	keys[2] = "connect_timeout"; vals[2] = timeout;
 	keys[3] = "client_encoding"; vals[3] = "UTF8";
@@ -227,9 +233,9 @@ int pg_open(gx_sink *s, const char *appname, PGconn **out, gx_err *err)
 			*nl = '\0';
 		PQfinish(conn);
 		/* libpq may quote an option's value, which may be a misplaced password */
-		clean = gx_dburl_scrub(msg, s->cfg->db_url);
+		clean = gx_dburl_scrub(msg, conninfo);
 		erc = gx_err_set(err, GX_E_DB_CONNECT, "cannot connect to PostgreSQL (%s): %s",
-		                 s->url_redacted, clean ? clean : msg);
+		                 shown, clean ? clean : msg);
 		gx_free(clean);
 		/* libpq gives only text here: its SQLSTATE tells a retry worth trying */
 		if (err && gx_pg_state_of_text(msg, 1))

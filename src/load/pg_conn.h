@@ -8,6 +8,7 @@
 
 #include "load/pg_stream.h"
 #include "load/sink_impl.h"
+#include "core/shard.h"
 
 #include <libpq-fe.h>
 
@@ -38,6 +39,7 @@ typedef struct pg_impl {
 	int32_t stage_key;  /* the study key whose range tables this session may make */
 	char stage_key_text[16];
 	int stage_locked;   /* holds the staging lock on stage_key (see pg_sweep_staged) */
+	gx_shards shards;   /* shards.servers and shards.placement (pg_shard.c) */
 } pg_impl;
 
 /* A failed statement as a gx_err (GX_E_DB, or the class its SQLSTATE says). */
@@ -51,6 +53,10 @@ int pg_query(gx_sink *s, const char *sql, int nparams, const char *const *params
              gx_rows **out, gx_err *err);
 /* Open another session like the main one (search_path, names); *out owned by caller. */
 int pg_open(gx_sink *s, const char *appname, PGconn **out, gx_err *err);
+/* The same to another server (a shard): conninfo as libpq takes it, 'shown' its
+ * redacted form for messages. */
+int pg_open_at(gx_sink *s, const char *conninfo, const char *shown, const char *appname,
+               PGconn **out, gx_err *err);
 /* gx_sink_ops.facts_read: a study's facts by binary COPY out (pg_read.c). */
 int pg_facts_read(gx_sink *s, int32_t study_key, const char *genes, gx_facts_read_fn fn,
                   void *ctx, gx_err *err);

@@ -14,6 +14,7 @@
 #include "load/pg_facts.h"
 #include "load/pg_writer.h"
 #include "load/pg_arrays.h"
+#include "load/pg_shard.h"
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -184,7 +185,13 @@ static void mwm_setting(const gx_sink *s, char *out, size_t cap)
 
 void pg_stage_name(const gx_fact_writer *w, size_t i, char *out, size_t cap)
 {
-	snprintf(out, cap, "fact_gene_expression_p%d_s%zu", (int)w->study_key, i);
+	/* on a shard the run is in the name: the tables of the study's last load stay
+	 * there, under the coordinator's foreign partitions, until the new ones are in */
+	if (w->shard)
+		snprintf(out, cap, "fact_gene_expression_p%d_r%ld_s%zu", (int)w->study_key,
+		         w->run_id, i);
+	else
+		snprintf(out, cap, "fact_gene_expression_p%d_s%zu", (int)w->study_key, i);
 }
 
 /*
@@ -228,7 +235,7 @@ static int leaves_start(gx_fact_writer *w, gx_err *err)
 {
 	gx_sink *s = w->s;
 	pg_impl *im = s->impl;
-	char sk[16], mwm[64], name[64];
+	char sk[16], mwm[64], name[96];
 	const char *par[1] = { sk };
 	gx_rows *keys = NULL;
 	char *cols = NULL;
@@ -277,7 +284,8 @@ static int leaves_start(gx_fact_writer *w, gx_err *err)
 		w->nleaves = i + 1;
 		if (lf->complete)
 			continue; /* whole and keyed by an earlier run: no session */
-		if ((rc = pg_open(s, app, &conn, err)))
+		if ((rc = w->shard ? pg_shard_open(s, w->shard, app, &conn, err)
+		                   : pg_open(s, app, &conn, err)))
 			goto out;
 		pg_stage_name(w, i, name, sizeof(name));
 		gx_buf_reset(&sql);
@@ -321,8 +329,8 @@ static int leaves_start(gx_fact_writer *w, gx_err *err)
 		memcpy(lf->buf->data, pg_copy_header, sizeof(pg_copy_header));
 		lf->buf->len = sizeof(pg_copy_header);
 	}
-	gx_log(GX_LOG_DEBUG, "load", "loading study %d through %zu parallel COPY sessions",
-	       (int)w->study_key, n);
+	gx_log(GX_LOG_DEBUG, "load", "loading study %d through %zu parallel COPY sessions%s%s",
+	       (int)w->study_key, n, w->shard ? " on shard " : "", w->shard ? w->shard->name : "");
 out:
 	gx_buf_release(&sql);
 	gx_free(cols);
@@ -380,7 +388,7 @@ static int pending_flush(gx_fact_writer *w, gx_err *err)
 static int leaves_swap_sql(gx_fact_writer *w, gx_buf *sql)
 {
 	int k = (int)w->study_key;
-	char name[64];
+	char name[96];
 	size_t i;
 
 	gx_buf_printf(sql, "DO $$ BEGIN "
@@ -428,6 +436,51 @@ static int leaves_swap_sql(gx_fact_writer *w, gx_buf *sql)
 	return sql->data ? 0 : -1;
 }
 
+/*
+ * The swap statements for a study on a shard: the committed range tables there become
+ * the foreign partitions (postgres_fdw) of a new fact_gene_expression_p<K> partitioned
+ * by RANGE (sample_key), which replaces the old one; the old one's tables on the shard
+ * are dropped after the commit by the sweep (pg_shard_sweep).
+ */
+static int shard_swap_sql(gx_fact_writer *w, gx_buf *sql)
+{
+	pg_impl *im = w->s->impl;
+	int k = (int)w->study_key;
+	char name[96], *schema;
+	size_t i;
+
+	schema = PQescapeLiteral(im->conn, w->s->cfg->pg_schema, strlen(w->s->cfg->pg_schema));
+	if (!schema)
+		return -1;
+	gx_buf_printf(sql, "DO $$ BEGIN "
+	              "IF to_regclass('fact_gene_expression_p%d') IS NOT NULL THEN "
+	              "ALTER TABLE fact_gene_expression DETACH PARTITION fact_gene_expression_p%d; "
+	              "DROP TABLE fact_gene_expression_p%d; END IF; END $$; ", k, k, k);
+	gx_buf_printf(sql, "CREATE TABLE fact_gene_expression_p%d "
+	              "(LIKE fact_gene_expression INCLUDING DEFAULTS) "
+	              "PARTITION BY RANGE (sample_key); ", k);
+	for (i = 0; i < w->nleaves; i++) {
+		pg_stage_name(w, i, name, sizeof(name));
+		gx_buf_printf(sql, "CREATE FOREIGN TABLE fact_gene_expression_p%d_%zu PARTITION OF "
+		              "fact_gene_expression_p%d FOR VALUES FROM (", k, i, k);
+		if (i == 0)
+			gx_buf_puts(sql, "MINVALUE");
+		else
+			gx_buf_printf(sql, "%d", (int)w->leaves[i].lo);
+		gx_buf_puts(sql, ") TO (");
+		if (i + 1 == w->nleaves)
+			gx_buf_puts(sql, "MAXVALUE");
+		else
+			gx_buf_printf(sql, "%d", (int)w->leaves[i + 1].lo);
+		gx_buf_printf(sql, ") SERVER gxload_shard_%s OPTIONS (schema_name %s, "
+		              "table_name '%s'); ", w->shard->name, schema, name);
+	}
+	gx_buf_printf(sql, "ALTER TABLE fact_gene_expression ATTACH PARTITION "
+	              "fact_gene_expression_p%d FOR VALUES IN (%d);", k, k);
+	PQfreemem(schema);
+	return sql->data ? 0 : -1;
+}
+
 /* Close the range sessions; those that committed their table drop it again. */
 static void leaves_close(gx_fact_writer *w)
 {
@@ -436,7 +489,7 @@ static void leaves_close(gx_fact_writer *w)
 	for (i = 0; i < w->nleaves; i++) {
 		leaf *lf = &w->leaves[i];
 		if (lf->committed) {
-			char name[64], sql[128];
+			char name[96], sql[160];
 			pg_stage_name(w, i, name, sizeof(name));
 			snprintf(sql, sizeof(sql), "DROP TABLE IF EXISTS %s", name);
 			PQclear(PQexec(gx_pg_stream_conn(lf->st), sql));
@@ -479,11 +532,26 @@ int pg_facts_begin(gx_sink *s, int32_t study_key, gx_fact_mode mode,
 	w->s = s;
 	w->study_key = study_key;
 	w->mode = mode;
-	if ((rc = pg_arrays_new(study_key, &w->arr, err))) {
+	w->run_id = ((pg_impl *)s->impl)->run_id;
+	if ((rc = pg_arrays_new(study_key, &w->arr, err)) ||
+	    (rc = pg_shard_place(s, study_key, &w->shard, err))) {
 		writer_free(w);
 		return rc;
 	}
-	if (mode == GX_FACTS_REPLACE) {
+	if (w->shard && mode != GX_FACTS_REPLACE) {
+		/* the pipeline rewrites a sharded study whole (pipeline.c, plan) */
+		rc = gx_err_set(err, GX_E_INTERNAL, "study %d is on shard '%s': it cannot be "
+		                "appended to", (int)study_key, w->shard->name);
+		writer_free(w);
+		return rc;
+	}
+	if (w->shard) {
+		/* straight to the shard's range sessions: nothing goes through this server */
+		if ((rc = pg_shard_prepare(s, w->shard, err)) || (rc = leaves_start(w, err))) {
+			writer_free(w);
+			return rc;
+		}
+	} else if (mode == GX_FACTS_REPLACE) {
 		/* nothing on the server yet: the size of the study decides how it is loaded */
 		snprintf(w->table, sizeof(w->table), "fact_gene_expression_p%d_new", (int)study_key);
 		w->ck = s->ckpt && s->ckpt->chunk_values > 0 ? s->ckpt : NULL;
@@ -551,7 +619,7 @@ int pg_facts_put(gx_fact_writer *w, const gx_fact_batch *b, gx_err *err)
  * built in parallel, each commits, then the load transaction swaps them in. */
 static int leaves_finish(gx_fact_writer *w, gx_err *err)
 {
-	char name[64], after[1024];
+	char name[96], after[1024];
 	gx_buf sql = { 0 };
 	size_t i;
 	int rc = 0;
@@ -593,7 +661,7 @@ static int leaves_finish(gx_fact_writer *w, gx_err *err)
 	if (rc || (rc = gx_check_interrupt(err)))
 		return rc; /* the committed range tables are dropped by leaves_close */
 	gx_test_point("staged");
-	if (leaves_swap_sql(w, &sql) < 0)
+	if ((w->shard ? shard_swap_sql(w, &sql) : leaves_swap_sql(w, &sql)) < 0)
 		rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
 	else
 		rc = pg_exec(w->s, sql.data, err);

@@ -5,6 +5,7 @@
 #ifndef GX_LOAD_PG_WRITER_H
 #define GX_LOAD_PG_WRITER_H
 
+#include "core/shard.h"
 #include "load/checkpoint.h"
 #include "load/pg_arrays.h"
 #include "load/pg_conn.h"
@@ -41,6 +42,8 @@ struct gx_fact_writer {
 	pg_arrays *arr;     /* the gene-major and sample-major rows (pg_arrays.h) */
 	gx_ckpt *ck;        /* a resumable load's checkpoint (checkpoint.h), else NULL */
 	int64_t seq;        /* resumable load: facts put so far (their chunk: seq / size) */
+	const gx_shard *shard; /* REPLACE of a study placed on a shard (pg_shard.h), or NULL */
+	long run_id;        /* names a shard's range tables */
 };
 
 /* the binary COPY header */

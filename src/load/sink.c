@@ -309,6 +309,12 @@ int gx_sink_statistics(gx_sink *s, gx_err *err)
 	return s->ops->statistics ? s->ops->statistics(s, err) : 0;
 }
 
+int gx_sink_study_sharded(gx_sink *s, const char *accession, int *sharded, gx_err *err)
+{
+	*sharded = 0;
+	return s->ops->study_sharded ? s->ops->study_sharded(s, accession, sharded, err) : 0;
+}
+
 int gx_sink_sample_block(const gx_sink *s)
 {
 	return s->ops->sample_block;

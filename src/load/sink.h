@@ -159,6 +159,13 @@ void gx_sink_facts_abort(gx_fact_writer *w);
 int gx_sink_statistics(gx_sink *s, gx_err *err);
 
 /*
+ * *sharded = 1 when the study's facts live on a shard server (PostgreSQL with
+ * shards.servers, docs/SHARDS.md): its facts are then only ever replaced whole, never
+ * appended to or deleted from in place.
+ */
+int gx_sink_study_sharded(gx_sink *s, const char *accession, int *sharded, gx_err *err);
+
+/*
  * The backend keeps a gene-major copy of the facts in rows of this many sample keys
  * (sample_key / n): a partial run must pass the unchanged samples of each such block
  * that has a changed, new or vanished sample as tile_only facts.  0: no such copy

@@ -66,6 +66,8 @@ typedef struct gx_sink_ops {
 	int (*facts_read)(gx_sink *s, int32_t study_key, const char *genes, gx_facts_read_fn fn,
 	                  void *ctx, gx_err *err);
 	int (*set_run)(gx_sink *s, long run_id, gx_err *err);
+	/* gx_sink_study_sharded (NULL: never) */
+	int (*study_sharded)(gx_sink *s, const char *accession, int *sharded, gx_err *err);
 	/* gx_sink_statistics (NULL: nothing to do) */
 	int (*statistics)(gx_sink *s, gx_err *err);
 	const char *(*server_version)(gx_sink *s);

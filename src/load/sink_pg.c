@@ -43,6 +43,7 @@
 #include "load/pg_conn.h"
 #include "load/pg_arrays.h"
 #include "load/pg_facts.h"
+#include "load/pg_shard.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/signals.h"
@@ -159,8 +160,12 @@ static int pg_lock_study(gx_sink *s, const char *acc, double timeout_s, gx_err *
 		                        "hashtext($1))::int", 1, p, &got, err);
 		if (rc)
 			return rc;
-		if (got)
+		if (got) {
+			/* a shard that cannot be reached is a warning here: a study on another
+			 * server still loads, one on that shard fails when it connects */
+			pg_shard_sweep(s);
 			return pg_sweep_staged(s, err);
+		}
 		if (gx_mono() - start >= timeout_s)
 			return gx_err_set(err, GX_E_LOCKED,
 			                  "'%s' is being loaded by another gxload session "
@@ -189,6 +194,8 @@ static void pg_unlock_study(gx_sink *s, const char *acc)
 		         (const char *[]){ im->stage_key_text }, NULL, NULL);
 		im->stage_locked = 0;
 	}
+	/* the tables of a sharded study's previous load (or of this run, if it failed) */
+	pg_shard_sweep(s);
 	pg_query(s, "SELECT pg_advisory_unlock(hashtext('gxload'), hashtext($1))", 1, p, NULL,
 	         NULL);
 }
@@ -228,6 +235,7 @@ static void pg_close(gx_sink *s)
 		PQfinish(im->conn);
 	for (i = 0; i < im->nstmts; i++)
 		gx_free(im->stmts[i].sql);
+	gx_shards_free(&im->shards);
 	gx_free(im);
 	s->impl = NULL;
 }
@@ -243,6 +251,10 @@ static int pg_connect(gx_sink *s, int must_exist, gx_err *err)
 	if (!im)
 		return gx_err_set(err, GX_E_NOMEM, "out of memory");
 	s->impl = im;
+	if ((rc = gx_shards_parse(s->cfg->shard_servers, s->cfg->n_shard_servers,
+	                          s->cfg->shard_placement, s->cfg->n_shard_placement, &im->shards,
+	                          err)))
+		return rc;
 	if (getenv("PGPASSWORD"))
 		gx_log(GX_LOG_WARNING, "connect",
 		       "PGPASSWORD is set; prefer ~/.pgpass or PGPASSFILE (other users may see "
@@ -313,6 +325,7 @@ const gx_sink_ops gx_sink_pg_ops = {
 	.facts_abort = pg_facts_abort,
 	.copy_rows = pg_copy_rows,
 	.facts_read = pg_facts_read,
+	.study_sharded = pg_shard_study_sharded,
 	.set_run = pg_set_run,
 	.server_version = pg_server_version,
 	.close = pg_close,

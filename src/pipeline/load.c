@@ -215,7 +215,9 @@ static int remove_vanished(pipe *p, gx_err *err)
 	for (i = 0; i < p->n_gone; i++) {
 		int32_t key = p->gone[i].key;
 		int64_t deleted = 0;
-		if ((rc = gx_sink_delete_samples(p->s, p->study_key, 1, &key, &deleted, err)))
+		/* a sharded study's facts are replaced whole by this run (plan) */
+		if (!p->sharded &&
+		    (rc = gx_sink_delete_samples(p->s, p->study_key, 1, &key, &deleted, err)))
 			return rc;
 		p->res->counts.rows_deleted += deleted;
 		if ((rc = gx_dim_sample_delete(p->s, key, err)))

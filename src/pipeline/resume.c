@@ -118,9 +118,12 @@ int pipe_resume_plan(pipe *p, int mode_full, int write_facts, gx_err *err)
 {
 	gx_ckpt *ck;
 	int big = 0, yes = 0, rc;
+	const char *why;
 
-	if (!gx_ckpt_supported(p->s))
+	if ((why = gx_ckpt_unsupported(p->s))) {
+		gx_log(GX_LOG_DEBUG, "load", "loads do not resume here: %s", why);
 		return 0;
+	}
 	if (write_facts && mode_full && (rc = is_big(p, &big, err)))
 		return rc;
 	if (!big) /* a checkpoint this run does not use is out of date after it */

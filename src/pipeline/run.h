@@ -92,6 +92,7 @@ typedef struct pipe {
 	char old_facts_fp[GX_HASH_HEX]; /* dim_study.facts_fingerprint, "" if none */
 	char facts_fp[GX_HASH_HEX];     /* what decides the facts: matrices and settings */
 	int64_t old_n_values;
+	int sharded;                /* the study's facts are on a shard server: replaced whole */
 	char old_scale[8];          /* value_scale of the loaded study, "" if none */
 	gx_cohort_def cdef;         /* how this run groups the samples into cohorts */
 	char old_cohort_by[GX_COHORT_DEF_MAX]; /* the stored statistics' definition, "" if none */

@@ -67,6 +67,7 @@ SELECT create_reference_table('dim_gene')
 SELECT create_reference_table('dim_gene_annotation')
 SELECT create_reference_table('dim_feature')
 SELECT create_reference_table('meta_source_file')
+SELECT create_reference_table('meta_study_shard')
 SELECT create_distributed_table('fact_gene_expression', 'study_key', colocate_with => 'none')
 SELECT create_distributed_table('fact_gene_expression_by_gene', 'study_key', colocate_with => 'fact_gene_expression')
 SELECT create_distributed_table('fact_gene_expression_by_sample', 'study_key', colocate_with => 'fact_gene_expression')
@@ -90,7 +91,7 @@ is "$(q "SELECT string_agg(c.relname, ' ' ORDER BY c.relname) FROM pg_class c
          JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'study_key'
          WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p')
            AND NOT c.relispartition AND c.relname <> 'meta_load_checkpoint'")" \
-   "dim_sample dim_study fact_cohort_differential fact_cohort_gene_stats fact_feature_values fact_gene_expression fact_gene_expression_by_gene fact_gene_expression_by_sample fact_gene_pair_stats meta_source_file" \
+   "dim_sample dim_study fact_cohort_differential fact_cohort_gene_stats fact_feature_values fact_gene_expression fact_gene_expression_by_gene fact_gene_expression_by_sample fact_gene_pair_stats meta_source_file meta_study_shard" \
    "the tables with a study_key are the ones the plan places (a new one must be placed in 0013)"
 
 # a study partition on another server (a postgres_fdw foreign table) is refused too

@@ -25,6 +25,10 @@
 #                     same files and settings into a fresh database (default: every study
 #                     in $DB); --cache KEY reuses the reference of an earlier check with
 #                     the same KEY (the caller's promise: same files, settings, studies)
+#   shards_start N    PostgreSQL: N more throwaway servers (the shards of the sharding
+#                     tests: loopback, their own ports and directories, stopped when the
+#                     test ends, however it ends); SHARD_1..SHARD_N their connection
+#                     strings (database gxshard), qshard I SQL runs SQL on shard I
 #   bg_start NAME POINT ARGS...   run gxload ARGS in the background, to pause at POINT
 #   bg_paused NAME / bg_pid NAME / bg_release NAME / bg_wait NAME   the handshake
 #   wait_no_sessions  PostgreSQL: until no gxload session of $DB is left (after kill -9)
@@ -86,7 +90,32 @@ qdb() { # DB SQL
 }
 q() { qdb "$DB" "$1"; }
 
+_SHARD_DIRS=""
+shards_start() { # N
+	_si=1
+	while [ "$_si" -le "$1" ]; do
+		# under /tmp, not $T: as root the server runs as 'nobody', which must reach it
+		_sd=$(mktemp -d /tmp/gxload-shard.XXXXXX) || return 1
+		_SHARD_DIRS="$_SHARD_DIRS $_sd"
+		pg_start_extra "shard$_si" "$_sd" fsync=off full_page_writes=off max_connections=50 ||
+			{ cat "$_sd"/*.log 2>/dev/null | tail -5 | sed 's/^/# /'; return 1; }
+		eval "_sp=\$GXTEST_PGPORT_shard$_si"
+		"$PSQL" -X -q -h 127.0.0.1 -p "$_sp" -U gxtest -d postgres -c "CREATE DATABASE gxshard" \
+			>/dev/null || return 1
+		eval "SHARD_$_si='host=127.0.0.1 port=$_sp user=gxtest dbname=gxshard'"
+		_si=$((_si + 1))
+	done
+}
+qshard() { # I SQL
+	eval "_sp=\$GXTEST_PGPORT_shard$1"
+	"$PSQL" -X -qAt -F'|' -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$_sp" -U gxtest -d gxshard -c "$2"
+}
+
 _cleanup() {
+	for _sd in $_SHARD_DIRS; do
+		pg_stop_dir "$_sd"
+		rm -rf "$_sd"
+	done
 	if [ "$BACKEND" = pg ]; then
 		"$PSQL" -X -q -h 127.0.0.1 -p "$GXTEST_PGPORT" -U gxtest -d postgres \
 			-c "DROP DATABASE IF EXISTS $PGDB WITH (FORCE)" >/dev/null 2>&1

@@ -10,6 +10,13 @@
 # for the role 'gxsecret', which needs scram-sha-256; tests use it to check that
 # passwords from .pgpass never reach a log).
 # pg_stop stops the server and removes DIR/data.
+#
+# More servers at once (the shard servers of tests/integration/t09*-shards*.sh):
+#   pg_start_extra NAME DIR [settings...]  starts another server the same way, leaving
+#                  the GXTEST_PG* of the first alone; its port is in GXTEST_PGPORT_<NAME>
+#                  and its directory in GXTEST_PGDIR_<NAME>
+#   pg_stop_dir DIR  stops the server of DIR (immediately: it is thrown away) and removes
+#                  DIR/data; does nothing if none runs there
 
 pg_bindir() {
 	for d in /usr/lib/postgresql/15/bin /usr/lib/postgresql/*/bin; do
@@ -65,6 +72,26 @@ pg_stop() {
 	[ -n "${GXTEST_PGDIR:-}" ] && [ -d "$GXTEST_PGDIR/data" ] || return 0
 	(cd / && pg_runas "$PGBIN/pg_ctl" -D "$GXTEST_PGDIR/data" -m fast -w stop) >/dev/null 2>&1
 	rm -rf "$GXTEST_PGDIR/data"
+}
+
+pg_start_extra() { # NAME DIR [settings...]
+	_pe_name=$1; shift
+	_pe_dir=${GXTEST_PGDIR:-} _pe_port=${GXTEST_PGPORT:-}
+	unset GXTEST_PGPORT
+	pg_start "$@"; _pe_rc=$?
+	eval "GXTEST_PGPORT_$_pe_name=\${GXTEST_PGPORT:-}; GXTEST_PGDIR_$_pe_name=\$1"
+	export "GXTEST_PGPORT_$_pe_name" "GXTEST_PGDIR_$_pe_name"
+	GXTEST_PGDIR=$_pe_dir GXTEST_PGPORT=$_pe_port
+	[ -n "$_pe_dir" ] || unset GXTEST_PGDIR GXTEST_PGPORT
+	return $_pe_rc
+}
+
+pg_stop_dir() { # DIR
+	[ -d "$1/data" ] || return 0
+	PGBIN=${PGBIN:-$(pg_bindir)}
+	[ -f "$1/data/postmaster.pid" ] &&
+		(cd / && pg_runas "$PGBIN/pg_ctl" -D "$1/data" -m immediate -w stop) >/dev/null 2>&1
+	rm -rf "$1/data"
 }
 
 pg_url() { # DBNAME [USER]
