@@ -274,6 +274,8 @@ static void pipe_release(pipe *p)
 	gx_free(p->gone);
 	gx_free(p->plats);
 	gx_hset_release(&p->plat_ix);
+	gx_free(p->labels);
+	gx_hset_release(&p->label_ix);
 	gx_study_files_free(p->files);
 	gx_valid_free(p->val);
 	gx_cohort_acc_release(p->cohort);

@@ -11,8 +11,10 @@
  *   by sample: the facts of each sample (not tile_only) in buffer order, counted and
  *     placed per sample; up to S_CHUNK genes per by_sample row.
  * Rows are binary COPY rows (arrays in the binary array format, element types float8 and
- * int4), appended to two spools: SPOOL_MEM bytes in memory, the rest in a temporary file.
- * Memory: the buffer (ARR_CAP facts), the groups' slots and the spools' memory parts.
+ * int4), appended to two spools: a few hundred KiB in memory, the rest in a temporary file.
+ * Memory: PG_ARRAYS_MEM bytes, whatever the study's size (pg_arrays_size shares them out
+ * between the buffer, the groups' slots and the spools' memory parts), plus the sets of
+ * touched blocks and samples (16 bytes a sample at most).
  */
 #include "load/pg_arrays.h"
 #include "core/buf.h"
@@ -25,16 +27,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ARR_CAP (256u << 10)        /* facts per flush */
 #define S_CHUNK 80                  /* genes per by_sample row: under 2 kB, not toasted */
 #define MAX_BLOCKS 64               /* blocks of one gene group held at once */
-#define SPOOL_MEM (8u << 20)
+/* a flush numbers a sample's by_sample rows from flushes * CHUNKS_PER_FLUSH */
+#define CHUNKS_PER_FLUSH 4096
 #define OID_INT4 23
 #define OID_FLOAT8 701
 
 typedef struct spool {
 	gx_buf mem;
-	FILE *f;                    /* the part beyond SPOOL_MEM, or NULL */
+	size_t mem_max;             /* bytes kept in memory */
+	FILE *f;                    /* the part beyond mem_max, or NULL */
 	uint64_t rows;
 } spool;
 
@@ -48,7 +51,7 @@ typedef struct slots {
 
 struct pg_arrays {
 	int32_t study;
-	size_t n;
+	size_t n, cap;              /* facts buffered, and at most (a flush) */
 	int32_t *fs, *fg;
 	double *fv, *fl;
 	unsigned char *ft;
@@ -133,7 +136,7 @@ static int spool_put(spool *sp, const gx_buf *row, gx_err *err)
 	if (!row->data)
 		return gx_err_set(err, GX_E_NOMEM, "out of memory");
 	sp->rows++;
-	if (!sp->f && sp->mem.len + row->len <= SPOOL_MEM)
+	if (!sp->f && sp->mem.len + row->len <= sp->mem_max)
 		return gx_buf_append(&sp->mem, row->data, row->len) < 0
 		       ? gx_err_set(err, GX_E_NOMEM, "out of memory") : 0;
 	if (!sp->f && !(sp->f = tmpfile()))
@@ -211,20 +214,40 @@ fail:
 
 /* ---- building ---- */
 
+void pg_arrays_size(size_t budget, size_t *cap, size_t *spool_mem)
+{
+	size_t mem = budget / 16, fixed = MAX_BLOCKS * sizeof(slots), c;
+
+	if (mem < ((size_t)64 << 10))
+		mem = (size_t)64 << 10;
+	c = budget > 2 * mem + fixed ? (budget - 2 * mem - fixed) / PG_ARRAYS_FACT_BYTES : 0;
+	if (c < PG_ARRAYS_MIN_CAP)
+		c = PG_ARRAYS_MIN_CAP;
+	/* a sample's rows of one flush must fit its CHUNKS_PER_FLUSH numbers */
+	if (c > (size_t)CHUNKS_PER_FLUSH * S_CHUNK)
+		c = (size_t)CHUNKS_PER_FLUSH * S_CHUNK;
+	*cap = c;
+	*spool_mem = mem;
+}
+
 int pg_arrays_new(int32_t study_key, pg_arrays **out, gx_err *err)
 {
 	pg_arrays *a = gx_calloc(1, sizeof(*a));
+	size_t cap = 0, spool_mem = 0;
 
 	*out = NULL;
-	if (!a || !(a->fs = gx_malloc(ARR_CAP * sizeof(*a->fs))) ||
-	    !(a->fg = gx_malloc(ARR_CAP * sizeof(*a->fg))) ||
-	    !(a->fv = gx_malloc(ARR_CAP * sizeof(*a->fv))) ||
-	    !(a->fl = gx_malloc(ARR_CAP * sizeof(*a->fl))) ||
-	    !(a->ft = gx_malloc(ARR_CAP)) || !(a->ix = gx_malloc(ARR_CAP * sizeof(*a->ix))) ||
+	pg_arrays_size(PG_ARRAYS_MEM, &cap, &spool_mem);
+	if (!a || !(a->fs = gx_malloc(cap * sizeof(*a->fs))) ||
+	    !(a->fg = gx_malloc(cap * sizeof(*a->fg))) ||
+	    !(a->fv = gx_malloc(cap * sizeof(*a->fv))) ||
+	    !(a->fl = gx_malloc(cap * sizeof(*a->fl))) ||
+	    !(a->ft = gx_malloc(cap)) || !(a->ix = gx_malloc(cap * sizeof(*a->ix))) ||
 	    !(a->sl = gx_malloc(MAX_BLOCKS * sizeof(*a->sl)))) {
 		pg_arrays_free(a);
 		return gx_err_set(err, GX_E_NOMEM, "out of memory");
 	}
+	a->cap = cap;
+	a->g.mem_max = a->s.mem_max = spool_mem;
 	a->study = study_key;
 	*out = a;
 	return 0;
@@ -449,7 +472,7 @@ static int flush_samples(pg_arrays *a, gx_err *err)
 	}
 	for (j = 0; j < ns && !rc; j++) {
 		size_t off;
-		int32_t chunk = a->flushes * 4096;
+		int32_t chunk = a->flushes * CHUNKS_PER_FLUSH;
 		for (off = start[j]; off < start[j + 1] && !rc; off += S_CHUNK, chunk++) {
 			size_t n = start[j + 1] - off < S_CHUNK ? start[j + 1] - off : S_CHUNK;
 			rc = emit_sample_row(a, key[j], chunk, a->ix + off, n, err);
@@ -486,7 +509,7 @@ int pg_arrays_add(pg_arrays *a, int32_t sample, int32_t gene, double value, doub
 	a->fv[a->n] = value;
 	a->fl[a->n] = log2v;
 	a->ft[a->n] = (unsigned char)tile_only;
-	if (++a->n == ARR_CAP)
+	if (++a->n == a->cap)
 		return flush(a, err);
 	return 0;
 }

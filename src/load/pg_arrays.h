@@ -13,9 +13,9 @@
  *
  * The writer (pg_facts.c) hands every fact it writes to pg_arrays_add, and the facts a
  * partial run re-reads only for these tables (the unchanged samples of a block that has
- * a changed one: 'tile_only', by_gene rows only).  Facts are buffered (ARR_CAP of them,
- * 6 MB), grouped at each flush and encoded as binary COPY rows into two spools (memory,
- * then a temporary file).  pg_arrays_finish, on the main session in the load
+ * a changed one: 'tile_only', by_gene rows only).  Facts are buffered (about 147,000 of
+ * them: see PG_ARRAYS_MEM), grouped at each flush and encoded as binary COPY rows into
+ * two spools (384 KiB of memory each, then a temporary file).  pg_arrays_finish, on the main session in the load
  * transaction, deletes the rows they replace (the study's, or a partial run's blocks and
  * samples) and COPYs the spools: readers see the old rows or the new ones, with the
  * study's partition.  A (gene, block) whose facts straddle a flush gets two rows (column
@@ -34,6 +34,20 @@
 #define GX_STR(x) GX_STR_(x)
 
 typedef struct pg_arrays pg_arrays;
+
+/* The memory of the buffer, the slots and the spools' memory parts together: fixed, so
+ * that a load's peak does not grow with the study (docs/PERFORMANCE.md, "Memory"). */
+#define PG_ARRAYS_MEM ((size_t)6 << 20)
+/* bytes a buffered fact costs: sample, gene, value, log2, tile flag, its place in a
+ * flush's order, and the sort key of a flush whose genes come in short runs */
+#define PG_ARRAYS_FACT_BYTES (4 + 4 + 8 + 8 + 1 + 4 + 8)
+/* facts per flush at least, however small the budget */
+#define PG_ARRAYS_MIN_CAP ((size_t)4096)
+
+/* How a budget of 'budget' bytes is shared: 'cap' facts per flush and 'spool_mem' bytes
+ * of each of the two spools kept in memory (the rest goes to a temporary file).  Within
+ * the budget whenever the budget is above the minimum buffer's size. */
+void pg_arrays_size(size_t budget, size_t *cap, size_t *spool_mem);
 
 int pg_arrays_new(int32_t study_key, pg_arrays **out, gx_err *err);
 /* One fact (log2 NaN = NULL); tile_only: for by_gene only. */

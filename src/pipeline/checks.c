@@ -23,7 +23,7 @@ int pipe_validate_begin(pipe *p, gx_err *err)
 		return rc;
 	for (i = 0; i < p->n_samples; i++) {
 		const sample *sm = &p->samples[i];
-		gx_valid_sample(p->val, i, sm->accession, sm->want, sm->row != NULL, sm->ill.code,
+		gx_valid_sample(p->val, i, sm->accession, sm->want, sm->row != NULL, ill_of(p, sm)->code,
 		                plat_of(p, sm)->known);
 	}
 	return 0;

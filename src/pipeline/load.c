@@ -157,6 +157,7 @@ static int upsert_samples(pipe *p, long *meta_changed, gx_err *err)
 	for (i = 0; i < p->n_samples; i++) {
 		sample *sm = &p->samples[i];
 		const gx_platform *pl = plat_of(p, sm);
+		const gx_illness_label *ill = ill_of(p, sm);
 		gx_dim_sample d;
 		gx_buf ev = { 0 };
 		int32_t key = 0;
@@ -174,19 +175,19 @@ static int upsert_samples(pipe *p, long *meta_changed, gx_err *err)
 		d.source_database = field(p, sm, GX_COL_SOURCE_DB);
 		d.metadata = sm->meta_json;
 		d.content_hash = sm->content_hash;
-		d.illness_key = gx_code_keys_find(p->illness_keys, sm->ill.code);
-		d.illness_source = illness_source_name(sm->ill.source);
-		d.illness_rule_id = sm->ill.decided_by;
-		d.illness_confidence = sm->ill.confidence;
-		d.illness_field = sm->ill.field[0] ? sm->ill.field : NULL;
-		d.illness_matched_text = sm->ill.text[0] ? sm->ill.text : NULL;
+		d.illness_key = gx_code_keys_find(p->illness_keys, ill->code);
+		d.illness_source = illness_source_name(ill->source);
+		d.illness_rule_id = ill->decided_by;
+		d.illness_confidence = ill->confidence;
+		d.illness_field = ill->field[0] ? ill->field : NULL;
+		d.illness_matched_text = ill->text[0] ? ill->text : NULL;
 		d.platform_key = pl->key[0] ? gx_code_keys_find(p->platform_keys, pl->key) : NULL;
 		d.platform_accession = pl->accession[0] ? pl->accession : NULL;
 		d.platform_rule_id = pl->rule_id[0] ? pl->rule_id : NULL;
 		d.cohort = sm->cohort;
 		d.sparse = sm->sparse;
 		/* the label's evidence chain next to it (rules explain reads it back) */
-		if (gx_illness_label_json(&sm->ill, &ev) < 0) {
+		if (gx_illness_label_json(ill, &ev) < 0) {
 			rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
 		} else {
 			d.illness_evidence = gx_buf_cstr(&ev);

@@ -48,7 +48,8 @@ typedef struct sample {
 	long old_n_values;
 	char *old_cohort;           /* the cohort stored for it, NULL if none (owned) */
 	char old_content_hash[GX_HASH_HEX]; /* stored content_hash, "" if none */
-	gx_illness_label ill;       /* illness label and what decided it */
+	size_t ill;                 /* its illness label and what decided it: index in
+	                             * pipe.labels (samples share equal labels) */
 	const char *cohort;         /* its cohort under p->cdef (gx_cohort_of), NULL if none */
 	int sparse;                 /* its matrix stores no zeros: an absent value is a 0 */
 	size_t plat;                /* its normalized platform: index in pipe.plats */
@@ -106,6 +107,9 @@ typedef struct pipe {
 	gx_platform *plats;         /* the distinct normalized platforms of the samples */
 	size_t n_plats, cap_plats;
 	gx_hset plat_ix;            /* hash of a gx_platform's bytes -> index in plats */
+	gx_illness_label *labels;   /* the distinct illness labels of the samples */
+	size_t n_labels, cap_labels;
+	gx_hset label_ix;           /* hash of a label's bytes -> index in labels */
 	gx_progress prog;
 	gx_valid *val;              /* this run's validation checks, NULL for dry runs */
 	gx_cohort_acc *cohort;      /* cohort statistics, accumulated by scans of every
@@ -125,6 +129,11 @@ typedef struct pipe {
 static inline const gx_platform *plat_of(const pipe *p, const sample *sm)
 {
 	return &p->plats[sm->plat];
+}
+
+static inline const gx_illness_label *ill_of(const pipe *p, const sample *sm)
+{
+	return &p->labels[sm->ill];
 }
 
 /* -vv: how long the step that ends now took (since *t0, which moves on). */

@@ -102,32 +102,61 @@ static int intern_platform(pipe *p, const gx_platform *pl, size_t *ix, gx_err *e
 	return 0;
 }
 
+/* The index of label 'lab' in p->labels, added if new: samples share equal labels (824
+ * bytes each; a study's samples have a few distinct ones, unless the deciding values
+ * differ) instead of holding a copy each.  gx_illness_study_label zeroes a label before
+ * filling it, so equal labels have equal bytes. */
+static int intern_label(pipe *p, const gx_illness_label *lab, size_t *ix, gx_err *err)
+{
+	uint64_t h = gx_hash_bytes(lab, sizeof(*lab)).lo, found;
+
+	if (gx_hset_get(&p->label_ix, h, &found) && !memcmp(&p->labels[found], lab, sizeof(*lab))) {
+		*ix = (size_t)found;
+		return 0;
+	}
+	if (p->n_labels == p->cap_labels) {
+		size_t cap = p->cap_labels ? p->cap_labels * 2 : 8;
+		gx_illness_label *n = gx_reallocarray(p->labels, cap, sizeof(*n));
+		if (!n)
+			return gx_err_set(err, GX_E_NOMEM, "out of memory");
+		p->labels = n;
+		p->cap_labels = cap;
+	}
+	/* a hash collision with another label only costs the sharing */
+	if (gx_hset_put(&p->label_ix, h, p->n_labels, NULL) < 0)
+		return gx_err_set(err, GX_E_NOMEM, "out of memory");
+	p->labels[p->n_labels] = *lab;
+	*ix = p->n_labels++;
+	return 0;
+}
+
 /* The dimension row's hash: identity, metadata, what the rules made of them (the label's
  * evidence chain included, so a changed reason rewrites the row), its cohort and whether
  * its matrix stores zeros. */
 static int sample_hash(const pipe *p, sample *sm, gx_err *err)
 {
 	const gx_platform *pl = plat_of(p, sm);
+	const gx_illness_label *ill = ill_of(p, sm);
 	char conf[32];
 	const char *f[14];
 	gx_buf ev = { 0 };
 	int rc = 0;
 
-	snprintf(conf, sizeof(conf), "%.17g", sm->ill.confidence);
+	snprintf(conf, sizeof(conf), "%.17g", ill->confidence);
 	f[0] = sm->accession;
 	f[1] = sm->column;
 	f[2] = sm->meta_json;
-	f[3] = sm->ill.code;
-	f[4] = sm->ill.decided_by;
+	f[3] = ill->code;
+	f[4] = ill->decided_by;
 	f[5] = conf;
-	f[6] = sm->ill.field;
-	f[7] = sm->ill.text;
+	f[6] = ill->field;
+	f[7] = ill->text;
 	f[8] = pl->key;
 	f[9] = pl->accession;
 	f[10] = pl->rule_id;
 	f[11] = sm->cohort;
 	f[12] = sm->sparse ? "sparse" : "dense";
-	if (gx_illness_label_json(&sm->ill, &ev) < 0)
+	if (gx_illness_label_json(ill, &ev) < 0)
 		rc = gx_err_set(err, GX_E_NOMEM, "out of memory");
 	f[13] = gx_buf_cstr(&ev); /* the evidence chain stored with the label */
 	if (!rc && gx_hash_fields(sm->content_hash, 14, f) < 0)
@@ -180,6 +209,7 @@ static int label_samples(pipe *p, gx_err *err)
 	gx_fields *f = NULL;
 	gx_illness_study *ist = NULL;
 	gx_platform *pl = gx_calloc(1, sizeof(*pl));
+	gx_illness_label lab;
 	size_t i, j, unknown = 0;
 	int rc;
 
@@ -219,10 +249,12 @@ static int label_samples(pipe *p, gx_err *err)
 		rc = gx_illness_study_finish(ist, err);
 	for (i = 0; i < p->n_samples && !rc; i++) {
 		sample *sm = &p->samples[i];
-		gx_illness_study_label(ist, i, &sm->ill);
-		unknown += !strcmp(sm->ill.code, gx_illness_default(rb->illness));
+		gx_illness_study_label(ist, i, &lab);
+		if ((rc = intern_label(p, &lab, &sm->ill, err)))
+			break;
+		unknown += !strcmp(lab.code, gx_illness_default(rb->illness));
 		sm->sparse = gx_matrix_info_of(p->mats[sm->matrix])->sparse;
-		sm->cohort = gx_cohort_of(&p->cdef, sm->ill.code, p->cdef.field ?
+		sm->cohort = gx_cohort_of(&p->cdef, lab.code, p->cdef.field ?
 		                          field_value(p, sm, sample_col(p, i), p->cdef.field) : NULL);
 		/* the metadata JSON is hashed now and built again only if the row is written */
 		if (!(rc = pipe_sample_json(p, sm, err)))
