@@ -380,6 +380,20 @@ static int pending_flush(gx_fact_writer *w, gx_err *err)
 	return rc;
 }
 
+/* Range i's bounds, "lo) TO (hi": MINVALUE for the first, MAXVALUE for the last. */
+static void range_bounds(const gx_fact_writer *w, size_t i, gx_buf *sql)
+{
+	if (i == 0)
+		gx_buf_puts(sql, "MINVALUE");
+	else
+		gx_buf_printf(sql, "%d", (int)w->leaves[i].lo);
+	gx_buf_puts(sql, ") TO (");
+	if (i + 1 == w->nleaves)
+		gx_buf_puts(sql, "MAXVALUE");
+	else
+		gx_buf_printf(sql, "%d", (int)w->leaves[i + 1].lo);
+}
+
 /*
  * The swap statements for a study loaded through range sessions: the committed range
  * tables become the new partition (partitioned by sample_key when there are several),
@@ -416,15 +430,7 @@ static int leaves_swap_sql(gx_fact_writer *w, gx_buf *sql)
 			              name, k, i, name, k, i, k, i, name, k, i, k, i, name, k, i);
 			gx_buf_printf(sql, "ALTER TABLE fact_gene_expression_p%d ATTACH PARTITION "
 			              "fact_gene_expression_p%d_%zu FOR VALUES FROM (", k, k, i);
-			if (i == 0)
-				gx_buf_puts(sql, "MINVALUE");
-			else
-				gx_buf_printf(sql, "%d", (int)w->leaves[i].lo);
-			gx_buf_puts(sql, ") TO (");
-			if (i + 1 == w->nleaves)
-				gx_buf_puts(sql, "MAXVALUE");
-			else
-				gx_buf_printf(sql, "%d", (int)w->leaves[i + 1].lo);
+			range_bounds(w, i, sql);
 			gx_buf_puts(sql, "); ");
 		}
 		/* the ranges' keys become the partition's key: attached, not built */
@@ -463,15 +469,7 @@ static int shard_swap_sql(gx_fact_writer *w, gx_buf *sql)
 		pg_stage_name(w, i, name, sizeof(name));
 		gx_buf_printf(sql, "CREATE FOREIGN TABLE fact_gene_expression_p%d_%zu PARTITION OF "
 		              "fact_gene_expression_p%d FOR VALUES FROM (", k, i, k);
-		if (i == 0)
-			gx_buf_puts(sql, "MINVALUE");
-		else
-			gx_buf_printf(sql, "%d", (int)w->leaves[i].lo);
-		gx_buf_puts(sql, ") TO (");
-		if (i + 1 == w->nleaves)
-			gx_buf_puts(sql, "MAXVALUE");
-		else
-			gx_buf_printf(sql, "%d", (int)w->leaves[i + 1].lo);
+		range_bounds(w, i, sql);
 		gx_buf_printf(sql, ") SERVER gxload_shard_%s OPTIONS (schema_name %s, "
 		              "table_name '%s'); ", w->shard->name, schema, name);
 	}

@@ -119,4 +119,7 @@ int an_write(gx_sink *s, int32_t study_key, const an_job *job, const an_out *out
              gx_err *err);
 void an_out_release(an_out *out);
 
+/* Write all n bytes of buf at off to a scratch file (GX_E_IO naming it on failure). */
+int pipe_pwrite_all(int fd, const void *buf, size_t n, uint64_t off, gx_err *err);
+
 #endif

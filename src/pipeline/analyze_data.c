@@ -45,7 +45,8 @@ int an_scratch_open(const char *what, gx_err *err)
 	return fd;
 }
 
-static int pwrite_all(int fd, const void *buf, size_t n, uint64_t off, gx_err *err)
+/* Write all n bytes at off (the scratch files of analyze_data.c and analyze_feed.c). */
+int pipe_pwrite_all(int fd, const void *buf, size_t n, uint64_t off, gx_err *err)
 {
 	const char *p = buf;
 
@@ -273,7 +274,7 @@ static int fill_flush(fill *f, gx_err *err)
 	for (c = 0; c < d->n_cohorts; c++) {
 		const an_cohort *co = &d->cohorts[c];
 
-		if ((rc = pwrite_all(d->fd, f->row + at, co->n * sizeof(double),
+		if ((rc = pipe_pwrite_all(d->fd, f->row + at, co->n * sizeof(double),
 		                     co->off + (uint64_t)f->cur * co->n * sizeof(double), err)))
 			return rc;
 		at += co->n;

@@ -84,25 +84,6 @@ struct pipe_feed {
 	uint64_t cells;
 };
 
-static int pwrite_all(int fd, const void *buf, size_t n, uint64_t off, gx_err *err)
-{
-	const char *p = buf;
-
-	while (n) {
-		ssize_t w = pwrite(fd, p, n, (off_t)off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return gx_err_set(err, GX_E_IO, "cannot write the analysis scratch file: %s",
-			                  w < 0 ? strerror(errno) : "no space");
-		p += w;
-		n -= (size_t)w;
-		off += (uint64_t)w;
-	}
-	return 0;
-}
-
 static int pread_all(int fd, void *buf, size_t n, uint64_t off, gx_err *err)
 {
 	char *p = buf;
@@ -192,7 +173,7 @@ int pipe_feed_new(size_t n, const int32_t *keys, const unsigned char *sparse,
 
 static int out_flush(pipe_feed *f, gx_err *err)
 {
-	int rc = pwrite_all(f->rows_fd, f->out, f->out_n, f->out_off, err);
+	int rc = pipe_pwrite_all(f->rows_fd, f->out, f->out_n, f->out_off, err);
 
 	f->out_off += f->out_n;
 	f->out_n = 0;
@@ -216,7 +197,7 @@ static int block_flush(pipe_feed *f, feed_block *b, gx_err *err)
 		b->chunks = c;
 		b->cap_chunks = cap;
 	}
-	if ((rc = pwrite_all(f->spill_fd, b->buf, b->n * sizeof(feed_rec), f->spill_off, err)))
+	if ((rc = pipe_pwrite_all(f->spill_fd, b->buf, b->n * sizeof(feed_rec), f->spill_off, err)))
 		return rc;
 	b->chunks[b->n_chunks].off = f->spill_off;
 	b->chunks[b->n_chunks++].n = b->n;
